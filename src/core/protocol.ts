@@ -1,0 +1,189 @@
+/**
+ * The wire protocol between the s3edge client and the signing endpoint of
+ * `s3edge/server`: JSON over POST to one URL, one operation per request, the
+ * operation named by `op`. Versioned by `v` so that client and server can evolve
+ * independently; a server answers `BadRequest` to a version it does not speak.
+ *
+ * Errors are an HTTP status plus `{ error: { code, message } }` with a stable code
+ * (see {@link ServerErrorCode}).
+ */
+import type { ServerErrorCode } from "./errors.js";
+
+/** Version of the wire protocol this build speaks. */
+export const PROTOCOL_VERSION = 1 as const;
+
+/** Checksum algorithms a part may carry; S3 verifies the bytes against them. */
+export type ChecksumAlgorithm = "CRC32";
+
+/** Operations of the wire protocol. */
+export type Operation = "create" | "sign" | "list" | "complete" | "abort" | "url";
+
+/** Start an upload. The server decides the key (its key policy) and the mode. */
+export interface CreateRequest {
+  v: typeof PROTOCOL_VERSION;
+  op: "create";
+  /** The file's name as the user chose it; a proposal for the key policy. */
+  filename: string;
+  contentType: string;
+  /** Size in bytes, or `null` for a stream of unknown length (always multipart). */
+  size: number | null;
+  /** User metadata (`x-amz-meta-*`), fixed at create and signed. */
+  metadata?: Record<string, string>;
+  /** Per-part checksum algorithm; the server signs the checksum of each part in. */
+  checksum?: ChecksumAlgorithm;
+  /** Part size the client prefers; the server may refuse or adjust it. */
+  partSize?: number;
+}
+
+/** A small file: one presigned PUT. */
+export interface CreateSingleResponse {
+  mode: "single";
+  key: string;
+  /** Presigned PUT URL. Secret: never logged, never stored. */
+  url: string;
+  /** Headers the PUT must carry exactly (they are part of the signature). */
+  headers: Record<string, string>;
+  /** Epoch milliseconds after which `url` is refused. */
+  expiresAt: number;
+  cdnUrl?: string;
+  s3Url: string;
+}
+
+/** A large or unknown-length file: an S3 multipart upload. */
+export interface CreateMultipartResponse {
+  mode: "multipart";
+  key: string;
+  uploadId: string;
+  partSize: number;
+  /** Opaque token that binds uploadId, key, user and expiry; required by every later call. */
+  token: string;
+  /** Epoch milliseconds after which `token` is refused. */
+  expiresAt: number;
+  cdnUrl?: string;
+  s3Url: string;
+}
+
+export type CreateResponse = CreateSingleResponse | CreateMultipartResponse;
+
+/** Fields that identify a multipart upload in every call after `create`. */
+export interface UploadRef {
+  key: string;
+  uploadId: string;
+  token: string;
+}
+
+/** One part the client asks a URL for. */
+export interface SignPart {
+  partNumber: number;
+  /** Exact size of the part in bytes (signed as Content-Length). */
+  size: number;
+  /** Base64 checksum of the part, when the upload was created with a checksum algorithm. */
+  checksum?: string;
+}
+
+/** Sign a batch of part URLs in one round trip. */
+export interface SignRequest extends UploadRef {
+  v: typeof PROTOCOL_VERSION;
+  op: "sign";
+  parts: SignPart[];
+}
+
+/** A presigned part URL and the headers its PUT must carry. */
+export interface SignedPart {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export interface SignResponse {
+  /** By part number. */
+  urls: Record<string, SignedPart>;
+  /** Epoch milliseconds after which the URLs are refused. */
+  expiresAt: number;
+}
+
+/** List the parts S3 holds for an upload (resume). */
+export interface ListRequest extends UploadRef {
+  v: typeof PROTOCOL_VERSION;
+  op: "list";
+}
+
+/** A part stored by S3. */
+export interface StoredPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  checksum?: string;
+}
+
+export interface ListResponse {
+  parts: StoredPart[];
+}
+
+/** A part named in `complete`. */
+export interface CompletedPart {
+  partNumber: number;
+  etag: string;
+  checksum?: string;
+}
+
+export interface CompleteRequest extends UploadRef {
+  v: typeof PROTOCOL_VERSION;
+  op: "complete";
+  parts: CompletedPart[];
+}
+
+/** The finished object. */
+export interface UploadResult {
+  key: string;
+  etag: string;
+  size: number;
+  cdnUrl?: string;
+  s3Url: string;
+}
+
+export type CompleteResponse = UploadResult;
+
+export interface AbortRequest extends UploadRef {
+  v: typeof PROTOCOL_VERSION;
+  op: "abort";
+}
+
+export interface AbortResponse {
+  ok: true;
+}
+
+/** A presigned GET for a private bucket (the client's S3 fallback). */
+export interface UrlRequest {
+  v: typeof PROTOCOL_VERSION;
+  op: "url";
+  key: string;
+}
+
+export interface UrlResponse {
+  url: string;
+  expiresAt: number;
+}
+
+/** Any request of the protocol. */
+export type ProtocolRequest =
+  | CreateRequest
+  | SignRequest
+  | ListRequest
+  | CompleteRequest
+  | AbortRequest
+  | UrlRequest;
+
+/** The response type of each operation. */
+export interface ProtocolResponses {
+  create: CreateResponse;
+  sign: SignResponse;
+  list: ListResponse;
+  complete: CompleteResponse;
+  abort: AbortResponse;
+  url: UrlResponse;
+}
+
+/** Body of every error answer. */
+export interface ErrorBody {
+  error: { code: ServerErrorCode; message: string };
+}

@@ -1,0 +1,105 @@
+/**
+ * The signer's upload limits: defaults, validation of the application's
+ * settings (at construction), and the checks of `create` (size, content type)
+ * and of part planning.
+ */
+import { S3_LIMITS, choosePartSize, partCount } from "../core/parts.js";
+import { SignerError } from "./errors.js";
+import type { CreateInput, SignerContext, SignerLimits } from "./types.js";
+import { mediaType } from "./validate.js";
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+
+/** {@link SignerLimits} with every default applied. */
+export interface ResolvedLimits {
+  maxSize: number;
+  minSize: number;
+  /** Lower-case patterns. */
+  contentTypes: readonly string[];
+  maxParts: number;
+  multipartThreshold: number;
+  partSize: number;
+  allowUnknownSize: boolean;
+  check: ((input: CreateInput, ctx: SignerContext) => void | Promise<void>) | undefined;
+}
+
+function integerIn(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
+  const n = value ?? fallback;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new TypeError(`s3edge: limits.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return n;
+}
+
+/** Apply defaults and refuse settings S3 cannot honour (throws TypeError at construction). */
+export function resolveLimits(limits: SignerLimits = {}): ResolvedLimits {
+  const maxSize = integerIn(limits.maxSize, 5 * GiB, 0, S3_LIMITS.maxObjectSize, "maxSize");
+  const minSize = integerIn(limits.minSize, 0, 0, maxSize, "minSize");
+  const maxParts = integerIn(limits.maxParts, S3_LIMITS.maxParts, 1, S3_LIMITS.maxParts, "maxParts");
+  const multipartThreshold = integerIn(limits.multipartThreshold, 8 * MiB, 0, S3_LIMITS.maxSinglePutSize, "multipartThreshold");
+  const partSize = integerIn(limits.partSize, 8 * MiB, S3_LIMITS.minPartSize, S3_LIMITS.maxPartSize, "partSize");
+  const contentTypes = (limits.contentTypes ?? ["*/*"]).map((pattern) => {
+    if (typeof pattern !== "string" || !/^([a-z0-9!#$&^_.+-]+|\*)\/([a-z0-9!#$&^_.+-]+|\*)$/i.test(pattern) || pattern.startsWith("*/") && pattern !== "*/*") {
+      throw new TypeError(`s3edge: limits.contentTypes: invalid pattern ${JSON.stringify(pattern)} (use "image/png", "image/*" or "*/*")`);
+    }
+    return pattern.toLowerCase();
+  });
+  return {
+    maxSize,
+    minSize,
+    contentTypes,
+    maxParts,
+    multipartThreshold,
+    partSize,
+    allowUnknownSize: limits.allowUnknownSize ?? true,
+    check: limits.check,
+  };
+}
+
+/** Whether `type` (a lower-case `type/subtype`) matches one of the patterns. */
+export function contentTypeAllowed(patterns: readonly string[], type: string): boolean {
+  const major = type.slice(0, type.indexOf("/"));
+  return patterns.some((p) => p === "*/*" || p === type || p === `${major}/*`);
+}
+
+/** The built-in checks of `create`: content type, size bounds, unknown size allowed. */
+export function checkCreate(input: CreateInput, limits: ResolvedLimits): void {
+  const type = mediaType(input.contentType) ?? "";
+  if (!contentTypeAllowed(limits.contentTypes, type)) {
+    throw new SignerError("ContentTypeNotAllowed", `content type ${type} is not allowed`);
+  }
+  if (input.size === null) {
+    if (!limits.allowUnknownSize) throw new SignerError("BadRequest", "size is required: uploads of unknown length are not allowed");
+    return;
+  }
+  if (input.size > limits.maxSize) {
+    throw new SignerError("TooLarge", `file is larger than the limit of ${limits.maxSize} bytes`);
+  }
+  if (input.size < limits.minSize) {
+    throw new SignerError("TooSmall", `file is smaller than the minimum of ${limits.minSize} bytes`);
+  }
+}
+
+/**
+ * Part size of a multipart upload: the client's preference (else the
+ * configured one) clamped to S3's bounds, raised so that a known size fits in
+ * `maxParts` parts.
+ */
+export function planPartSize(size: number | null, preferred: number | undefined, limits: ResolvedLimits): number {
+  const wanted = Math.min(S3_LIMITS.maxPartSize, Math.max(S3_LIMITS.minPartSize, preferred ?? limits.partSize));
+  let partSize = choosePartSize(size, wanted);
+  if (size !== null && partCount(size, partSize) > limits.maxParts) {
+    partSize = Math.ceil(Math.ceil(size / limits.maxParts) / MiB) * MiB;
+    if (partSize > S3_LIMITS.maxPartSize) {
+      throw new SignerError("TooManyParts", `file would need more than ${limits.maxParts} parts`);
+    }
+  }
+  return partSize;
+}
+
+/** Highest part number a multipart upload may use. */
+export function maxPartNumber(size: number | null, partSize: number, limits: ResolvedLimits): number {
+  if (size !== null) return partCount(size, partSize);
+  return Math.max(1, Math.min(limits.maxParts, Math.ceil(limits.maxSize / partSize)));
+}

@@ -1,0 +1,24 @@
+/** Node wiring: paths, Node streams, the keep-alive node:http transport and the file store. */
+import { InvalidInputError } from "../../core/errors.js";
+import type { Platform } from "../context.js";
+import { commonSource, unsupportedInput } from "../sources/index.js";
+import { fileStore } from "./file-store.js";
+import { nodeHttpTransport } from "./http-transport.js";
+import { pathSource } from "./path-source.js";
+import { fetchTransport } from "../transports/fetch.js";
+
+/** The Node platform of the uploader. */
+export const nodePlatform: Platform = {
+  async toSource(input, options) {
+    if (typeof input === "string") {
+      if (!input) throw new InvalidInputError("Cannot upload an empty path");
+      return pathSource(input, options.filename);
+    }
+    const source = commonSource(input, options);
+    if (!source) throw unsupportedInput(input);
+    return source;
+  },
+  transport: (fetchImpl) => (fetchImpl ? fetchTransport(fetchImpl) : nodeHttpTransport()),
+  store: () => fileStore(),
+  offline: () => undefined,
+};

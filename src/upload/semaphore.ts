@@ -1,0 +1,49 @@
+/**
+ * A first-come, first-served limit on concurrent work, shared by all uploads of
+ * one uploader (the concurrency limit is per uploader, not per file).
+ */
+import { AbortError } from "../core/errors.js";
+
+/** Gives out at most `limit` slots at once. */
+export class Semaphore {
+  #free: number;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  /** Wait for a slot; resolves to the function that gives it back (call it exactly once). */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason ?? new AbortError());
+    return new Promise((resolve, reject) => {
+      const grant = (): void => {
+        signal?.removeEventListener("abort", onAbort);
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          this.#release();
+        });
+      };
+      const onAbort = (): void => {
+        const index = this.#waiting.indexOf(grant);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        reject(signal?.reason ?? new AbortError());
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      if (this.#free > 0) {
+        this.#free--;
+        grant();
+      } else {
+        this.#waiting.push(grant);
+      }
+    });
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
+  }
+}
