@@ -380,6 +380,21 @@ describe("S3 fixture", () => {
       }
     });
 
+    it("stores the decoded bytes of an aws-chunked body (SDK default checksums on a stream)", async () => {
+      const { Readable } = await import("node:stream");
+      const client = new S3Client({ endpoint: small.endpoint, region: "us-east-1", forcePathStyle: true, credentials: small.credentials });
+      try {
+        small.resetRequests();
+        await client.send(new PutObjectCommand({ Bucket: small.bucket, Key: "sig/chunked.txt", Body: Readable.from([Buffer.from("hello "), Buffer.from("stream")]), ContentLength: 12 }));
+        expect(small.requests[0]?.bytes).toBeGreaterThan(12); // the framing really was sent
+        expect(Buffer.from((await small.getObject("sig/chunked.txt")) ?? []).toString()).toBe("hello stream");
+        const head = await fetch(`${small.endpoint}/${small.bucket}/sig/chunked.txt`, { method: "HEAD" });
+        expect([head.headers.get("content-length"), head.headers.get("content-encoding")]).toEqual(["12", null]);
+      } finally {
+        client.destroy();
+      }
+    });
+
     it("serves anonymous GET/HEAD of objects (public-read) but refuses anonymous writes and listings", async () => {
       const base = `${small.endpoint}/${small.bucket}`;
       expect(await (await fetch(`${base}/sig/sdk.txt`)).text()).toBe("hello");

@@ -121,6 +121,10 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
   const originHostPort = parseOrigin(options.origin);
   const initialMode = options.mode ?? "healthy";
   validateMode(initialMode);
+  const cacheValidSeconds = options.cacheValidSeconds ?? 600;
+  if (!Number.isInteger(cacheValidSeconds) || cacheValidSeconds < 1) {
+    throw new TypeError(`cacheValidSeconds must be a positive integer, got ${cacheValidSeconds}`);
+  }
   const dir = await mkdtemp(join(tmpdir(), "s3edge-edge-"));
   // Workers may run as another user than the master (see TESTING.md): keep the tree readable.
   await chmod(dir, 0o755);
@@ -155,7 +159,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     const config = renderEdgeConfig({
       edgeId, generation, mode: active, port, originHostPort, silentPort: silent.port, dir,
       cacheDir: cacheDir(), cacheZone: `edge_${edgeId}_${cacheIndex}`,
-      cacheValidSeconds: options.cacheValidSeconds ?? 600, runWorkersAsRoot,
+      cacheValidSeconds, runWorkersAsRoot,
     });
     await writeFile(configFile, config);
     return modeProbeBody(edgeId, generation, active);

@@ -17,16 +17,20 @@ export interface EdgeConfigInput {
   edgeId: string;
   /** Increases on every config write; `/__edge_mode` echoes it so a reload can be awaited. */
   generation: number;
+  /** The mode to render ("stopped" has no config: nginx is simply not running). */
   mode: Exclude<EdgeMode, "stopped">;
+  /** Port nginx listens on, on 127.0.0.1. */
   port: number;
   /** Origin as `host:port` (used for `proxy_pass` and the upstream `Host` header). */
   originHostPort: string;
   /** Port of the silent socket used by the "hang" mode. */
   silentPort: number;
+  /** The edge's temp dir: pid file, logs, temp folders. */
   dir: string;
   /** Cache directory and zone name (a purge switches to a fresh pair). */
   cacheDir: string;
   cacheZone: string;
+  /** `proxy_cache_valid 200` duration. */
   cacheValidSeconds: number;
   /** Emit `user root root;` (only meaningful, and only accepted quietly, when the master runs as root). */
   runWorkersAsRoot: boolean;

@@ -92,9 +92,11 @@ function spawnGuard(pgid: number, dir: string): ChildProcess {
 
 /** A running nginx master. */
 export interface NginxProcess {
+  /** Pid of the master, which is also the pgid of all its processes. */
   readonly pid: number;
   /** Resolves with the exit code (or signal name) once the master has exited. */
   readonly exited: Promise<number | string>;
+  /** True once the master has exited (stopped, or died on its own). */
   hasExited(): boolean;
   /** Reload the config (SIGHUP). */
   reload(): void;

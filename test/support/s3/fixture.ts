@@ -12,6 +12,15 @@ import { join } from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 
+import type {
+  FixtureRequest,
+  InterceptedError,
+  InterceptedRequest,
+  Interceptor,
+  InterceptResult,
+  S3Fixture,
+  S3FixtureOptions,
+} from "./api.js";
 import { decodeAwsChunked, decodedHeaders, isAwsChunked } from "./chunked.js";
 import { classify, type ClassifiedRequest } from "./classify.js";
 import { corsConfigXml, corsHeaders } from "./cors.js";
@@ -28,16 +37,6 @@ import {
 import { verifySigV4 } from "./sigv4.js";
 import { UploadStore } from "./uploads.js";
 import type { S3ErrorSpec } from "./xml.js";
-
-import type {
-  FixtureRequest,
-  InterceptedError,
-  InterceptedRequest,
-  Interceptor,
-  InterceptResult,
-  S3Fixture,
-  S3FixtureOptions,
-} from "./api.js";
 
 export type { S3Operation } from "./classify.js";
 export type {

@@ -156,6 +156,11 @@ interface AuthParts {
   payloadHash: string;
 }
 
+function authParts(credential: string, amzDate: string, signedHeaders: string, signature: string, payloadHash: string): AuthParts {
+  const [accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = "", scopeTerminator = ""] = credential.split("/");
+  return { accessKeyId, scopeDate, scopeRegion, scopeService, scopeTerminator, amzDate, signedHeaders: signedHeaders.split(";"), signature, payloadHash };
+}
+
 function err(status: number, code: string, message: string, detail?: Record<string, string>): VerifyResult {
   return { ok: false, error: detail ? { status, code, message, detail } : { status, code, message } };
 }
@@ -193,19 +198,7 @@ function fromQuery(query: ReadonlyArray<readonly [string, string]>, now: number)
       ServerTime: new Date(now).toISOString().replace(/\.\d+Z$/, "Z"),
     });
   }
-  const [accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = "", scopeTerminator = ""] =
-    credential.split("/");
-  return {
-    accessKeyId,
-    scopeDate,
-    scopeRegion,
-    scopeService,
-    scopeTerminator,
-    amzDate,
-    signedHeaders: signedHeaders.split(";"),
-    signature,
-    payloadHash: get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD",
-  };
+  return authParts(credential, amzDate, signedHeaders, signature, get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD");
 }
 
 const PAYLOAD_HASH = /^(UNSIGNED-PAYLOAD|STREAMING-[A-Z0-9-]+|[0-9a-f]{64})$/;
@@ -248,19 +241,7 @@ function fromHeader(authorization: string, headers: SignedRequest["headers"], no
       MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
     });
   }
-  const [accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = "", scopeTerminator = ""] =
-    credential.split("/");
-  return {
-    accessKeyId,
-    scopeDate,
-    scopeRegion,
-    scopeService,
-    scopeTerminator,
-    amzDate,
-    signedHeaders: signedHeaders.split(";"),
-    signature,
-    payloadHash,
-  };
+  return authParts(credential, amzDate, signedHeaders, signature, payloadHash);
 }
 
 /**

@@ -1,0 +1,132 @@
+/**
+ * A fake signing endpoint and a fake S3 for msw unit tests: enough protocol to
+ * upload, with hooks to inject the failures real servers cannot produce on demand.
+ */
+import { createHash } from "node:crypto";
+import { http, HttpResponse, type HttpHandler } from "msw";
+
+export const ENDPOINT = "http://app.test/s3edge";
+export const S3 = "http://s3.test/bucket";
+
+export interface PutCall {
+  partNumber: number;
+  sig: string;
+  size: number;
+}
+
+export interface FakeBackend {
+  handlers: HttpHandler[];
+  /** Body of every endpoint call, in order. */
+  calls: Array<Record<string, unknown>>;
+  puts: PutCall[];
+  objects: Map<string, Uint8Array>;
+  /** Return a Response to answer a PUT yourself (fault injection); `attempt` counts PUTs of that part from 1. */
+  onPut?: (call: PutCall, attempt: number) => Response | Promise<Response> | undefined;
+  ops(op: string): Array<Record<string, unknown>>;
+}
+
+const s3Error = (status: number, code: string, message: string, headers: Record<string, string> = {}): Response =>
+  new HttpResponse(`<?xml version="1.0"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`, {
+    status,
+    headers: { "content-type": "application/xml", ...headers },
+  });
+export { s3Error };
+
+export function fakeBackend(options: { partSize?: number; threshold?: number } = {}): FakeBackend {
+  const partSize = options.partSize ?? 5 * 1024 * 1024;
+  const threshold = options.threshold ?? 5 * 1024 * 1024;
+  const uploads = new Map<string, { key: string; parts: Map<number, Uint8Array> }>();
+  const attempts = new Map<number, number>();
+  let signatures = 0;
+  let seq = 0;
+  const backend: FakeBackend = {
+    calls: [],
+    puts: [],
+    objects: new Map(),
+    ops: (op) => backend.calls.filter((c) => c["op"] === op),
+    handlers: [
+      http.post(ENDPOINT, async ({ request }) => {
+        const body = (await request.json()) as Record<string, unknown>;
+        backend.calls.push(body);
+        const key = `uploads/${String(body["filename"] ?? body["key"])}`;
+        switch (body["op"]) {
+          case "create": {
+            const size = body["size"] as number | null;
+            if (size !== null && size < threshold) {
+              return HttpResponse.json({ mode: "single", key, url: `${S3}/${key}?sig=s${++signatures}`, headers: {}, expiresAt: Date.now() + 900_000, s3Url: `${S3}/${key}` });
+            }
+            const uploadId = `up${++seq}`;
+            uploads.set(uploadId, { key, parts: new Map() });
+            return HttpResponse.json({ mode: "multipart", key, uploadId, partSize, token: `tok-${uploadId}`, expiresAt: Date.now() + 86_400_000, s3Url: `${S3}/${key}` });
+          }
+          case "sign": {
+            const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
+            for (const part of body["parts"] as Array<{ partNumber: number }>) {
+              urls[part.partNumber] = { url: `${S3}/${String(body["key"])}?uploadId=${String(body["uploadId"])}&partNumber=${part.partNumber}&sig=s${++signatures}`, headers: {} };
+            }
+            return HttpResponse.json({ urls, expiresAt: Date.now() + 900_000 });
+          }
+          case "list": {
+            const upload = uploads.get(String(body["uploadId"]));
+            if (!upload) return HttpResponse.json({ error: { code: "UploadNotFound", message: "no such upload" } }, { status: 404 });
+            return HttpResponse.json({ parts: [...upload.parts].map(([partNumber, bytes]) => ({ partNumber, etag: etagOf(bytes), size: bytes.byteLength })) });
+          }
+          case "complete": {
+            const upload = uploads.get(String(body["uploadId"]));
+            if (!upload) return HttpResponse.json({ error: { code: "UploadNotFound", message: "no such upload" } }, { status: 404 });
+            const list = body["parts"] as Array<{ partNumber: number; etag: string }>;
+            const chunks = list.map((p) => upload.parts.get(p.partNumber));
+            if (chunks.some((c, i) => !c || etagOf(c) !== list[i]?.etag)) {
+              return HttpResponse.json({ error: { code: "InvalidPart", message: "bad part" } }, { status: 400 });
+            }
+            const object = Buffer.concat(chunks as Uint8Array[]);
+            backend.objects.set(upload.key, object);
+            uploads.delete(String(body["uploadId"]));
+            return HttpResponse.json({ key: upload.key, etag: `"${list.length}"`, size: object.byteLength, s3Url: `${S3}/${upload.key}` });
+          }
+          case "abort":
+            uploads.delete(String(body["uploadId"]));
+            return HttpResponse.json({ ok: true });
+          default:
+            return HttpResponse.json({ error: { code: "BadRequest", message: "op" } }, { status: 400 });
+        }
+      }),
+      http.put(`${S3}/*`, async ({ request }) => {
+        const url = new URL(request.url);
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        const partNumber = Number(url.searchParams.get("partNumber") ?? 0);
+        const call: PutCall = { partNumber, sig: url.searchParams.get("sig") ?? "", size: bytes.byteLength };
+        backend.puts.push(call);
+        const attempt = (attempts.get(partNumber) ?? 0) + 1;
+        attempts.set(partNumber, attempt);
+        const injected = await backend.onPut?.(call, attempt);
+        if (injected) return injected;
+        const uploadId = url.searchParams.get("uploadId");
+        if (uploadId) {
+          const upload = uploads.get(uploadId);
+          if (!upload) return s3Error(404, "NoSuchUpload", "The specified upload does not exist");
+          upload.parts.set(partNumber, bytes);
+        } else {
+          backend.objects.set(decodeURIComponent(url.pathname.slice(new URL(S3).pathname.length + 1)), bytes);
+        }
+        return new HttpResponse(null, { status: 200, headers: { etag: etagOf(bytes) } });
+      }),
+    ],
+  };
+  return backend;
+}
+
+export function etagOf(bytes: Uint8Array): string {
+  return `"${createHash("md5").update(bytes).digest("hex")}"`;
+}
+
+/** Deterministic pseudo-random bytes. */
+export function bytes(size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
