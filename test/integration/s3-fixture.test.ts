@@ -441,7 +441,9 @@ describe("S3 fixture", () => {
       const key = "hook/b.bin";
       const remove = small.intercept((r) => (r.key === key ? (r.method === "GET" ? "reset" : "hang") : undefined));
       try {
+        small.resetRequests();
         await expect(fetch(`${small.endpoint}/${small.bucket}/${key}`)).rejects.toThrow();
+        await expect.poll(() => small.requests).toEqual([{ method: "GET", key, operation: "GetObject", status: 0, bytes: 0 }]);
         const hung = fetch(`${small.endpoint}/${small.bucket}/${key}`, { method: "HEAD" }).then(() => "answered", () => "failed");
         const outcome = await Promise.race([hung, new Promise((resolve) => setTimeout(resolve, 300, "still waiting"))]);
         expect(outcome).toBe("still waiting");

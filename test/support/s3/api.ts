@@ -5,7 +5,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 
 import type { S3Operation } from "./classify.js";
 
-/** Options of {@link startS3Fixture}. */
+/** Options of `startS3Fixture()`. */
 export interface S3FixtureOptions {
   /** Bucket created at start; `"s3edge-test"` unless told. */
   bucket?: string;
