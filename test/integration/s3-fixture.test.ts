@@ -176,6 +176,30 @@ describe("S3 fixture", () => {
     return client.send(new CompleteMultipartUploadCommand({ Bucket: fx.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
   }
 
+  describe("read-after-write consistency (s3rver answers before its write stream flushes)", () => {
+    it("a large PutObject is whole on disk and over HTTP as soon as the PUT is answered", async () => {
+      for (let i = 0; i < 3; i++) {
+        const key = `consistency/put-${i}.bin`;
+        const body = bytes(6 * MiB - 1, 40 + i);
+        const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: strict.bucket, Key: key }), { expiresIn: 60 });
+        expect((await fetch(url, { method: "PUT", body })).status).toBe(200);
+        expect((await strict.getObject(key))?.byteLength).toBe(body.byteLength);
+        const got = await fetch(`${strict.endpoint}/${strict.bucket}/${key}`);
+        expect(Buffer.from(await got.arrayBuffer()).equals(Buffer.from(body))).toBe(true);
+      }
+    });
+
+    it("a completed multipart object is whole as soon as Complete is answered", async () => {
+      const key = "consistency/multi.bin";
+      const uploadId = await create(s3, strict, key);
+      const p1 = bytes(5 * MiB, 50);
+      const p2 = bytes(3 * MiB + 7, 51);
+      const parts = [await putPart(s3, strict, key, uploadId, 1, p1), await putPart(s3, strict, key, uploadId, 2, p2)];
+      await complete(s3, strict, key, uploadId, parts);
+      expect((await strict.getObject(key))?.byteLength).toBe(p1.byteLength + p2.byteLength);
+    });
+  });
+
   describe("multipart operations", () => {
     it.each(["dir/with space.bin", "plus+sign&more=1.bin", "ünïcødé/日本語 ファイル.bin"])(
       "round-trips a multipart upload through presigned part URLs (key %j)",

@@ -3,7 +3,7 @@
  * answers the multipart operations s3rver lacks, guards CompleteMultipartUpload, logs requests
  * and lets tests inject faults. Test support, not product; see README.md beside this file.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -33,6 +33,7 @@ import {
   listParts,
   noSuchUpload,
   type Outcome,
+  parseCompleteBody,
 } from "./multipart.js";
 import { verifySigV4 } from "./sigv4.js";
 import { UploadStore } from "./uploads.js";
@@ -145,6 +146,31 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
     }
   }
 
+  const objectFile = (key: string): string => {
+    const segments = key.split("/");
+    const last = segments.pop() ?? "";
+    return join(directory, bucket, ...segments, `${last}._S3rver_object`);
+  };
+
+  /**
+   * The file s3rver will write for a forwarded request, and its final size. s3rver answers 200 when
+   * its MD5 stream ends, before its write stream has flushed; S3 is read-after-write consistent, so
+   * the answer is held until the bytes are on disk (see holdUntilWritten).
+   */
+  async function expectedWrite(info: ClassifiedRequest, body: Buffer): Promise<{ path: string; size: number } | undefined> {
+    if (info.bucket !== bucket) return undefined;
+    if (info.operation === "PutObject") return { path: objectFile(info.key), size: body.length };
+    if (info.operation === "UploadPart" && info.uploadId) {
+      return { path: join(directory, bucket, "._S3rver_uploads", info.uploadId, String(info.partNumber)), size: body.length };
+    }
+    if (info.operation === "CompleteMultipartUpload" && info.uploadId) {
+      const named = new Set((parseCompleteBody(body.toString("utf8")) ?? []).map((p) => p.partNumber));
+      const parts = (await store.parts(info.uploadId)) ?? [];
+      return { path: objectFile(info.key), size: parts.filter((p) => named.has(p.partNumber)).reduce((sum, p) => sum + p.size, 0) };
+    }
+    return undefined;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const info = classify(req.method ?? "GET", req.url ?? "/");
     const count: ByteCount = { bytes: 0 };
@@ -191,7 +217,11 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       headers = decodedHeaders(req.headers, decoded.length);
     }
     const outcome = await route(info, body);
-    if (outcome === "forward") return replay(req, res, body, s3rverHandler, headers);
+    if (outcome === "forward") {
+      const written = await expectedWrite(info, body);
+      if (written) holdUntilWritten(res, written.path, written.size);
+      return replay(req, res, body, s3rverHandler, headers);
+    }
     if (!outcome.ok) return sendError(res, outcome.error, cors);
     sendAnswer(res, outcome.answer.status, outcome.answer.body, cors);
   }
@@ -257,4 +287,21 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       if (ownsDirectory) await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** Delay a 2xx `res.end` until `path` holds `size` bytes (at most 10 s). */
+function holdUntilWritten(res: ServerResponse, path: string, size: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    if (res.statusCode < 200 || res.statusCode >= 300) return end(...args);
+    void (async () => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const now = await stat(path).catch(() => undefined);
+        if (now && now.size >= size) break;
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      end(...args);
+    })();
+    return res;
+  }) as ServerResponse["end"];
 }
