@@ -67,7 +67,11 @@ export interface EdgeOptions {
   fallbackStatuses?: number[] | ((status: number) => boolean);
   /** If a host has not answered after this many ms, start the next candidate too and take the first good answer. */
   hedgeMs?: number;
-  /** Shared circuit breaker, or options for a new one (default `createHostHealth()`). */
+  /**
+   * Shared circuit breaker, or options for a new one (default `createHostHealth()`).
+   * `urls()` judges whether a cooldown is over with `now` of these options when
+   * options are given, and with `Date.now` when an instance is given.
+   */
   health?: HostHealth | HostHealthOptions;
   /** Follow redirects (default false: a 3xx is a failure of the host). The final URL must be on a configured host. */
   followRedirects?: boolean;

@@ -10,7 +10,7 @@ import { AbortError, S3EdgeError, S3Error } from "../core/errors.js";
 import { crc32, crc32ToBase64 } from "../core/crc32.js";
 import { Emitter, createState, type State } from "../core/observable.js";
 import { partCount, partRange } from "../core/parts.js";
-import type { UploadResult } from "../core/protocol.js";
+import type { SignedPart, UploadResult } from "../core/protocol.js";
 import { PartUrls } from "./part-urls.js";
 import { isExpiredUrl, putPart } from "./put-part.js";
 import { retrying, toS3EdgeError, untilAborted } from "./retrying.js";
@@ -319,7 +319,7 @@ export class Upload {
     return this.#attempt(() => ctx.call("complete", { ...session.ref, parts: list }, this.#cancel.signal));
   }
 
-  /** Parts to sign ahead, when their sizes (and no checksums) are known in advance. */
+  /** Parts to sign along with a batch, when their sizes (and no checksums) are known in advance. */
   #lookahead(after: number, room: number, partSize: number, size: number | null): Array<{ partNumber: number; size: number }> {
     if (this.#ctx.checksum) return [];
     const out: Array<{ partNumber: number; size: number }> = [];
@@ -327,9 +327,10 @@ export class Upload {
       for (let n = after + 1; n <= Math.min(after + Math.min(room, 16), 10_000); n++) out.push({ partNumber: n, size: partSize });
       return out;
     }
+    // Every part not done yet, running ones included: they may still be reading their bytes.
     for (const part of this.#parts.values()) {
       if (out.length >= room) break;
-      if (part.n > after && part.state === "pending") out.push({ partNumber: part.n, size: part.size });
+      if (part.state !== "done") out.push({ partNumber: part.n, size: part.size });
     }
     return out;
   }
@@ -359,14 +360,20 @@ export class Upload {
     try {
       part.etag = await this.#attempt(
         async () => {
+          const sign = (): Promise<SignedPart> =>
+            urls
+              ? urls.get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) })
+              : Promise.resolve({ url: (session as { url: string }).url, headers: (session as { headers: Record<string, string> }).headers });
+          // Without a checksum the URL does not depend on the bytes: ask first, so that parts
+          // starting together share one signing round trip while their bytes are read.
+          const early = this.#ctx.checksum ? undefined : sign();
+          early?.catch(() => undefined);
           let body = part.body ?? (await (source.slice as NonNullable<UploadSource["slice"]>)(part.start, part.start + part.size));
           if (this.#ctx.checksum && part.checksum === undefined) {
             body = body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer());
             part.checksum = crc32ToBase64(crc32(body));
           }
-          const signed = urls
-            ? await urls.get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) })
-            : { url: (session as { url: string }).url, headers: (session as { headers: Record<string, string> }).headers };
+          const signed = await (early ?? sign());
           try {
             return await putPart({
               transport: this.#ctx.transport,
