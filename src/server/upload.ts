@@ -4,7 +4,7 @@
  * credentials. A file path is opened with a lazy `import("node:fs")`, so this
  * module loads in runtimes without a file system.
  */
-import { HeadObjectCommand } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { AbortError, InvalidInputError } from "../core/errors.js";
@@ -78,6 +78,14 @@ export async function serverUpload(
     }
     return { key, etag, size: finalSize, ...(await core.urls(key)) };
   } catch (error) {
+    // lib-storage answers an abort at once but aborts the multipart upload only
+    // after its in-flight reads settle (never, for a stalled stream): abort it here.
+    const uploadId = (upload as unknown as { uploadId?: unknown }).uploadId;
+    if (typeof uploadId === "string") {
+      await core.client
+        .send(new AbortMultipartUploadCommand({ Bucket: core.bucket, Key: key, UploadId: uploadId }))
+        .catch(() => undefined);
+    }
     if (signal?.aborted) throw new AbortError("upload aborted", { cause: error });
     throw error;
   } finally {
