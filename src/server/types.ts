@@ -124,10 +124,15 @@ export interface Signer {
   readonly client: S3Client;
   /** Run the application's `authorize`; throws `NotAuthorized` (401) when it fails. */
   authorize(request: Request): Promise<User>;
+  /** The `create` operation: limits, key policy, then one presigned PUT or a new multipart upload and its token. */
   create(req: OpInput<CreateRequest>, ctx: SignerContext): Promise<CreateResponse>;
+  /** The `sign` operation: presigned URLs for up to 100 parts, each bound to its size. */
   sign(req: OpInput<SignRequest>, ctx: SignerContext): Promise<SignResponse>;
+  /** The `list` operation: the parts S3 holds (for resume). */
   list(req: OpInput<ListRequest>, ctx: SignerContext): Promise<ListResponse>;
+  /** The `complete` operation: CompleteMultipartUpload with exactly parts 1..n. */
   complete(req: OpInput<CompleteRequest>, ctx: SignerContext): Promise<UploadResult>;
+  /** The `abort` operation; idempotent. */
   abort(req: OpInput<AbortRequest>, ctx: SignerContext): Promise<AbortResponse>;
   /** The `url` operation: `read` decides, then a presigned GET. */
   url(req: OpInput<UrlRequest>, ctx: SignerContext): Promise<UrlResponse>;

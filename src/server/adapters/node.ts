@@ -33,6 +33,10 @@ function readStream(req: IncomingMessage, cap: number): Promise<Uint8Array<Array
     });
     req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
     req.on("error", reject);
+    // A client that goes away mid-body never sends "end": do not wait forever.
+    req.on("close", () => {
+      if (!req.readableEnded) reject(new Error("request closed before its body was read"));
+    });
   });
 }
 

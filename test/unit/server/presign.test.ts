@@ -57,6 +57,24 @@ describe("presignPartsFast", () => {
     expect(clone).toHaveBeenCalledTimes(50);
   });
 
+  it("falls back to the SDK for every part when the SDK's URL has a shape it does not reproduce", async () => {
+    const c = client(configs[0]![1]);
+    // A middleware adding a query parameter stands for what the fast path cannot know (S3 Express, SigV4a...).
+    c.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { query: Record<string, string> }).query["x-extra"] = "1";
+        return next(args);
+      },
+      { step: "build", name: "addExtraParam" },
+    );
+    const parts = [1, 2, 3].map((partNumber) => ({ partNumber, size: 100 }));
+    const clone = vi.spyOn(c.middlewareStack, "clone");
+    const urls = await presignPartsFast(c, upload, parts, timing);
+    expect(clone).toHaveBeenCalledTimes(3);
+    expect(urls.every((u) => new URL(u).searchParams.get("x-extra") === "1")).toBe(true);
+    expect(urls).toEqual(await presignPartsSdk(c, upload, parts, timing));
+  });
+
   it("gives each URL its own partNumber and signs content-length (and the checksum as a header)", async () => {
     const c = client(configs[0]![1]);
     const urls = await presignPartsFast(c, upload, [
