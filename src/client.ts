@@ -32,3 +32,4 @@ export { memoryStore } from "./upload/stores/memory.js";
 export { webStorageStore } from "./upload/stores/web-storage.js";
 export { fetchTransport } from "./upload/transports/fetch.js";
 export { xhrTransport } from "./upload/transports/xhr.js";
+export * from "./delivery/index.js";

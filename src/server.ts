@@ -20,6 +20,7 @@ export type { NodeHandler } from "./server/adapters/node.js";
 export { SignerError, SERVER_ERROR_STATUS, isSignerError } from "./server/errors.js";
 export type { SignerErrorOptions } from "./server/errors.js";
 export { defaultKeyPolicy } from "./server/op-create.js";
+export { sanitizeFilename } from "./core/keys.js";
 export { MAX_BODY_BYTES, MAX_COMPLETE_BODY_BYTES } from "./server/body.js";
 export type {
   CreateInput,

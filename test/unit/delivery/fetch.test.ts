@@ -277,6 +277,7 @@ describe("edge.fetch: caller abort", () => {
     const error = await pending.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AbortError);
     expect(error).toMatchObject({ code: "Aborted" });
+    await delay(50); // let the aborted attempt settle: it must leave no verdict
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
     expect(net.count("s3.test")).toBe(0);
     expect(net.aborted).toEqual(["GET cdn.test/k"]);
@@ -307,6 +308,7 @@ describe("edge.fetch: caller abort", () => {
     expect(edge.health.status("cdn.test").state).toBe("half-open");
     controller.abort();
     await expect(probe).rejects.toMatchObject({ code: "Aborted" });
+    await delay(50);
     // The slot is free: the next caller becomes the probe instead of skipping the CDN.
     expect(edge.health.acquire("cdn.test")).toBe("probe");
   }, 5_000);

@@ -30,6 +30,7 @@ describe("hedging", () => {
     expect(net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
     await vi.waitFor(() => expect(net.aborted).toEqual(["GET cdn.test/k"]));
     expect(events).toEqual([{ key: "k", from: "cdn.test", to: "s3.test", reason: "hedge", elapsedMs: expect.any(Number) }]);
+    await delay(50); // let the aborted loser settle: it must leave no verdict
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
   }, 5_000);
 
@@ -50,6 +51,7 @@ describe("hedging", () => {
     expect(await response.text()).toBe("from-cdn");
     await vi.waitFor(() => expect(net.aborted).toEqual(["GET s3.test/media/k"]));
     expect(events).toEqual([]);
+    await delay(50);
     expect(edge.health.status("s3.test").failures).toBe(0);
   }, 5_000);
 
@@ -123,6 +125,7 @@ describe("hedging", () => {
     edge.health.failure("cdn.test");
     time.t = 100;
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
+    await delay(50);
     expect(edge.health.status("cdn.test").state).toBe("half-open");
     expect(edge.health.acquire("cdn.test")).toBe("probe");
   }, 5_000);

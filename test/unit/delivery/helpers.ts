@@ -1,6 +1,6 @@
 /** Shared msw set-up for the delivery unit tests: a CDN, a second CDN and an S3 origin. */
 import { HttpResponse, http, type HttpHandler } from "msw";
-import type { SetupServerApi } from "msw/node";
+import type { SetupServer } from "msw/node";
 import { createEdge, type Edge, type EdgeOptions, type FallbackEvent } from "../../../src/delivery/index.js";
 
 export const CDN = "https://cdn.test";
@@ -17,7 +17,7 @@ export interface Recorder {
 }
 
 /** Record every request that reaches msw (and whether it was aborted later). */
-export function record(server: SetupServerApi): Recorder {
+export function record(server: SetupServer): Recorder {
   const list: string[] = [];
   const aborted: string[] = [];
   server.events.on("request:start", ({ request }) => {
