@@ -98,6 +98,7 @@ export class PartUrls {
     const parts = [...this.#batch.values()];
     this.#batch = new Map();
     this.#batchPromise = undefined;
+    const requested = parts.length;
     const highest = Math.max(...parts.map((p) => p.partNumber));
     for (const extra of this.#options.lookahead?.(highest, MAX_BATCH - parts.length) ?? []) {
       if (parts.length >= MAX_BATCH) break;
@@ -107,9 +108,18 @@ export class PartUrls {
     }
     try {
       for (let i = 0; i < parts.length; i += MAX_BATCH) {
-        const chunk = parts.slice(i, i + MAX_BATCH);
+        let chunk = parts.slice(i, i + MAX_BATCH);
         const signedAt = this.#now();
-        const answer = await this.#options.sign(chunk);
+        let answer: SignResponse;
+        try {
+          answer = await this.#options.sign(chunk);
+        } catch (error) {
+          // Parts signed ahead are a guess (a stream's length, the server's part limit):
+          // when the server refuses the batch, ask again for the parts really needed.
+          if (requested === chunk.length || !(error instanceof EndpointError) || error.retryable) throw error;
+          chunk = chunk.slice(0, requested);
+          answer = await this.#options.sign(chunk);
+        }
         for (const part of chunk) {
           const signed = answer.urls[String(part.partNumber)];
           if (!signed || typeof signed.url !== "string") continue;

@@ -101,6 +101,20 @@ describe("inputs", () => {
     expect(s3.requests.filter((r) => r.operation === "UploadPart").map((r) => r.bytes).sort()).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 5].sort());
   });
 
+  it("uploads a stream of unknown length under a small maxSize (signing ahead never exceeds the server's part limit)", async () => {
+    const small = await startApp(
+      { endpoint: s3.endpoint, bucket: s3.bucket, credentials: s3.credentials },
+      { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB, maxSize: 12 * MiB } },
+    );
+    try {
+      const data = bytes(11 * MiB, 12);
+      const result = await createUploader({ endpoint: small.endpoint, store: false }).upload(Readable.from([data]), { filename: "capped.bin" });
+      expect(await stored(result.key)).toBe(sha(data));
+    } finally {
+      await small.close();
+    }
+  });
+
   it("uploads a web ReadableStream of known length", async () => {
     const data = bytes(6 * MiB, 5);
     const stream = new Blob([data]).stream();
