@@ -56,7 +56,6 @@ export function createEdge(options: EdgeOptions): Edge {
 
   const events = new Emitter<EdgeEvents>();
   if (options.onFallback) events.on("fallback", options.onFallback);
-  if (options.onRecover) events.on("recover", options.onRecover);
 
   const sourceOf = (url: string) => hosts.sourceOf(url);
   /** Breaker open (and not yet cooled down) or a probe in flight. */
@@ -92,15 +91,22 @@ export function createEdge(options: EdgeOptions): Edge {
     if (status.state === "closed") events.emit("recover", { host: status.host });
     state.set(getState());
   };
-  /** Listen to the breaker only while someone listens to us (a shared breaker outlives edges). */
-  const watch = (): void => {
-    if (listeners > 0 || options.onRecover) unsubscribe ??= health.subscribe(onHealth);
-    else {
-      unsubscribe?.();
-      unsubscribe = undefined;
-    }
+  /**
+   * Count a listener that needs breaker events (state subscribers, recover
+   * listeners); the edge listens to the breaker only while there is one, so a
+   * shared breaker does not keep discarded edges alive. Returns the idempotent remover.
+   */
+  const hold = (off: () => void): (() => void) => {
+    if (listeners++ === 0) unsubscribe = health.subscribe(onHealth);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      off();
+      if (--listeners === 0) unsubscribe?.();
+    };
   };
-  watch();
+  if (options.onRecover) hold(events.on("recover", options.onRecover));
 
   return {
     timeoutMs,
@@ -135,22 +141,13 @@ export function createEdge(options: EdgeOptions): Edge {
       else health.failure(host, reason);
     },
     notify: (event) => events.emit("fallback", event),
-    on: (event, listener) => events.on(event, listener),
+    on(event, listener) {
+      const off = events.on(event, listener);
+      return event === "recover" ? hold(off) : off;
+    },
     sourceOf,
     keyOf: (url) => hosts.keyOf(url),
     getState,
-    subscribe(listener) {
-      const off = state.subscribe(listener);
-      listeners++;
-      watch();
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        off();
-        listeners--;
-        watch();
-      };
-    },
+    subscribe: (listener) => hold(state.subscribe(listener)),
   };
 }

@@ -212,6 +212,22 @@ describe("edge.report, getState, subscribe", () => {
     expect(active).toBe(0);
     makeEdge({ health, onRecover: () => undefined });
     expect(active).toBe(1);
+    const offRecover = edge.on("recover", () => undefined);
+    expect(active).toBe(2);
+    offRecover();
+    expect(active).toBe(1);
+  });
+
+  it("delivers recover events to edge.on listeners", () => {
+    const time = clock();
+    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 10, now: time.now } });
+    const recovered: string[] = [];
+    edge.on("recover", (e) => recovered.push(e.host));
+    edge.health.failure("cdn.test");
+    time.t += 10;
+    edge.health.acquire("cdn.test");
+    edge.health.success("cdn.test");
+    expect(recovered).toEqual(["cdn.test"]);
   });
 
   it("emits recover only for its own hosts, and fallback events sent by other layers", () => {
