@@ -3,8 +3,11 @@
  * `core/protocol.ts`), answers checked for shape, every failure mapped to a
  * typed error that names the operation. Retries are the caller's (see
  * `retrying.ts`), so that all retries of an upload share one policy.
+ *
+ * Plain `fetch` with a timer, not ky: the uploader needs nothing else from an
+ * HTTP library, and upload-only applications then do not ship one (ky comes
+ * with delivery, whose `fetch` uses it).
  */
-import ky, { TimeoutError as KyTimeoutError } from "ky";
 import {
   AbortError,
   EndpointError,
@@ -65,27 +68,35 @@ export function createEndpoint(options: EndpointOptions): EndpointCall {
 
   return async (op, body, signal) => {
     const headers = typeof options.headers === "function" ? await options.headers() : options.headers;
+    const controller = new AbortController();
+    const onAbort = (): void => controller.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeout);
     let response: Response;
+    let text: string;
     try {
-      response = await ky.post(options.url, {
-        json: { v: PROTOCOL_VERSION, op, ...body },
-        ...(headers && { headers }),
+      response = await (options.fetch ?? fetch)(options.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", ...headers },
+        body: JSON.stringify({ v: PROTOCOL_VERSION, op, ...body }),
         credentials: options.credentials ?? "same-origin",
-        timeout,
-        retry: 0,
-        throwHttpErrors: false,
-        ...(options.fetch && { fetch: options.fetch }),
-        ...(signal && { signal }),
+        signal: controller.signal,
       });
+      text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? new AbortError();
-      if (error instanceof KyTimeoutError) {
-        throw new TimeoutError(`Signing endpoint ${op}: no answer from ${where} within ${timeout} ms`, { cause: error });
-      }
+      if (timedOut) throw new TimeoutError(`Signing endpoint ${op}: no answer from ${where} within ${timeout} ms`, { cause: error });
       throw new NetworkError(`Signing endpoint ${op}: ${where} could not be reached`, { cause: error });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
 
-    const text = await response.text().catch(() => "");
+
     let json: unknown;
     try {
       json = JSON.parse(text);

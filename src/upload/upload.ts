@@ -7,7 +7,6 @@
  * events go through `on`.
  */
 import { AbortError, S3EdgeError, S3Error } from "../core/errors.js";
-import { crc32, crc32ToBase64 } from "../core/crc32.js";
 import { Emitter, createState, type State } from "../core/observable.js";
 import { partCount, partRange } from "../core/parts.js";
 import type { SignedPart, UploadResult } from "../core/protocol.js";
@@ -371,6 +370,8 @@ export class Upload {
           let body = part.body ?? (await (source.slice as NonNullable<UploadSource["slice"]>)(part.start, part.start + part.size));
           if (this.#ctx.checksum && part.checksum === undefined) {
             body = body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer());
+            // Loaded on first use: applications without checksums do not ship CRC32's tables.
+            const { crc32, crc32ToBase64 } = await import("../core/crc32.js");
             part.checksum = crc32ToBase64(crc32(body));
           }
           const signed = await (early ?? sign());
