@@ -89,7 +89,11 @@ export function race(ctx: RaceContext, key: string, candidates: Candidate[], sig
       running.push(a);
       clearTimeout(timer);
       if (ctx.hedgeMs !== undefined && next < candidates.length) timer = setTimeout(step, ctx.hedgeMs);
-      void ctx.run(url, signal ? AbortSignal.any([a.ctl.signal, signal]) : a.ctl.signal).then((o) => settle(a, o));
+      ctx
+        .run(url, signal ? AbortSignal.any([a.ctl.signal, signal]) : a.ctl.signal)
+        .then((o) => settle(a, o))
+        // Only a throwing `fallbackStatuses` predicate gets here: the caller's bug, the caller's error.
+        .catch((error: unknown) => done || end(error));
     }
 
     function settle(a: Running, o: Outcome): void {

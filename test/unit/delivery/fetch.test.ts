@@ -212,6 +212,17 @@ describe("edge.fetch: CDN first", () => {
     expect(net.list).toEqual([]);
   });
 
+  it("rejects with the error of a fallbackStatuses predicate that throws", async () => {
+    server.use(cdnAnswers(200), ...s3Serves());
+    const bug = new Error("predicate bug");
+    const { edge } = makeEdge({
+      fallbackStatuses: () => {
+        throw bug;
+      },
+    });
+    await expect(edge.fetch("k")).rejects.toBe(bug);
+  });
+
   it("rejects an invalid key without any request", async () => {
     const { edge } = makeEdge();
     await expect(edge.fetch("../etc/passwd")).rejects.toMatchObject({ code: "InvalidKey" });

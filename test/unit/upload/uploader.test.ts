@@ -26,7 +26,15 @@ describe.each(["auto", "fetch"] as const)("uploader over the %s transport", (tra
   it("uploads a multipart file whose bytes S3 assembles exactly, in 5 MiB parts", async () => {
     const uploader = setup({ transport });
     const data = bytes(12 * MiB + 3);
-    const result = await uploader.upload(data, { filename: "a.bin" });
+    const upload = uploader.add(data, { filename: "a.bin" });
+    const parts: Array<{ partNumber: number; size: number }> = [];
+    upload.on("part", ({ partNumber, size }) => parts.push({ partNumber, size }));
+    const result = await upload.done();
+    expect(parts.sort((a, b) => a.partNumber - b.partNumber)).toEqual([
+      { partNumber: 1, size: 5 * MiB },
+      { partNumber: 2, size: 5 * MiB },
+      { partNumber: 3, size: 2 * MiB + 3 },
+    ]);
     expect(result.key).toBe("uploads/a.bin");
     expect(Buffer.compare(backend.objects.get("uploads/a.bin") as Uint8Array, data)).toBe(0);
     expect(backend.puts.map((p) => p.size).sort()).toEqual([2 * MiB + 3, 5 * MiB, 5 * MiB].sort());

@@ -1,0 +1,5 @@
+import type { BenchContext, CaseResult } from "../lib/context.js";
+/** Placeholder. */
+export async function runFallback(_ctx: BenchContext): Promise<CaseResult> {
+  throw new Error("not written yet");
+}
