@@ -117,14 +117,14 @@ describe("inputs", () => {
 
   it("uploads a web ReadableStream of known length", async () => {
     const data = bytes(6 * MiB, 5);
-    const stream = new Blob([data]).stream();
+    const stream = new Blob([new Uint8Array(data)]).stream();
     const result = await uploader().upload(stream, { filename: "web.bin", size: data.byteLength });
     expect(await stored(result.key)).toBe(sha(data));
   });
 
   it("uploads a Blob with CRC32 checksums signed into each part", async () => {
     const data = bytes(7 * MiB, 6);
-    const result = await uploader({ checksum: "CRC32" }).upload(new Blob([data]), { filename: "sum.bin" });
+    const result = await uploader({ checksum: "CRC32" }).upload(new Blob([new Uint8Array(data)]), { filename: "sum.bin" });
     expect(await stored(result.key)).toBe(sha(data));
   });
 });

@@ -21,7 +21,7 @@ export interface FakeBackend {
   puts: PutCall[];
   objects: Map<string, Uint8Array>;
   /** Return a Response to answer a PUT yourself (fault injection); `attempt` counts PUTs of that part from 1. */
-  onPut?: (call: PutCall, attempt: number) => Response | Promise<Response> | undefined;
+  onPut?: (call: PutCall, attempt: number) => Response | Promise<Response | undefined> | undefined;
   ops(op: string): Array<Record<string, unknown>>;
 }
 
