@@ -3,7 +3,6 @@
  * a file picked in an <input>, XHR byte progress, the CORS ETag diagnosis,
  * resume after a page reload, and riding out an offline period.
  */
-import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createSigner, handleS3Edge, toNodeHandler } from "../../src/server.js";
 import { TEST_SECRET } from "../support/app.js";
+import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { attachConsole, launchBrowser, startStaticServer, throttle, type StaticServer } from "../support/browser.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
 
@@ -45,7 +45,7 @@ interface Outcome {
 
 let browser: Browser;
 let dir: string;
-const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+const sha = sha256;
 
 async function site(fixture: S3Fixture): Promise<StaticServer> {
   const server = await startStaticServer({ pages: { "/upload.html": PAGE } });
@@ -61,8 +61,7 @@ async function site(fixture: S3Fixture): Promise<StaticServer> {
 }
 
 async function file(name: string, size: number, seed: number): Promise<{ path: string; data: Buffer }> {
-  const data = Buffer.alloc(size);
-  for (let i = 0; i + 4 <= size; i += 4) data.writeUInt32LE(((i + seed) * 2654435761) >>> 0, i);
+  const data = pseudoRandomBytes(size, seed);
   const path = join(dir, name);
   await writeFile(path, data);
   return { path, data };

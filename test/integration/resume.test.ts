@@ -4,7 +4,6 @@
  * sending only what S3 does not already hold (S3 is the truth).
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -13,6 +12,7 @@ import { AbortMultipartUploadCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUploader, fileStore, type ResumeRecord, type UploadEvents } from "../../src/node.js";
 import { startApp, type TestApp } from "../support/app.js";
+import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
 
 const MiB = 1024 * 1024;
@@ -21,7 +21,7 @@ let s3: S3Fixture;
 let app: TestApp;
 let dir: string;
 
-const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
+const sha = sha256;
 
 function crashAfter(path: string, storeDir: string, parts: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -40,8 +40,7 @@ function crashAfter(path: string, storeDir: string, parts: number): Promise<stri
 
 /** A 30 MiB file on disk, a store folder, and a crashed first attempt after 3 of its 6 parts. */
 async function crashedUpload(name: string) {
-  const data = Buffer.alloc(30 * MiB);
-  for (let i = 0; i < data.length; i += 4) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+  const data = pseudoRandomBytes(30 * MiB, name.length);
   const path = join(dir, name);
   await writeFile(path, data);
   const storeDir = await mkdtemp(join(dir, "store-"));

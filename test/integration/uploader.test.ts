@@ -3,7 +3,6 @@
  * signer over HTTP, and the S3 fixture (s3rver + SigV4 verification + the
  * multipart operations s3rver lacks). Every object is read back and compared.
  */
-import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,22 +11,15 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createUploader, type UploaderOptions } from "../../src/node.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
 import { startApp, type TestApp } from "../support/app.js";
+import { pseudoRandomBytes, sha256 } from "../support/data.js";
 
 const MiB = 1024 * 1024;
 let s3: S3Fixture;
 let app: TestApp;
 let dir: string;
 
-const sha = (b: Uint8Array): string => createHash("sha256").update(b).digest("hex");
-function bytes(size: number, seed = 7): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1664525 + 1013904223) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+const sha = sha256;
+const bytes = pseudoRandomBytes;
 
 function uploader(options: Partial<UploaderOptions> = {}) {
   return createUploader({ endpoint: app.endpoint, store: false, retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...options });

@@ -1,20 +1,11 @@
 import { HttpResponse, http } from "msw";
-import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHostHealth } from "../../../src/core/health.js";
 import type { EdgeState } from "../../../src/delivery/index.js";
-import { CDN, CDN2, S3, cdnAnswers, deferred, makeEdge, record, s3Serves, type Recorder } from "./helpers.js";
+import { CDN, CDN2, S3, cdnAnswers, deferred, makeEdge, s3Serves, useMswServer } from "./helpers.js";
 
-const server = setupServer();
-let net: Recorder;
-
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-beforeEach(() => {
-  server.events.removeAllListeners();
-  net = record(server);
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const msw = useMswServer();
+const { server } = msw;
 
 /** A clock the breaker reads; tests move it instead of sleeping. */
 function clock() {
@@ -30,12 +21,12 @@ describe("circuit breaker through edge.fetch", () => {
     await edge.fetch("a");
     await edge.fetch("b");
     expect(edge.health.status("cdn.test").state).toBe("open");
-    net.list.length = 0;
+    msw.net.list.length = 0;
     events.length = 0;
 
     const response = await edge.fetch("c");
     expect(await response.text()).toBe("from-s3");
-    expect(net.list).toEqual(["GET s3.test/media/c"]);
+    expect(msw.net.list).toEqual(["GET s3.test/media/c"]);
     expect(events).toEqual([{ key: "c", from: "cdn.test", to: "s3.test", reason: "circuit-open", elapsedMs: expect.any(Number) }]);
   });
 
@@ -53,18 +44,18 @@ describe("circuit breaker through edge.fetch", () => {
 
     time.t += 999;
     await edge.fetch("b");
-    expect(net.count("cdn.test")).toBe(1);
+    expect(msw.net.count("cdn.test")).toBe(1);
 
     cdnStatus = 200;
     time.t += 1;
     const probe = await edge.fetch("c");
     expect(await probe.text()).toBe("cdn");
-    expect(net.count("cdn.test")).toBe(2);
+    expect(msw.net.count("cdn.test")).toBe(2);
     expect(edge.health.status("cdn.test").state).toBe("closed");
     expect(recovered).toEqual(["cdn.test"]);
 
     await edge.fetch("d");
-    expect(net.list.at(-1)).toBe("GET cdn.test/d");
+    expect(msw.net.list.at(-1)).toBe("GET cdn.test/d");
   });
 
   it("re-opens when the probe fails, and the request still gets S3's bytes", async () => {
@@ -94,7 +85,7 @@ describe("circuit breaker through edge.fetch", () => {
     edge.health.failure("cdn.test");
     time.t += 1000;
     const probe = edge.fetch("probe");
-    await vi.waitFor(() => expect(net.count("cdn.test")).toBe(1));
+    await vi.waitFor(() => expect(msw.net.count("cdn.test")).toBe(1));
     const other = await edge.fetch("other");
     expect(await other.text()).toBe("from-s3");
     expect(events).toEqual([expect.objectContaining({ key: "other", reason: "circuit-open" })]);
@@ -111,7 +102,7 @@ describe("circuit breaker through edge.fetch", () => {
     edge.health.failure("cdn.test");
     edge.health.failure("s3.test");
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
-    expect(net.list).toEqual(["GET s3.test/media/k"]);
+    expect(msw.net.list).toEqual(["GET s3.test/media/k"]);
     expect(events.map((e) => e.reason)).toEqual(["circuit-open"]);
   });
 
@@ -131,9 +122,9 @@ describe("circuit breaker through edge.fetch", () => {
     const first = makeEdge({ health }).edge;
     const second = makeEdge({ health }).edge;
     await first.fetch("a");
-    net.list.length = 0;
+    msw.net.list.length = 0;
     await second.fetch("b");
-    expect(net.list).toEqual(["GET s3.test/media/b"]);
+    expect(msw.net.list).toEqual(["GET s3.test/media/b"]);
   });
 });
 

@@ -1,20 +1,11 @@
 import { HttpResponse, delay, http } from "msw";
-import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FallbackError, createEdge } from "../../../src/delivery/index.js";
 import { AbortError } from "../../../src/core/errors.js";
-import { CDN, CDN2, ORIGIN, S3, cdnAnswers, makeEdge, record, s3Serves, type Recorder } from "./helpers.js";
+import { CDN, CDN2, ORIGIN, S3, cdnAnswers, makeEdge, s3Serves, useMswServer } from "./helpers.js";
 
-const server = setupServer();
-let net: Recorder;
-
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-beforeEach(() => {
-  server.events.removeAllListeners();
-  net = record(server);
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const msw = useMswServer();
+const { server } = msw;
 
 describe("edge.fetch: CDN first", () => {
   it("serves from the CDN when it answers 200, without touching S3", async () => {
@@ -23,7 +14,7 @@ describe("edge.fetch: CDN first", () => {
     const response = await edge.fetch("a/b c.png");
     expect(await response.text()).toBe("from-cdn");
     expect(response.url).toBe(`${CDN}/a/b%20c.png`);
-    expect(net.list).toEqual(["GET cdn.test/a/b%20c.png"]);
+    expect(msw.net.list).toEqual(["GET cdn.test/a/b%20c.png"]);
     expect(events).toEqual([]);
   });
 
@@ -55,7 +46,7 @@ describe("edge.fetch: CDN first", () => {
     const { edge, events } = makeEdge({ timeoutMs: 50 });
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
     expect(events.map((e) => e.reason)).toEqual(["timeout"]);
-    expect(net.aborted).toEqual(["GET cdn.test/k"]);
+    expect(msw.net.aborted).toEqual(["GET cdn.test/k"]);
   }, 5_000);
 
   it("applies a per-call timeoutMs", async () => {
@@ -76,7 +67,7 @@ describe("edge.fetch: CDN first", () => {
     const { edge, events } = makeEdge();
     const response = await edge.fetch("new.png");
     expect(response.status).toBe(404);
-    expect(net.count("s3.test")).toBe(0);
+    expect(msw.net.count("s3.test")).toBe(0);
     expect(events).toEqual([]);
     expect(edge.health.status("cdn.test").failures).toBe(0);
   });
@@ -174,7 +165,7 @@ describe("edge.fetch: CDN first", () => {
     const response = await edge.fetch("k", { method: "HEAD" });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-length")).toBe("10");
-    expect(net.list).toEqual(["HEAD cdn.test/k", "HEAD s3.test/media/k"]);
+    expect(msw.net.list).toEqual(["HEAD cdn.test/k", "HEAD s3.test/media/k"]);
   });
 
   it("puts the query on the CDN request only", async () => {
@@ -190,7 +181,7 @@ describe("edge.fetch: CDN first", () => {
     server.use(cdnAnswers(503, CDN), http.get(`${CDN2}/*`, () => HttpResponse.error()), ...s3Serves());
     const { edge, events } = makeEdge({ cdn: [CDN, `${CDN2}/prefix`] });
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
-    expect(net.list).toEqual(["GET cdn.test/k", "GET cdn2.test/prefix/k", "GET s3.test/media/k"]);
+    expect(msw.net.list).toEqual(["GET cdn.test/k", "GET cdn2.test/prefix/k", "GET s3.test/media/k"]);
     expect(events.map((e) => [e.from, e.to, e.reason])).toEqual([
       ["cdn.test", "cdn2.test", "status"],
       ["cdn2.test", "s3.test", "network"],
@@ -209,7 +200,7 @@ describe("edge.fetch: CDN first", () => {
     });
     expect(await (await edge.fetch("k")).text()).toBe("injected");
     expect(calls).toEqual([`${CDN}/k`]);
-    expect(net.list).toEqual([]);
+    expect(msw.net.list).toEqual([]);
   });
 
   it("rejects with the error of a fallbackStatuses predicate that throws", async () => {
@@ -226,7 +217,7 @@ describe("edge.fetch: CDN first", () => {
   it("rejects an invalid key without any request", async () => {
     const { edge } = makeEdge();
     await expect(edge.fetch("../etc/passwd")).rejects.toMatchObject({ code: "InvalidKey" });
-    expect(net.list).toEqual([]);
+    expect(msw.net.list).toEqual([]);
   });
 });
 
@@ -290,15 +281,15 @@ describe("edge.fetch: caller abort", () => {
     expect(error).toMatchObject({ code: "Aborted" });
     await delay(50); // let the aborted attempt settle: it must leave no verdict
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
-    expect(net.count("s3.test")).toBe(0);
-    expect(net.aborted).toEqual(["GET cdn.test/k"]);
+    expect(msw.net.count("s3.test")).toBe(0);
+    expect(msw.net.aborted).toEqual(["GET cdn.test/k"]);
     expect(events).toEqual([]);
   }, 5_000);
 
   it("rejects at once when the signal is already aborted, without a request", async () => {
     const { edge } = makeEdge();
     await expect(edge.fetch("k", { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: "Aborted" });
-    expect(net.list).toEqual([]);
+    expect(msw.net.list).toEqual([]);
   });
 
   it("frees the half-open probe slot when the probe is aborted by the caller", async () => {

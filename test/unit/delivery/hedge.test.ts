@@ -1,18 +1,9 @@
 import { HttpResponse, delay, http } from "msw";
-import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { CDN, CDN2, S3, cdnAnswers, deferred, makeEdge, record, s3Serves, type Recorder } from "./helpers.js";
+import { CDN, CDN2, S3, cdnAnswers, deferred, makeEdge, s3Serves, useMswServer } from "./helpers.js";
 
-const server = setupServer();
-let net: Recorder;
-
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-beforeEach(() => {
-  server.events.removeAllListeners();
-  net = record(server);
-});
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const msw = useMswServer();
+const { server } = msw;
 
 const hangs = (base: string) =>
   http.get(`${base}/*`, async () => {
@@ -27,8 +18,8 @@ describe("hedging", () => {
     const response = await edge.fetch("k");
     expect(await response.text()).toBe("from-s3");
     expect(response.url).toBe(`${S3}/media/k`);
-    expect(net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
-    await vi.waitFor(() => expect(net.aborted).toEqual(["GET cdn.test/k"]));
+    expect(msw.net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
+    await vi.waitFor(() => expect(msw.net.aborted).toEqual(["GET cdn.test/k"]));
     expect(events).toEqual([{ key: "k", from: "cdn.test", to: "s3.test", reason: "hedge", elapsedMs: expect.any(Number) }]);
     await delay(50); // let the aborted loser settle: it must leave no verdict
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
@@ -45,11 +36,11 @@ describe("hedging", () => {
     );
     const { edge, events } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000 });
     const pending = edge.fetch("k");
-    await vi.waitFor(() => expect(net.count("s3.test")).toBe(1));
+    await vi.waitFor(() => expect(msw.net.count("s3.test")).toBe(1));
     cdnGate.resolve();
     const response = await pending;
     expect(await response.text()).toBe("from-cdn");
-    await vi.waitFor(() => expect(net.aborted).toEqual(["GET s3.test/media/k"]));
+    await vi.waitFor(() => expect(msw.net.aborted).toEqual(["GET s3.test/media/k"]));
     expect(events).toEqual([]);
     await delay(50);
     expect(edge.health.status("s3.test").failures).toBe(0);
@@ -78,7 +69,7 @@ describe("hedging", () => {
     );
     const { edge, events } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000 });
     const pending = edge.fetch("k");
-    await vi.waitFor(() => expect(net.count("s3.test")).toBe(1));
+    await vi.waitFor(() => expect(msw.net.count("s3.test")).toBe(1));
     cdnGate.resolve();
     await vi.waitFor(() => expect(edge.health.status("cdn.test").failures).toBe(1));
     s3Gate.resolve();
@@ -90,8 +81,8 @@ describe("hedging", () => {
     server.use(hangs(CDN), hangs(CDN2), ...s3Serves());
     const { edge, events } = makeEdge({ cdn: [CDN, CDN2], hedgeMs: 10, timeoutMs: 60_000 });
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
-    expect(net.list).toEqual(["GET cdn.test/k", "GET cdn2.test/k", "GET s3.test/media/k"]);
-    await vi.waitFor(() => expect([...net.aborted].sort()).toEqual(["GET cdn.test/k", "GET cdn2.test/k"]));
+    expect(msw.net.list).toEqual(["GET cdn.test/k", "GET cdn2.test/k", "GET s3.test/media/k"]);
+    await vi.waitFor(() => expect([...msw.net.aborted].sort()).toEqual(["GET cdn.test/k", "GET cdn2.test/k"]));
     expect(events.map((e) => [e.from, e.to, e.reason])).toEqual([
       ["cdn.test", "s3.test", "hedge"],
       ["cdn2.test", "s3.test", "hedge"],
@@ -112,10 +103,10 @@ describe("hedging", () => {
     edge.health.failure("s3.test");
     const pending = edge.fetch("k");
     await delay(40);
-    expect(net.list).toEqual(["GET cdn.test/k"]);
+    expect(msw.net.list).toEqual(["GET cdn.test/k"]);
     cdnGate.resolve();
     expect(await (await pending).text()).toBe("from-s3");
-    expect(net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
+    expect(msw.net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
   }, 5_000);
 
   it("releases the probe slot of a probing CDN that lost the race", async () => {

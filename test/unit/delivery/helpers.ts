@@ -1,6 +1,7 @@
 /** Shared msw set-up for the delivery unit tests: a CDN, a second CDN and an S3 origin. */
 import { HttpResponse, http, type HttpHandler } from "msw";
-import type { SetupServer } from "msw/node";
+import { setupServer, type SetupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
 import { createEdge, type Edge, type EdgeOptions, type FallbackEvent } from "../../../src/delivery/index.js";
 
 export const CDN = "https://cdn.test";
@@ -65,4 +66,22 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve!: (value: T) => void;
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+/**
+ * One msw server for a test file, with its lifecycle hooks registered: unknown
+ * requests fail the test, handlers reset after each test, and `net` records a
+ * fresh log per test.
+ */
+export function useMswServer(): { server: SetupServer; readonly net: Recorder } {
+  const server = setupServer();
+  const state = { server, net: undefined as unknown as Recorder };
+  beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+  beforeEach(() => {
+    server.events.removeAllListeners();
+    state.net = record(server);
+  });
+  afterEach(() => server.resetHandlers());
+  afterAll(() => server.close());
+  return state;
 }

@@ -121,12 +121,4 @@ export function etagOf(bytes: Uint8Array): string {
 }
 
 /** Deterministic pseudo-random bytes. */
-export function bytes(size: number, seed = 1): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
+export { pseudoRandomBytes as bytes } from "../../support/data.js";
