@@ -81,6 +81,12 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
     { id: "client-edge", label: "s3edge client: createEdge only", source: `export { createEdge } from "${edgeFrom}";` },
     { id: "client-all", label: "s3edge client: whole src/index.ts", source: `export * from "./src/index.ts";` },
     {
+      id: "client-all-noky",
+      label: "s3edge client: whole src/index.ts, ky left out (external)",
+      source: `export * from "./src/index.ts";`,
+      external: ["ky"],
+    },
+    {
       id: "react",
       label: "s3edge/react: whole src/react.ts (react external)",
       source: `export * from "./src/react.ts";`,
@@ -126,12 +132,14 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
   const client = sizes.find((s) => s.id === "client");
   const peers = sizes.filter((s) => entries.find((e) => e.id === s.id)?.peer);
   const goals: Goal[] = [];
+  const whole = sizes.find((s) => s.id === "client-all");
+  if (whole) {
+    // The goal named in .size-limit.json ("whole entry ... goal 10 KB").
+    goals.push({ name: "whole client entry (src/index.ts), gzip", target: "<= 10 KB", value: `${kb(whole.gzip)} KB`, ok: whole.gzip <= 10_000 });
+  }
   const rows = sizes.map((s) => {
     const peer = peers.includes(s);
     const ratio = peer && client ? client.gzip / s.gzip : undefined;
-    if (ratio !== undefined) {
-      goals.push({ name: `s3edge client (uploader + edge) vs ${s.label}, gzip`, target: "smaller (< 1x)", value: `${fixed(ratio, 2)}x`, ok: ratio < 1 });
-    }
     return [s.label + (s.note ? ` (${s.note})` : ""), kb(s.minified), kb(s.gzip), ratio === undefined ? "" : `${fixed(ratio, 2)}x`];
   });
   // Budgets to suggest for .size-limit.json: measured gzip + 10%, rounded up to 0.5 KB.

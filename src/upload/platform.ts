@@ -14,7 +14,14 @@ export const webPlatform: Platform = {
   },
   transport: (fetchImpl) =>
     !fetchImpl && typeof XMLHttpRequest !== "undefined" ? xhrTransport() : fetchTransport(fetchImpl),
-  store: () => (typeof localStorage !== "undefined" ? webStorageStore() : undefined),
+  store: () =>
+    typeof localStorage !== "undefined"
+      ? webStorageStore(
+          undefined,
+          // IndexedDB code is loaded only when a record outgrows localStorage.
+          typeof indexedDB !== "undefined" ? { spill: () => import("./stores/indexed-db.js").then((m) => m.indexedDbStore()) } : {},
+        )
+      : undefined,
   offline: () =>
     typeof navigator !== "undefined" && navigator.onLine === false && typeof addEventListener === "function"
       ? new Promise<void>((resolve) => addEventListener("online", () => resolve(), { once: true }))

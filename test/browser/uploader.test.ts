@@ -157,6 +157,30 @@ describe("uploader in Chromium", () => {
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("s3edge:")))).toEqual([]);
   });
 
+  it("keeps resume records too large for localStorage in IndexedDB, across a reload", async () => {
+    fixture = await startS3Fixture();
+    server = await site(fixture);
+    const opened = await open(server);
+    context = opened.context;
+    const { page } = opened;
+    const record = { fingerprint: "fp", filename: "big.mp4", size: 1, key: "k", uploadId: "u", token: "t", partSize: 5, expiresAt: Date.now() + 60_000, createdAt: 0,
+      parts: Array.from({ length: 3000 }, (_, i) => ({ partNumber: i + 1, etag: `"${"0".repeat(32)}"`, size: 5 })) };
+    await page.evaluate(async (r) => {
+      const S = (window as unknown as { S3Edge: typeof import("../../src/index.js") }).S3Edge;
+      await S.webStorageStore(undefined, { spill: S.indexedDbStore("s3edge-test") }).set(r);
+    }, record);
+    await page.reload();
+    const after = await page.evaluate(async () => {
+      const S = (window as unknown as { S3Edge: typeof import("../../src/index.js") }).S3Edge;
+      const store = S.webStorageStore(undefined, { spill: S.indexedDbStore("s3edge-test") });
+      const got = await store.get("fp");
+      const listed = (await store.list()).length;
+      await store.remove("fp");
+      return { parts: got?.parts.length, listed, inLocalStorage: localStorage.length, afterRemove: await S.indexedDbStore("s3edge-test").get("fp") };
+    });
+    expect(after).toEqual({ parts: 3000, listed: 1, inLocalStorage: 0, afterRemove: undefined });
+  });
+
   it("waits out an offline period without spending its retries, then finishes", async () => {
     fixture = await startS3Fixture();
     server = await site(fixture);

@@ -1,12 +1,32 @@
 /**
  * Resume store in `localStorage` (the browser default): one entry per upload
  * under a prefix. A record holds the upload token and part ETags, never a
- * signed URL. Unavailable storage (private mode, quota) degrades to no resume.
+ * signed URL. A record larger than `maxEntryChars`, or one localStorage
+ * refuses (quota), goes to the `spill` store instead (the browser default
+ * spills to IndexedDB); with no spill store, resume degrades to none.
  */
 import type { ResumeRecord, ResumeStore } from "../types.js";
 
-/** A {@link ResumeStore} over a Web `Storage` (default `localStorage`). */
-export function webStorageStore(storage?: Storage, prefix = "s3edge:upload:"): ResumeStore {
+/** Options of {@link webStorageStore}. */
+export interface WebStorageStoreOptions {
+  /** Key prefix. Default `"s3edge:upload:"`. */
+  prefix?: string;
+  /** Records whose JSON is longer go to `spill`. Default 100,000 characters (about 1,300 parts). */
+  maxEntryChars?: number;
+  /** Where large records go (e.g. `indexedDbStore()`). */
+  spill?: ResumeStore | (() => Promise<ResumeStore>);
+}
+
+/** A {@link ResumeStore} over a Web `Storage` (default `localStorage`), spilling large records. */
+export function webStorageStore(storage?: Storage, options: WebStorageStoreOptions = {}): ResumeStore {
+  const prefix = options.prefix ?? "s3edge:upload:";
+  const max = options.maxEntryChars ?? 100_000;
+  let spilled: Promise<ResumeStore | undefined> | undefined;
+  const spill = (): Promise<ResumeStore | undefined> => {
+    const s = options.spill;
+    spilled ??= (typeof s === "function" ? s() : Promise.resolve(s)).catch(() => undefined);
+    return spilled;
+  };
   const area = (): Storage | undefined => {
     try {
       return storage ?? globalThis.localStorage;
@@ -23,24 +43,35 @@ export function webStorageStore(storage?: Storage, prefix = "s3edge:upload:"): R
     }
   };
   return {
-    get: async (fingerprint) => read(prefix + fingerprint),
+    get: async (fingerprint) =>
+      read(prefix + fingerprint) ?? (options.spill ? (await spill())?.get(fingerprint).catch(() => undefined) : undefined),
     set: async (record) => {
+      const json = JSON.stringify(record);
       try {
-        area()?.setItem(prefix + record.fingerprint, JSON.stringify(record));
+        if (json.length > max) throw new RangeError("large record");
+        area()?.setItem(prefix + record.fingerprint, json);
+        return;
       } catch {
-        // Quota exceeded: the upload goes on, it just cannot be resumed after a reload.
+        // Too large or quota exceeded: spill, or go on without resume after a reload.
+      }
+      try {
+        area()?.removeItem(prefix + record.fingerprint);
+        await (await spill())?.set(record);
+      } catch {
+        // No resume for this one; the upload itself goes on.
       }
     },
     remove: async (fingerprint) => {
       try {
         area()?.removeItem(prefix + fingerprint);
+        if (options.spill) await (await spill())?.remove(fingerprint);
       } catch {
         // Nothing to do.
       }
     },
     list: async () => {
       const s = area();
-      const out: ResumeRecord[] = [];
+      const out: ResumeRecord[] = options.spill ? ((await (await spill())?.list().catch(() => [])) ?? []) : [];
       for (let i = 0; s && i < s.length; i++) {
         const name = s.key(i);
         const record = name?.startsWith(prefix) ? read(name) : undefined;

@@ -95,6 +95,22 @@ describe("webStorageStore", () => {
     expect(storage.getItem("other-app")).toBe("{}");
   });
 
+  it("spills records that are too large, or refused, to the spill store, and finds them there", async () => {
+    const storage = new FakeStorage(2_000);
+    const spill = memoryStore();
+    const store = webStorageStore(storage, { maxEntryChars: 1_000, spill });
+    await store.set(record("small"));
+    await store.set(record("large", 40)); // over maxEntryChars
+    await store.set(record("small2", 8)); // fits the limit, but not the quota left
+    expect(storage.getItem("s3edge:upload:small")).not.toBeNull();
+    expect(storage.getItem("s3edge:upload:large")).toBeNull();
+    expect((await spill.get("large"))?.parts).toHaveLength(40);
+    expect((await store.get("large"))?.parts).toHaveLength(40);
+    expect((await store.list()).map((r) => r.fingerprint).sort()).toEqual(["large", "small", "small2"]);
+    await store.remove("large");
+    expect(await spill.get("large")).toBeUndefined();
+  });
+
   it("degrades to no resume when storage is full, without failing the upload", async () => {
     const store = webStorageStore(new FakeStorage(10));
     await expect(store.set(record("big", 50))).resolves.toBeUndefined();
