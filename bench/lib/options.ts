@@ -16,7 +16,7 @@ export interface BenchOptions {
   quick: boolean;
   /** Adds the 1 GiB cases (upload throughput, memory). */
   gib: boolean;
-  /** Also run the optional browser memory measurement (Chromium). */
+  /** Run the browser memory measurement (Chromium) with the memory case; default on, `--no-browser` or BENCH_BROWSER=0 to skip. */
   browser: boolean;
   /** Cases to run, in {@link CASES} order. */
   only: CaseName[];
@@ -28,14 +28,15 @@ const truthy = (value: string | undefined): boolean => value !== undefined && va
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): BenchOptions {
   let quick = truthy(env["BENCH_QUICK"]);
   let gib = truthy(env["BENCH_GIB"]);
-  let browser = truthy(env["BENCH_BROWSER"]);
+  let browser = env["BENCH_BROWSER"] === undefined ? true : truthy(env["BENCH_BROWSER"]);
   let only = env["BENCH_ONLY"];
   for (const arg of argv) {
     if (arg === "--quick") quick = true;
     else if (arg === "--gib") gib = true;
     else if (arg === "--browser") browser = true;
+    else if (arg === "--no-browser") browser = false;
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
-    else throw new Error(`bench: unknown argument ${arg} (use --quick, --gib, --browser, --only=${CASES.join(",")})`);
+    else throw new Error(`bench: unknown argument ${arg} (use --quick, --gib, --no-browser, --only=${CASES.join(",")})`);
   }
   const wanted = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : [...CASES];
   for (const name of wanted) {

@@ -9,6 +9,7 @@
  *   of what was stored).
  * - Counts the bytes it received per upload so a run can check that every byte
  *   arrived.
+ * - Answers CORS (any origin, `ETag` exposed) so that browsers can PUT to it.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -80,6 +81,18 @@ export async function startSink(): Promise<Sink> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     stats.requests++;
+    res.setHeader("access-control-allow-origin", "*");
+    res.setHeader("access-control-expose-headers", "ETag");
+    if (req.method === "OPTIONS") {
+      await drain(req);
+      res.writeHead(204, {
+        "access-control-allow-methods": "GET, HEAD, PUT, POST, DELETE",
+        "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "*",
+        "access-control-max-age": "600",
+      });
+      res.end();
+      return;
+    }
     const url = new URL(req.url ?? "/", "http://sink");
     const [, bucket = "", ...rest] = url.pathname.split("/");
     const key = decodeURIComponent(rest.join("/"));
