@@ -12,6 +12,7 @@ export interface UploadContext {
   semaphore: Semaphore;
   retry: RetryOptions;
   stallTimeoutMs: number;
+  offlineTimeoutMs: number;
   partSize: number | undefined;
   checksum: ChecksumAlgorithm | undefined;
   store: ResumeStore | undefined;

@@ -14,6 +14,13 @@ export interface RetryingOptions {
   onRetry?: (info: { attempt: number; delayMs: number; error: S3EdgeError }) => void;
   /** Resolves when the network is back; `undefined` when the device is online. */
   offline?: () => Promise<void> | undefined;
+  /**
+   * After the retries are spent on network errors, keep probing every
+   * `maxDelayMs` without spending retries for up to this long (the network may
+   * come back; Node has no "online" event). 0 disables. Default 0.
+   */
+  offlineTimeoutMs?: number;
+  now?: () => number;
   random?: () => number;
 }
 
@@ -48,6 +55,8 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promi
  * spent or `signal` aborts. `attempt` receives the attempt number (0 first).
  */
 export async function retrying<T>(attempt: (n: number) => Promise<T>, options: RetryingOptions): Promise<T> {
+  const now = options.now ?? Date.now;
+  let waitingSince: number | undefined;
   for (let n = 0, spent = 0; ; n++) {
     try {
       return await attempt(n);
@@ -55,13 +64,25 @@ export async function retrying<T>(attempt: (n: number) => Promise<T>, options: R
       if (options.signal.aborted) throw options.signal.reason ?? new AbortError();
       const error = toS3EdgeError(thrown);
       if (!error.retryable) throw error;
-      const offline = error.code === "NetworkError" ? options.offline?.() : undefined;
+      const network = error.code === "NetworkError";
+      const offline = network ? options.offline?.() : undefined;
       if (offline) {
         // Offline is not the request's fault: wait for the network, keep the budget.
         options.onRetry?.({ attempt: n + 1, delayMs: -1, error });
         await untilAborted(offline, options.signal);
         continue;
       }
+      if (spent >= options.retry.retries && network && options.offlineTimeoutMs) {
+        // Repeated network errors: the network may be down. Probe it at the longest backoff,
+        // without spending retries, until it answers or the offline timeout passes.
+        waitingSince ??= now();
+        if (now() - waitingSince < options.offlineTimeoutMs) {
+          options.onRetry?.({ attempt: n + 1, delayMs: -1, error });
+          await sleep(options.retry.maxDelayMs, options.signal);
+          continue;
+        }
+      }
+      if (!network) waitingSince = undefined;
       if (spent >= options.retry.retries) throw error;
       const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(spent, options.retry, options.random));
       spent++;

@@ -111,6 +111,13 @@ export interface UploaderOptions {
   retry?: Partial<RetryOptions>;
   /** A transfer with no progress for this long is aborted and retried. Default 30 000 ms. */
   stallTimeoutMs?: number;
+  /**
+   * When the retries are spent on network errors, keep probing (every `retry.maxDelayMs`,
+   * without spending retries) for this long before failing: the network may come back.
+   * Browsers that know they are offline (`navigator.onLine`) wait for the network anyway.
+   * Default 300 000 ms; 0 fails as soon as the retries are spent.
+   */
+  offlineTimeoutMs?: number;
   /** Timeout of one signing-endpoint call. Default 30 000 ms. */
   endpointTimeoutMs?: number;
   /** How parts are sent: `"auto"` (XHR in browsers, node:http in Node), `"fetch"`, `"xhr"` or your own. */
@@ -166,6 +173,8 @@ export interface UploadState {
   readonly key: string | undefined;
   /** True when this upload continued one stored from an earlier session. */
   readonly resumed: boolean;
+  /** True while the upload waits for the network to come back. */
+  readonly offline: boolean;
   readonly result: UploadResult | undefined;
   readonly error: S3EdgeError | undefined;
 }
@@ -185,6 +194,7 @@ export interface UploaderState {
 /** Events of one upload (also relayed by the uploader with the upload's id). */
 export interface UploadEvents {
   part: { partNumber: number; size: number; etag: string };
+  /** A retry is coming after `delayMs`; `-1` means waiting for the network to come back (retries not spent). */
   retry: { attempt: number; delayMs: number; error: S3EdgeError; partNumber?: number };
   success: UploadResult;
   error: S3EdgeError;

@@ -54,6 +54,7 @@ export class Upload {
       partCount: null,
       key: undefined,
       resumed: false,
+      offline: false,
       result: undefined,
       error: undefined,
     });
@@ -145,10 +146,15 @@ export class Upload {
       retry: this.#ctx.retry,
       signal,
       offline: this.#ctx.offline,
+      offlineTimeoutMs: this.#ctx.offlineTimeoutMs,
       onRetry: ({ attempt, delayMs, error }) => {
         beforeRetry?.();
+        if (delayMs < 0 && !this.#state.getState().offline) this.#set({ offline: true });
         this.#events.emit("retry", { attempt, delayMs, error, ...(partNumber !== undefined && { partNumber }) });
       },
+    }).then((value) => {
+      if (this.#state.getState().offline) this.#set({ offline: false });
+      return value;
     });
   }
 

@@ -79,6 +79,7 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     semaphore: new Semaphore(concurrency),
     retry: { ...DEFAULT_RETRY, ...options.retry },
     stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
+    offlineTimeoutMs: options.offlineTimeoutMs ?? 300_000,
     partSize: options.partSize,
     checksum: options.checksum,
     store: options.store === false ? undefined : (options.store ?? platform.store()),

@@ -79,6 +79,28 @@ describe("uploader error paths", () => {
     expect(Buffer.compare(backend.objects.get("uploads/reset.bin") as Uint8Array, data)).toBe(0);
   });
 
+  it("rides out repeated network errors without spending retries, showing offline meanwhile", async () => {
+    const uploader = setup({ retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, offlineTimeoutMs: 60_000 });
+    backend.onPut = (call, attempt) => (call.partNumber === 1 && attempt <= 7 ? HttpResponse.error() : undefined);
+    const upload = uploader.add(bytes(6 * MiB, 11), { filename: "net.bin" });
+    const offline: boolean[] = [];
+    upload.subscribe((s) => {
+      if (offline.at(-1) !== s.offline) offline.push(s.offline);
+    });
+    await upload.done();
+    expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(8);
+    expect(offline).toEqual([false, true, false]);
+  });
+
+  it("fails once the retries are spent when the offline timeout is 0", async () => {
+    const uploader = setup({ retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, offlineTimeoutMs: 0 });
+    backend.onPut = (call) => (call.partNumber === 1 ? HttpResponse.error() : undefined);
+    const error = await uploader.upload(bytes(6 * MiB, 12), { filename: "down.bin" }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "NetworkError" });
+    expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(3);
+    expect(backend.ops("abort")).toHaveLength(1);
+  });
+
   it("signs a part again when S3 says its URL expired", async () => {
     const uploader = setup();
     backend.onPut = (call, attempt) =>
