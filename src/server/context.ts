@@ -41,7 +41,11 @@ export interface SignerCore {
   /** Same, synchronously; throws when the origin cannot be known without a network-free async step. */
   urlsSync(key: string): { cdnUrl?: string; s3Url: string };
   /** Verify a token against the request's key, uploadId and user. */
-  verify(ref: { key: string; uploadId: string; token: string }, ctx: SignerContext): Promise<TokenPayload>;
+  /**
+   * Check a token against the request's key, uploadId and user. `allowExpired` (abort only):
+   * an authentic token past its expiry still proves the upload is this user's to clean up.
+   */
+  verify(ref: { key: string; uploadId: string; token: string }, ctx: SignerContext, allowExpired?: boolean): Promise<TokenPayload>;
 }
 
 function isS3Client(value: unknown): value is S3Client {
@@ -133,8 +137,8 @@ export function createCore(options: SignerOptions): SignerCore {
       }
       return urlsWith(origin, key);
     },
-    async verify(ref, ctx) {
-      const payload = await codec.verify(ref.token, now());
+    async verify(ref, ctx, allowExpired) {
+      const payload = await codec.verify(ref.token, now(), allowExpired);
       if (payload.k !== ref.key || payload.u !== ref.uploadId) {
         throw new SignerError("InvalidToken", "upload token does not match this key and uploadId");
       }

@@ -178,10 +178,14 @@ export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequ
   return { key: ref.key, etag, size, ...(await core.urls(ref.key)) };
 }
 
-/** Run `abort`. Idempotent: an upload that no longer exists counts as aborted. */
+/**
+ * Run `abort`. Idempotent: an upload that no longer exists counts as aborted.
+ * An expired token is accepted (its MAC and user are still checked): cleaning up
+ * one's own stale upload is always allowed, so no part is left billed.
+ */
 export async function abortUpload(core: SignerCore, req: OpInput<AbortRequest>, ctx: SignerContext): Promise<AbortResponse> {
   const ref = validateUploadRef(req);
-  await core.verify(ref, ctx);
+  await core.verify(ref, ctx, true);
   try {
     await core.client.send(new AbortMultipartUploadCommand({ Bucket: core.bucket, Key: ref.key, UploadId: ref.uploadId }));
   } catch (error) {

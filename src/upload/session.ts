@@ -107,15 +107,14 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
 
 async function tryResume(o: OpenSessionOptions, record: ResumeRecord): Promise<Session | undefined> {
   const size = o.source.size as number;
-  if (record.size !== size || record.checksum !== o.checksum) {
-    o.onRestart({ reason: "mismatch" });
-    return undefined;
-  }
-  if (record.expiresAt <= o.now()) {
-    o.onRestart({ reason: "expired" });
-    return undefined;
-  }
   const ref: UploadRef = { key: record.key, uploadId: record.uploadId, token: record.token };
+  const reason = record.size !== size || record.checksum !== o.checksum ? "mismatch" : record.expiresAt <= o.now() ? "expired" : undefined;
+  if (reason) {
+    o.onRestart({ reason });
+    // Best effort: the server accepts an expired token for abort, so the stale parts stop being billed.
+    await o.call("abort", ref, o.signal).catch(() => undefined);
+    return undefined;
+  }
   let listed: StoredPart[];
   try {
     listed = (await o.attempt(() => o.call("list", ref, o.signal))).parts;

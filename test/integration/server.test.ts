@@ -382,17 +382,23 @@ describe("tokens", () => {
     await post(endpoint, { v: 1, op: "abort", ...up });
   });
 
-  it("answers TokenExpired once the token's lifetime has passed", async () => {
+  it("answers TokenExpired once the token's lifetime has passed, but still lets its owner abort", async () => {
     const up = await createMultipart(20 * MiB);
     clockOffset = 86_400_000 + 1000;
     try {
       const res = await sign(up, [{ partNumber: 1 }]);
       expect(res.status).toBe(403);
       expect(res.body.error?.code).toBe("TokenExpired");
+      const list = await post(endpoint, { v: 1, op: "list", ...up });
+      expect(list.body.error?.code).toBe("TokenExpired");
+      // Cleaning up one's own stale upload is always allowed (MAC and user still checked).
+      const other = await post(endpoint, { v: 1, op: "abort", ...up }, "mallory");
+      expect(other.body.error?.code).toBe("NotAuthorized");
+      expect((await post(endpoint, { v: 1, op: "abort", ...up })).body).toEqual({ ok: true });
     } finally {
       clockOffset = 0;
     }
-    await post(endpoint, { v: 1, op: "abort", ...up });
+    expect((await fixture.listUploads()).map((u) => u.uploadId)).not.toContain(up.uploadId);
   });
 });
 

@@ -63,6 +63,14 @@ describe("upload tokens", () => {
     expect(await codeOf(codec.verify(token, 2_000))).toBe("TokenExpired");
   });
 
+  it("accepts an expired token only when asked to (abort), and never a tampered one", async () => {
+    const codec = createTokenCodec(SECRET);
+    const token = await codec.issue(payload);
+    await expect(codec.verify(token, 9_999_999, true)).resolves.toEqual(payload);
+    const tampered = `${token.slice(0, -2)}${token.endsWith("A") ? "B" : "A"}${token.slice(-1)}`;
+    expect(await codeOf(codec.verify(tampered, 9_999_999, true))).toBe("InvalidToken");
+  });
+
   it("accepts only the canonical base64url spelling of bytes", () => {
     const bytes = new Uint8Array([1, 2, 3, 250]);
     const text = base64url(bytes);
