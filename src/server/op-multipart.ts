@@ -25,7 +25,7 @@ import type {
   UploadResult,
 } from "../core/protocol.js";
 import type { SignerCore } from "./context.js";
-import { SignerError, fromS3Error } from "./errors.js";
+import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber } from "./limits.js";
 import { partHeaders, presignPartsFast } from "./presign.js";
 import type { PartToSign } from "./presign.js";
@@ -137,6 +137,25 @@ async function checkFinalSize(core: SignerCore, key: string): Promise<number> {
   return size;
 }
 
+/**
+ * The object of an upload that is already complete: a client whose first `complete` answer was
+ * lost retries, and S3 no longer knows the upload. The object counts as this upload's when it
+ * was written after the upload began and (for a known size) has its size.
+ */
+async function completedBefore(core: SignerCore, key: string, token: TokenPayload): Promise<{ etag: string; size: number } | undefined> {
+  try {
+    const head = await core.client.send(new HeadObjectCommand({ Bucket: core.bucket, Key: key }));
+    const began = token.e - core.tokenExpiresIn * 1000;
+    const written = head.LastModified?.getTime() ?? 0;
+    const size = head.ContentLength ?? -1;
+    // LastModified has a one-second resolution.
+    if (written + 1000 < began || (token.z !== null && size !== token.z)) return undefined;
+    return { etag: head.ETag ?? "", size };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Run `complete`: CompleteMultipartUpload with exactly parts 1..n. */
 export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequest>, ctx: SignerContext): Promise<UploadResult> {
   const ref = validateUploadRef(req);
@@ -166,6 +185,8 @@ export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequ
     );
     etag = out.ETag ?? "";
   } catch (error) {
+    const done = s3ErrorName(error)?.name === "NoSuchUpload" ? await completedBefore(core, ref.key, token) : undefined;
+    if (done) return { key: ref.key, ...done, ...(await core.urls(ref.key)) };
     throw fromS3Error(error, {
       NoSuchUpload: notFound,
       InvalidPart: () => new SignerError("InvalidPart", "a part was not found or its ETag does not match"),

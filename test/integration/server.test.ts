@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { crc32, crc32ToBase64 } from "../../src/core/crc32.js";
@@ -187,6 +188,30 @@ describe("multipart", () => {
     expect(typeof done.body.etag).toBe("string");
     expect(digest(await fixture.getObject(up.key))).toBe(digest(data));
     expect((await fixture.listUploads()).filter((u) => u.uploadId === up.uploadId)).toEqual([]);
+  });
+
+  it("answers a retried complete (first answer lost) with the object, not UploadNotFound", async () => {
+    const up = await createMultipart(size);
+    const urls = (await sign(up, [{ partNumber: 1 }, { partNumber: 2 }, { partNumber: 3 }])).body.urls as SignedUrls;
+    const parts = [];
+    for (const n of [1, 2, 3]) parts.push({ partNumber: n, etag: (await put(urls[n]!.url, slice(n, up.partSize))).etag! });
+    const first = await post(endpoint, { v: 1, op: "complete", ...up, parts });
+    const again = await post(endpoint, { v: 1, op: "complete", ...up, parts });
+    expect(again.status, JSON.stringify(again.body)).toBe(200);
+    expect(again.body).toMatchObject({ key: up.key, size, etag: first.body.etag });
+  });
+
+  it("still answers UploadNotFound for an aborted upload, even when an older object has its key", async () => {
+    const key = "reused/avatar.bin";
+    await fixture.s3Client().send(new PutObjectCommand({ Bucket: fixture.bucket, Key: key, Body: bytes(size, 9) }));
+    await new Promise((r) => setTimeout(r, 2100)); // LastModified has a one-second resolution
+    const reusing = await mount(makeSigner({ keyPolicy: () => key }));
+    const up = await createMultipart(size, {}, "alice", reusing);
+    await post(reusing, { v: 1, op: "abort", ...up });
+    const parts = [1, 2, 3].map((n) => ({ partNumber: n, etag: '"0123456789abcdef0123456789abcdef"' }));
+    const answer = await post(reusing, { v: 1, op: "complete", ...up, parts });
+    expect(answer.status).toBe(404);
+    expect(answer.body.error?.code).toBe("UploadNotFound");
   });
 
   it("lists the parts stored after two of three, then completes from that list", async () => {
