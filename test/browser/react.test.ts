@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { build } from "esbuild";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createSigner, handleS3Edge, toNodeHandler } from "../../src/server.js";
-import { TEST_SECRET } from "../support/app.js";
+import { handleS3Edge, toNodeHandler } from "../../src/server.js";
+import { testSigner } from "../support/app.js";
 import { attachConsole, launchBrowser, startStaticServer, type StaticServer } from "../support/browser.js";
 import { pseudoRandomBytes } from "../support/data.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
@@ -33,13 +33,7 @@ beforeAll(async () => {
   server = await startStaticServer({ pages: { "/react.html": '<!doctype html><meta charset="utf-8"><div id="root"></div><script src="/react-app.js"></script>' } });
   server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
   server.route("/react-app.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(js));
-  const signer = createSigner({
-    s3: { endpoint: fixture.endpoint, region: "us-east-1", forcePathStyle: true, credentials: fixture.credentials },
-    bucket: fixture.bucket,
-    tokenSecret: TEST_SECRET,
-    authorize: () => ({ id: "react-user" }),
-    limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB },
-  });
+  const signer = testSigner(fixture, { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB } });
   server.route("/s3edge", toNodeHandler(handleS3Edge(signer)));
   browser = await launchBrowser();
   dir = await mkdtemp(join(tmpdir(), "s3edge-react-"));

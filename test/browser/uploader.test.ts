@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createSigner, handleS3Edge, toNodeHandler } from "../../src/server.js";
-import { TEST_SECRET } from "../support/app.js";
+import { handleS3Edge, toNodeHandler } from "../../src/server.js";
+import { testSigner } from "../support/app.js";
 import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { attachConsole, launchBrowser, startStaticServer, throttle, type StaticServer } from "../support/browser.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
@@ -49,13 +49,7 @@ const sha = sha256;
 
 async function site(fixture: S3Fixture): Promise<StaticServer> {
   const server = await startStaticServer({ pages: { "/upload.html": PAGE } });
-  const signer = createSigner({
-    s3: { endpoint: fixture.endpoint, region: "us-east-1", forcePathStyle: true, credentials: fixture.credentials },
-    bucket: fixture.bucket,
-    tokenSecret: TEST_SECRET,
-    authorize: () => ({ id: "browser-user" }),
-    limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB },
-  });
+  const signer = testSigner(fixture, { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB } });
   server.route("/s3edge", toNodeHandler(handleS3Edge(signer)));
   return server;
 }

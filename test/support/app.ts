@@ -30,16 +30,21 @@ export interface TestApp {
 
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
-/** Start an app whose signer writes to `s3`. `authorize` defaults to the `x-user` header (or "alice"). */
-export async function startApp(s3: S3Target, overrides: Partial<SignerOptions> = {}): Promise<TestApp> {
+/** A signer over the S3 fixture `s3`: test secret, path-style client; `authorize` reads `x-user` (default "alice"). */
+export function testSigner(s3: S3Target, overrides: Partial<SignerOptions> = {}): Signer {
   const credentials = s3.credentials ?? { accessKeyId: s3.accessKeyId ?? "S3RVER", secretAccessKey: s3.secretAccessKey ?? "S3RVER" };
-  const signer = createSigner({
+  return createSigner({
     s3: { endpoint: s3.endpoint, region: s3.region ?? "us-east-1", forcePathStyle: true, credentials },
     bucket: s3.bucket,
     tokenSecret: TEST_SECRET,
     authorize: (request) => ({ id: request.headers.get("x-user") ?? "alice" }),
     ...overrides,
   });
+}
+
+/** Start an app whose signer writes to `s3` (see {@link testSigner}). */
+export async function startApp(s3: S3Target, overrides: Partial<SignerOptions> = {}): Promise<TestApp> {
+  const signer = testSigner(s3, overrides);
   const ops: string[] = [];
   const web = handleS3Edge(signer, { cors: { origin: () => true } });
   const handler = toNodeHandler(async (request) => {
