@@ -97,6 +97,7 @@ describe("uploader error paths", () => {
     backend.onPut = (call) => (call.partNumber === 1 ? HttpResponse.error() : undefined);
     const error = await uploader.upload(bytes(6 * MiB, 12), { filename: "down.bin" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "NetworkError" });
+    expect(`${String(error)} ${(error as Error).stack}`).not.toMatch(/sig=/);
     expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(3);
     expect(backend.ops("abort")).toHaveLength(1);
   });
@@ -120,6 +121,8 @@ describe("uploader error paths", () => {
     const error = await uploader.upload(bytes(6 * MiB), { filename: "sig.bin" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(S3Error);
     expect((error as S3Error).s3Code).toBe("SignatureDoesNotMatch");
+    // No signed URL in what an application would log.
+    expect(`${String(error)} ${(error as Error).stack}`).not.toMatch(/sig=|s3\.test/);
     expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(1);
     expect(backend.ops("abort")).toHaveLength(1);
     expect(uploader.getState().uploads[0]?.status).toBe("error");
