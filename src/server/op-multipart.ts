@@ -27,7 +27,8 @@ import type {
 import type { SignerCore } from "./context.js";
 import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber } from "./limits.js";
-import { partHeaders, presignPartsFast } from "./presign.js";
+import { partHeaders } from "./presign.js";
+import { presignPartsFast } from "./presign-fast.js";
 import type { PartToSign } from "./presign.js";
 import type { TokenPayload } from "./token.js";
 import type { OpInput, SignerContext } from "./types.js";

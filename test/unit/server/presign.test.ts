@@ -11,10 +11,10 @@ import { describe, expect, it, vi } from "vitest";
 import {
   assertPresignableClient,
   presignGetObject,
-  presignPartsFast,
   presignPartsSdk,
   presignPut,
 } from "../../../src/server/presign.js";
+import { presignPartsFast } from "../../../src/server/presign-fast.js";
 
 const timing = { signingDate: new Date("2030-01-02T03:04:05Z"), expiresIn: 900 };
 const upload = { bucket: "my-bucket", key: "dir/a b+c/ü(1)!'*~.txt", uploadId: "upload/+=id" };
