@@ -102,6 +102,26 @@ describe("uploader error paths", () => {
     expect(backend.ops("abort")).toHaveLength(1);
   });
 
+  // fetch reports no progress: its allowance is stallTimeoutMs + 1 s per 8 KB, so it gets a small body.
+  it.each([
+    ["auto", 6 * MiB],
+    ["fetch", 1000],
+  ] as const)("aborts a stalled part and retries it (%s transport)", async (transport, size) => {
+    const uploader = setup({ transport, stallTimeoutMs: 150 });
+    backend.onPut = async (call, attempt) => {
+      // Part 1, or the single PUT (no partNumber in its URL).
+      if (call.partNumber <= 1 && attempt === 1) await delay("infinite");
+      return undefined;
+    };
+    const data = bytes(size, 13);
+    const upload = uploader.add(data, { filename: "stall.bin" });
+    const codes: string[] = [];
+    upload.on("retry", (r) => codes.push(`${r.partNumber}:${r.error.code}`));
+    await upload.done();
+    expect(codes).toEqual(["1:Stalled"]);
+    expect(Buffer.compare(backend.objects.get("uploads/stall.bin") as Uint8Array, data)).toBe(0);
+  });
+
   it("signs a part again when S3 says its URL expired", async () => {
     const uploader = setup();
     backend.onPut = (call, attempt) =>
