@@ -41,7 +41,12 @@ await build({
 const child = spawn(
   process.execPath,
   ["--expose-gc", "--enable-source-maps", join(outdir, "run.js"), ...process.argv.slice(2)],
-  { stdio: "inherit", cwd: root },
+  {
+    stdio: "inherit",
+    cwd: root,
+    // The AWS SDK's "node >= 22 from 2027" notice, once per process: noise in the tables.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env },
+  },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

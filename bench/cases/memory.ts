@@ -120,10 +120,16 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
     runs: runs.map((r) => ({ input: r.input, rep: r.rep, figures: r.figures, uploadMs: r.result.uploadMs, samples: r.result.samples })),
   };
   if (ctx.options.browser) {
-    const browser = await runBrowserMemory(ctx);
-    tables.push(...browser.tables);
-    goals.push(...browser.goals);
-    data["browser"] = browser.data;
+    try {
+      const browser = await runBrowserMemory(ctx);
+      tables.push(...browser.tables);
+      goals.push(...browser.goals);
+      data["browser"] = browser.data;
+    } catch (error) {
+      const message = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+      tables.push({ title: "Memory in Chromium (failed)", columns: ["error"], rows: [[message]] });
+      data["browser"] = { error: error instanceof Error ? (error.stack ?? message) : message };
+    }
   }
   return { tables, goals, data };
 }

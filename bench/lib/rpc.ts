@@ -22,6 +22,8 @@ export function serve(handlers: Record<string, Handler>): void {
         (error: unknown) => reply({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
       );
   });
+  // The bench died: do not outlive it (servers would keep the process alive).
+  process.on("disconnect", () => process.exit(1));
   process.send?.({ id: 0, result: "ready" });
 }
 

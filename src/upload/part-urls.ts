@@ -46,6 +46,8 @@ export class PartUrls {
   readonly #inflight = new Map<number, Inflight>();
   #batch = new Map<number, SignPart>();
   #batchPromise: Promise<void> | undefined;
+  /** Whether to sign parts ahead (false once the server refused a batch with guessed parts). */
+  #guess = true;
 
   constructor(options: PartUrlsOptions) {
     this.#options = options;
@@ -100,7 +102,7 @@ export class PartUrls {
     this.#batchPromise = undefined;
     const requested = parts.length;
     const highest = Math.max(...parts.map((p) => p.partNumber));
-    for (const extra of this.#options.lookahead?.(highest, MAX_BATCH - parts.length) ?? []) {
+    for (const extra of (this.#guess && this.#options.lookahead?.(highest, MAX_BATCH - parts.length)) || []) {
       if (parts.length >= MAX_BATCH) break;
       if (this.#hit(extra) || this.#inflight.has(extra.partNumber)) continue;
       parts.push(extra);
@@ -117,6 +119,7 @@ export class PartUrls {
           // Parts signed ahead are a guess (a stream's length, the server's part limit):
           // when the server refuses the batch, ask again for the parts really needed.
           if (requested === chunk.length || !(error instanceof EndpointError) || error.retryable) throw error;
+          this.#guess = false; // once refused, sign only what is needed
           chunk = chunk.slice(0, requested);
           answer = await this.#options.sign(chunk);
         }

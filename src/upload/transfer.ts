@@ -94,7 +94,7 @@ export class Transfer {
       session.mode === "multipart"
         ? new PartUrls({
             sign: (parts) => hooks.attempt(() => ctx.call("sign", { ...session.ref, parts }, hooks.cancelled), hooks.cancelled),
-            lookahead: (after, room) => this.#lookahead(after, room, partSize, size),
+            lookahead: (after, room) => this.#lookahead(after, room, partSize, size, count),
           })
         : undefined;
 
@@ -154,18 +154,25 @@ export class Transfer {
     this.hooks.progress(loaded);
   }
 
-  /** Parts to sign along with a batch, when their sizes (and no checksums) are known in advance. */
-  #lookahead(after: number, room: number, partSize: number, size: number | null): Array<{ partNumber: number; size: number }> {
+  /**
+   * Parts to sign along with a batch, when their sizes (and no checksums) are known in advance:
+   * every part not done yet of a random-access source (running ones included: they may still be
+   * reading their bytes); the next part numbers of a stream, sized by the plan (a stream of
+   * unknown length is assumed to go on in full parts).
+   */
+  #lookahead(after: number, room: number, partSize: number, size: number | null, count: number | null): Array<{ partNumber: number; size: number }> {
     if (this.ctx.checksum) return [];
     const out: Array<{ partNumber: number; size: number }> = [];
-    if (size === null) {
-      for (let n = after + 1; n <= Math.min(after + Math.min(room, 16), 10_000); n++) out.push({ partNumber: n, size: partSize });
+    if (this.source.slice) {
+      for (const part of this.#parts.values()) {
+        if (out.length >= room) break;
+        if (part.state !== "done") out.push({ partNumber: part.n, size: part.size });
+      }
       return out;
     }
-    // Every part not done yet, running ones included: they may still be reading their bytes.
-    for (const part of this.#parts.values()) {
-      if (out.length >= room) break;
-      if (part.state !== "done") out.push({ partNumber: part.n, size: part.size });
+    for (let n = after + 1; n <= (count ?? 10_000) && out.length < room; n++) {
+      const range = size === null ? { start: 0, end: partSize } : partRange(n, partSize, size);
+      out.push({ partNumber: n, size: range.end - range.start });
     }
     return out;
   }
@@ -235,6 +242,9 @@ export class Transfer {
             if (!urls) throw new S3Error("The presigned URL expired before the object was sent; add the file again", { status: 403 });
             urls.invalidate(part.n);
             throw error;
+          } finally {
+            // The request is over: a body read for this attempt goes back to the source's pool.
+            if (!part.body) this.source.release?.(body);
           }
         },
         signal,
@@ -252,6 +262,7 @@ export class Transfer {
       this.#active.delete(part);
     }
     part.state = "done";
+    if (part.body) this.source.release?.(part.body);
     delete part.body;
     this.#doneBytes += part.size;
     hooks.set({ partsDone: ++this.#partsDone });

@@ -37,6 +37,8 @@ export interface UploadSource {
   slice?(start: number, end: number): Promise<PartBody>;
   /** The next `n` bytes, fewer only at the end of the stream. */
   read?(n: number): Promise<Uint8Array>;
+  /** The transfer is done with a body this source returned: its buffer may be reused. */
+  release?(body: PartBody): void;
   /** Release file handles or readers. */
   close(): Promise<void> | void;
 }

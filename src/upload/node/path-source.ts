@@ -7,6 +7,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { basename, resolve } from "node:path";
 import { S3EdgeError } from "../../core/errors.js";
+import { BufferPool } from "../sources/pool.js";
 import type { UploadSource } from "../types.js";
 import { contentTypeOf } from "./mime.js";
 
@@ -20,6 +21,7 @@ export async function pathSource(path: string, name?: string): Promise<UploadSou
     throw new S3EdgeError("InvalidInput", `Not a file: ${basename(absolute)}`);
   }
   const fileName = name ?? basename(absolute);
+  const pool = new BufferPool();
   const changed = (what: string): S3EdgeError =>
     new S3EdgeError("SourceChanged", `${fileName} changed while it was uploaded (${what})`);
   return {
@@ -31,7 +33,7 @@ export async function pathSource(path: string, name?: string): Promise<UploadSou
       const now = await handle.stat();
       if (now.size !== first.size) throw changed(`size ${first.size} -> ${now.size}`);
       if (now.mtimeMs !== first.mtimeMs) throw changed("modified");
-      const buffer = Buffer.allocUnsafe(end - start);
+      const buffer = pool.take(end - start);
       let filled = 0;
       while (filled < buffer.byteLength) {
         const { bytesRead } = await handle.read(buffer, filled, buffer.byteLength - filled, start + filled);
@@ -40,6 +42,7 @@ export async function pathSource(path: string, name?: string): Promise<UploadSou
       }
       return buffer;
     },
+    release: (body) => body instanceof Uint8Array && pool.give(body),
     close: () => handle.close(),
   };
 }

@@ -5,6 +5,7 @@
  * stays at the parts in flight, whatever the stream's chunking.
  */
 import type { UploadSource } from "../types.js";
+import { BufferPool } from "./pool.js";
 
 type Chunks = AsyncIterator<Uint8Array> & { return?(): Promise<IteratorResult<Uint8Array>> };
 
@@ -28,6 +29,7 @@ export function streamSource(
   size: number | null = null,
 ): UploadSource {
   const chunks = iterate(input);
+  const pool = new BufferPool();
   let rest: Uint8Array | undefined;
   let ended = false;
   return {
@@ -36,7 +38,7 @@ export function streamSource(
     type: "",
     fingerprint: undefined,
     async read(n) {
-      const part = new Uint8Array(n);
+      const part = pool.take(n);
       let filled = 0;
       while (filled < n) {
         if (!rest?.byteLength) {
@@ -56,6 +58,7 @@ export function streamSource(
       }
       return filled === n ? part : part.subarray(0, filled);
     },
+    release: (body) => body instanceof Uint8Array && pool.give(body),
     async close() {
       if (!ended) await chunks.return?.();
     },

@@ -229,6 +229,22 @@ describe("uploader error paths", () => {
     expect(backend.ops("create")[0]?.["size"]).toBeNull();
   });
 
+  it.each([
+    ["a Readable of known length", true],
+    ["a stream of unknown length", false],
+  ])("signs the parts of %s in one round trip, ahead of reading them", async (_name, known) => {
+    const uploader = setup({}, { partSize: MiB, threshold: MiB });
+    const data = bytes(30 * MiB + 5, 14);
+    const chunks = function* () {
+      for (let i = 0; i < data.byteLength; i += 100_003) yield data.subarray(i, i + 100_003);
+    };
+    const result = await uploader.upload(Readable.from(chunks()), { filename: `seq-${known}.bin`, ...(known && { size: data.byteLength }) });
+    expect(result.size).toBe(data.byteLength);
+    expect(Buffer.compare(backend.objects.get(`uploads/seq-${known}.bin`) as Uint8Array, data)).toBe(0);
+    // 31 parts: create + one sign (the last, shorter part of an unknown-length stream is signed again) + complete.
+    expect(backend.ops("sign")).toHaveLength(known ? 1 : 2);
+  });
+
   it("fails with SourceChanged and aborts when a file grows during the upload", async () => {
     const dir = await mkdtemp(join(tmpdir(), "s3edge-"));
     try {
