@@ -1,7 +1,8 @@
 /**
  * The memory case's child process: idles while sampling `process.memoryUsage()`
  * every 20 ms (the baseline), then uploads one input with s3edge's Node
- * uploader while still sampling. One process per measurement, so that nothing
+ * uploader while still sampling (or, for `drain`, only reads the generated
+ * input: the input's own cost). One process per measurement, so that nothing
  * of an earlier run is left in its heap.
  */
 import { Readable } from "node:stream";
@@ -11,7 +12,7 @@ import { generated } from "./lib/data.js";
 import { serve } from "./lib/rpc.js";
 
 /** Which input the upload reads. */
-export type MemoryInput = "generator" | "readable" | "path";
+export type MemoryInput = "generator" | "readable" | "path" | "drain";
 
 /** One measurement. */
 export interface MemoryRun {
@@ -61,6 +62,15 @@ async function measure(run: MemoryRun): Promise<MemoryResult> {
   phase = "upload";
   sample();
   const started = performance.now();
+  if (run.input === "drain") {
+    // Reference: what the generated input costs by itself (its chunks' garbage), with no upload.
+    let bytes = 0;
+    for await (const chunk of generated(run.size)) bytes += chunk.byteLength;
+    const uploadMs = performance.now() - started;
+    sample();
+    clearInterval(timer);
+    return { samples, uploadMs, storedSize: bytes };
+  }
   const input =
     run.input === "generator"
       ? generated(run.size)

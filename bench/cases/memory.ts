@@ -23,6 +23,7 @@ const INPUTS: Record<MemoryInput, string> = {
   generator: "async generator, unknown length",
   readable: "Node Readable, known length",
   path: "file path",
+  drain: "(reference) the async generator read without uploading",
 };
 
 interface Figures {
@@ -89,6 +90,7 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
     const mine = runs.filter((r) => r.input === input).map((r) => r.figures);
     const of = (pick: (f: Figures) => number): string => spread(summarize(mine.map((f) => pick(f) / MiB)));
     const worst = Math.max(...mine.map((f) => f.extraRss));
+    const reference = input === "drain";
     const ok = worst <= BUDGET;
     rows.push([
       INPUTS[input],
@@ -98,9 +100,9 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
       of((f) => f.extraHeapUsed),
       of((f) => f.extraBuffers),
       spread(summarize(mine.map((f) => f.mibps))),
-      verdict(ok),
+      reference ? "" : verdict(ok),
     ]);
-    goals.push({ name: `peak extra RSS, ${INPUTS[input]}, ${size / MiB} MiB`, target: `<= ${BUDGET / MiB} MiB`, value: `${fixed(worst / MiB)} MiB (worst of ${mine.length})`, ok });
+    if (!reference) goals.push({ name: `peak extra RSS, ${INPUTS[input]}, ${size / MiB} MiB`, target: `<= ${BUDGET / MiB} MiB`, value: `${fixed(worst / MiB)} MiB (worst of ${mine.length})`, ok });
   }
   tables.push({
     title: `Memory: s3edge Node uploader, ${size / MiB} MiB to the sink, 8 MiB parts, 4 in parallel (MiB, median (min..max) of ${reps})`,
@@ -110,6 +112,7 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
       "A fresh child process per measurement samples process.memoryUsage() every 20 ms: 1 s idle (baseline: median of those samples), then the upload. Extra = peak during the upload - idle median.",
       `Goal: peak extra <= partSize x (concurrency + 1) + 32 MiB = ${BUDGET / MiB} MiB.`,
       "Inputs are generated as fresh 1 MiB Buffers (no Buffer of the whole upload exists); the file path reads a file of the same size.",
+      "The reference row reads the same generator with no upload: the garbage of the input's own chunks, which V8 collects late (part of every stream row's extra).",
     ],
   });
   const data: Record<string, unknown> = {

@@ -160,7 +160,7 @@ export async function runSign(ctx: BenchContext): Promise<CaseResult> {
     const us = (r: number[]): string => spread(summarize(r.map((x) => 1e6 / x)), 1);
     tables.push({
       title: `Signing part URLs in-process (parts/s, median (min..max) of ${reps})`,
-      columns: ["signer", "parts/s", "us per part", "s3edge is"],
+      columns: ["signer", "parts/s", "us per part", "s3edge rate / this rate"],
       rows: [
         ["s3edge/server signer.sign, batches of 100", spread(edge, 0), us(rates.s3edge), "1"],
         ["getSignedUrl (@aws-sdk/s3-request-presigner), one per part", spread(summarize(rates.sdk), 0), us(rates.sdk), ratioText(vsSdk)],

@@ -35,7 +35,7 @@ export async function* generated(size: number, chunk = 1024 * 1024): AsyncGenera
   }
 }
 
-/** Run `fn` after a GC (when node runs with --expose-gc) and a short pause for servers to settle. */
+/** A GC (when node runs with --expose-gc) and a short pause for the servers to settle, between timed runs. */
 export async function settle(ms = 150): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((resolve) => setTimeout(resolve, ms));
