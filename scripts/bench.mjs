@@ -16,26 +16,19 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleForNode, quietAwsSdk } from "./lib/bundle-node.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outdir = join(root, ".tmp", "bench");
 mkdirSync(outdir, { recursive: true });
 
-await build({
+await bundleForNode({
   entryPoints: {
     run: join(root, "bench", "run.ts"),
     servers: join(root, "bench", "servers.ts"),
     "memory-child": join(root, "bench", "memory-child.ts"),
   },
   outdir,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "inline",
-  logLevel: "warning",
 });
 
 const child = spawn(
@@ -45,7 +38,7 @@ const child = spawn(
     stdio: "inherit",
     cwd: root,
     // The AWS SDK's "node >= 22 from 2027" notice, once per process: noise in the tables.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...process.env },
+    env: { ...quietAwsSdk, ...process.env },
   },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));

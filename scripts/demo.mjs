@@ -10,7 +10,7 @@
 import { spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleForNode, quietAwsSdk } from "./lib/bundle-node.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const step = (cmd, args) => {
@@ -21,15 +21,6 @@ const step = (cmd, args) => {
 step(process.execPath, ["scripts/ensure-system-deps.mjs"]);
 step("npm", ["run", "build", "--silent"]);
 const outfile = join(root, ".tmp", "demo", "server.mjs");
-await build({
-  entryPoints: [join(root, "examples", "demo", "server.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  sourcemap: "inline",
-  logLevel: "warning",
-});
+await bundleForNode({ entryPoints: [join(root, "examples", "demo", "server.ts")], outfile });
+Object.assign(process.env, { ...quietAwsSdk, ...process.env });
 await import(outfile);
