@@ -137,6 +137,9 @@ export function createEdge(options: EdgeOptions): Edge {
     report(url, ok, reason) {
       if (sourceOf(url) === undefined) return;
       const host = hostOf(url);
+      // Past its cool-down, an open host is listed first again by urls(): whoever loaded from
+      // it (an <img>) was in effect its probe, so take the probe slot and let the verdict count.
+      if (health.status(host).state === "open") health.acquire(host);
       if (ok) health.success(host);
       else health.failure(host, reason);
     },

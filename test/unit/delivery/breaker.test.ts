@@ -144,6 +144,32 @@ describe("edge.report, getState, subscribe", () => {
     expect(health.status("cdn.test").state).toBe("open");
   });
 
+  it("an <img> that loads from the CDN after its cool-down closes the breaker (the load was the probe)", () => {
+    const time = clock();
+    const recovered: string[] = [];
+    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 1000, now: time.now }, onRecover: (e) => recovered.push(e.host) });
+    edge.report(`${CDN}/a.png`, false, "img-error");
+    expect(edge.urls("a.png")[0]).toMatch(/^https:\/\/s3\.test\//); // open: S3 first
+    edge.report(`${CDN}/a.png`, true); // a late success during the cool-down changes nothing
+    expect(edge.health.status("cdn.test").state).toBe("open");
+    time.t += 1001;
+    expect(edge.urls("a.png")[0]).toBe(`${CDN}/a.png`); // cooled down: the CDN is tried first again
+    edge.report(`${CDN}/a.png`, true);
+    expect(edge.health.status("cdn.test").state).toBe("closed");
+    expect(recovered).toEqual(["cdn.test"]);
+  });
+
+  it("an <img> that fails on the CDN after its cool-down re-opens it with a longer cool-down", () => {
+    const time = clock();
+    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    edge.report(`${CDN}/a.png`, false);
+    time.t += 1001;
+    edge.report(`${CDN}/a.png`, false, "img-timeout");
+    const status = edge.health.status("cdn.test");
+    expect(status.state).toBe("open");
+    expect(status.cooldownMs).toBe(2000);
+  });
+
   it("exposes the configured hosts' breakers, with a stable identity while nothing changes", () => {
     const time = clock();
     const { edge } = makeEdge({ cdn: [CDN, CDN2], health: { failureThreshold: 1, cooldownMs: 500, now: time.now } });
