@@ -37,6 +37,18 @@ interface Running {
 }
 
 /**
+ * The signal of one attempt: ours, and the caller's for as long as the response body
+ * is read (so it outlives the race). `AbortSignal.any` where it exists (it does not
+ * keep the attempt alive); a listener on older runtimes (Safari before 17.4).
+ */
+function link(own: AbortController, caller: AbortSignal | undefined): AbortSignal {
+  if (!caller) return own.signal;
+  if (typeof AbortSignal.any === "function") return AbortSignal.any([own.signal, caller]);
+  caller.addEventListener("abort", () => own.abort(caller.reason), { once: true });
+  return own.signal;
+}
+
+/**
  * Fetch `key` from the first candidate that answers well. The last candidate
  * (S3) is the last resort: it is tried even when its breaker is open, so a
  * request never fails without having tried something.
@@ -90,7 +102,7 @@ export function race(ctx: RaceContext, key: string, candidates: Candidate[], sig
       clearTimeout(timer);
       if (ctx.hedgeMs !== undefined && next < candidates.length) timer = setTimeout(step, ctx.hedgeMs);
       ctx
-        .run(url, signal ? AbortSignal.any([a.ctl.signal, signal]) : a.ctl.signal)
+        .run(url, link(a.ctl, signal))
         .then((o) => settle(a, o))
         // Only a throwing `fallbackStatuses` predicate gets here: the caller's bug, the caller's error.
         .catch((error: unknown) => done || end(error));
