@@ -1,15 +1,20 @@
 /** Random-access source over a `Blob` or `File`: parts are slices, never read into memory by s3edge. */
 import type { UploadSource } from "../types.js";
 
-/** Wrap a Blob or File. The fingerprint (for resume) is name, size, type and lastModified. */
+/**
+ * Wrap a Blob or File. A File is resumable: its fingerprint is name, size,
+ * type and lastModified. A plain Blob is not: it has no identity that survives
+ * a reload, and two different Blobs of one size must never share parts.
+ */
 export function blobSource(blob: Blob, name?: string): UploadSource {
   const file = blob as Partial<File>;
   const fileName = name ?? file.name ?? "file";
+  const isFile = typeof file.lastModified === "number" && typeof file.name === "string";
   return {
     size: blob.size,
     name: fileName,
     type: blob.type,
-    fingerprint: ["blob", fileName, blob.size, blob.type, file.lastModified ?? ""].join(":"),
+    fingerprint: isFile ? ["blob", file.name, blob.size, blob.type, file.lastModified].join(":") : undefined,
     slice: (start, end) => Promise.resolve(blob.slice(start, end)),
     close: () => undefined,
   };
