@@ -4,6 +4,7 @@
  */
 import { S3EdgeError, S3Error, TimeoutError } from "../core/errors.js";
 import { isRetryableStatus, parseRetryAfter, parseS3Error } from "../core/retry.js";
+import { sizeOf } from "./part-body.js";
 import type { PartBody, Transport } from "./types.js";
 
 /** Options of {@link putPart}. */
@@ -29,8 +30,6 @@ export function isExpiredUrl(error: unknown): boolean {
   return error instanceof S3Error && error.status === 403 && error.retryable;
 }
 
-/** Size of a part body in bytes. */
-export const sizeOf = (body: PartBody): number => (body instanceof Uint8Array ? body.byteLength : body.size);
 
 /** PUT `body`; resolves to the part's ETag. */
 export async function putPart(options: PutPartOptions): Promise<string> {

@@ -6,6 +6,7 @@
 import http from "node:http";
 import https from "node:https";
 import { NetworkError } from "../../core/errors.js";
+import { sizeOf } from "../part-body.js";
 import type { PartBody, Transport } from "../types.js";
 
 const CHUNK = 1 << 20;
@@ -34,7 +35,7 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): Trans
       return new Promise((resolve, reject) => {
         const target = new URL(url);
         const secure = target.protocol === "https:";
-        const size = body instanceof Uint8Array ? body.byteLength : body.size;
+        const size = sizeOf(body);
         let settled = false;
         const fail = (error: unknown): void => {
           if (settled) return;

@@ -3,6 +3,7 @@
  * has been sent entirely (fetch has no upload progress).
  */
 import { NetworkError } from "../../core/errors.js";
+import { sizeOf } from "../part-body.js";
 import type { Transport } from "../types.js";
 
 /** Send parts with `fetch` (default: the global one). */
@@ -18,7 +19,7 @@ export function fetchTransport(fetchImpl: typeof fetch = globalThis.fetch): Tran
         throw new NetworkError("PUT to S3 failed before an answer", { cause: error });
       }
       const text = await response.text().catch(() => "");
-      if (response.ok) onProgress(body instanceof Blob ? body.size : body.byteLength);
+      if (response.ok) onProgress(sizeOf(body));
       return {
         status: response.status,
         etag: response.headers.get("etag"),
