@@ -47,12 +47,13 @@ export function webStorageStore(storage?: Storage, options: WebStorageStoreOptio
       read(prefix + fingerprint) ?? (options.spill ? (await spill())?.get(fingerprint).catch(() => undefined) : undefined),
     set: async (record) => {
       const json = JSON.stringify(record);
-      try {
-        if (json.length > max) throw new RangeError("large record");
-        area()?.setItem(prefix + record.fingerprint, json);
-        return;
-      } catch {
-        // Too large or quota exceeded: spill, or go on without resume after a reload.
+      if (json.length <= max) {
+        try {
+          area()?.setItem(prefix + record.fingerprint, json);
+          return;
+        } catch {
+          // Quota exceeded: spill, or go on without resume after a reload.
+        }
       }
       try {
         area()?.removeItem(prefix + record.fingerprint);
