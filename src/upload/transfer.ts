@@ -209,9 +209,9 @@ export class Transfer {
       part.etag = await hooks.attempt(
         async () => {
           const sign = (): Promise<SignedPart> =>
-            urls
-              ? urls.get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) })
-              : Promise.resolve({ url: (session as { url: string }).url, headers: (session as { headers: Record<string, string> }).headers });
+            session.mode === "single"
+              ? Promise.resolve({ url: session.url, headers: session.headers })
+              : (urls as PartUrls).get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) });
           // Without a checksum the URL does not depend on the bytes: ask first, so that parts
           // starting together share one signing round trip while their bytes are read.
           const early = ctx.checksum ? undefined : sign();
