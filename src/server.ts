@@ -18,6 +18,7 @@ export type { CorsOptions } from "./server/cors.js";
 export { toNodeHandler } from "./server/adapters/node.js";
 export type { NodeHandler } from "./server/adapters/node.js";
 export { SignerError, SERVER_ERROR_STATUS, isSignerError } from "./server/errors.js";
+export { S3EdgeError, ConfigError, isS3EdgeError, type ErrorCode } from "./core/errors.js";
 export type { SignerErrorOptions } from "./server/errors.js";
 export { defaultKeyPolicy } from "./server/op-create.js";
 export { sanitizeFilename } from "./core/keys.js";

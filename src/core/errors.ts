@@ -1,7 +1,13 @@
 /**
  * Typed errors. Every error s3edge throws is an {@link S3EdgeError} with a stable
  * `code` that applications can switch on; subclasses exist for the cases an
- * application handles differently (`instanceof` works across the package).
+ * application handles differently.
+ *
+ * Switch on `error.code` (and on `error.serverCode` of an `EndpointError`, the
+ * code the signing endpoint answered). `instanceof` works within one copy of
+ * the library; {@link isS3EdgeError} also recognises errors of another copy
+ * (the ESM and CJS builds side by side, or two versions in one bundle), as
+ * ky's `isKyError` does: each error carries a brand shared through `Symbol.for`.
  *
  * No message ever contains a signed URL, a token or a secret: URLs are passed
  * through {@link redactUrl} before they reach a message.
@@ -11,6 +17,7 @@
 export type ClientErrorCode =
   | "InvalidInput"
   | "InvalidKey"
+  | "InvalidConfig"
   | "EndpointError"
   | "S3Error"
   | "NetworkError"
@@ -20,7 +27,7 @@ export type ClientErrorCode =
   | "CorsETagMissing"
   | "SourceChanged"
   | "AllHostsFailed"
-  | "UploadExpired";
+  | "InternalError";
 
 /** Stable codes the signing endpoint answers with (`{ error: { code, message } }`). */
 export type ServerErrorCode =
@@ -55,8 +62,12 @@ export interface S3EdgeErrorOptions {
   retryAfterMs?: number;
 }
 
+/** Brand shared by every copy of the library (ESM, CJS, two versions): see {@link isS3EdgeError}. */
+const BRAND = Symbol.for("s3edge.error");
+
 /** Base class of every error thrown by s3edge. */
 export class S3EdgeError extends Error {
+
   /** Stable, documented code: safe to switch on. */
   readonly code: ErrorCode;
   /** HTTP status involved, if any. */
@@ -73,6 +84,8 @@ export class S3EdgeError extends Error {
     this.status = options.status;
     this.retryable = options.retryable ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    // Non-enumerable: not part of the public type, not in JSON or console output.
+    Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
@@ -140,6 +153,63 @@ export class InvalidInputError extends S3EdgeError {
 }
 
 /**
+ * s3edge was configured wrongly: a factory (`createUploader`, `createEdge`,
+ * `createSigner`, `autoFallback`...) got an option it cannot use, or an option
+ * checked at first use (e.g. a secret read from the environment) is missing.
+ * `option` names it; the message says what to do.
+ */
+export class ConfigError extends S3EdgeError {
+  /** The option at fault, e.g. `"endpoint"` or `"tokenSecret"`. */
+  readonly option: string;
+
+  constructor(option: string, message: string, options: Pick<S3EdgeErrorOptions, "cause"> = {}) {
+    super("InvalidConfig", message, options);
+    this.name = "ConfigError";
+    this.option = option;
+  }
+}
+
+/** The file changed while it was uploaded (size or modification time); the upload is aborted, not stored half old, half new. */
+export class SourceChangedError extends S3EdgeError {
+  constructor(message: string) {
+    super("SourceChanged", message);
+    this.name = "SourceChangedError";
+  }
+}
+
+/**
+ * S3 stored a part but the browser could not read its `ETag`: the bucket's
+ * CORS configuration must expose it (`"ExposeHeaders": ["ETag"]`).
+ */
+export class CorsETagMissingError extends S3EdgeError {
+  constructor(
+    message = 'S3 accepted the part but its ETag is not readable: add "ExposeHeaders": ["ETag"] to the bucket\'s CORS configuration',
+    options: S3EdgeErrorOptions = {},
+  ) {
+    super("CorsETagMissing", message, options);
+    this.name = "CorsETagMissingError";
+  }
+}
+
+/**
+ * Something went wrong inside s3edge (or in code it called) that is neither the
+ * caller's input nor a network or S3 failure: likely a bug. `cause` holds what was thrown.
+ */
+export class InternalError extends S3EdgeError {
+  constructor(message: string, options: S3EdgeErrorOptions = {}) {
+    super("InternalError", message, options);
+    this.name = "InternalError";
+  }
+}
+
+/** Wrap anything thrown into an S3EdgeError: s3edge errors pass through, anything else becomes an {@link InternalError}. */
+export function toS3EdgeError(error: unknown): S3EdgeError {
+  if (isS3EdgeError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new InternalError(`Unexpected error: ${message}`, { cause: error });
+}
+
+/**
  * Remove everything after the path of a URL (query with its signature, fragment,
  * user info), so that a URL can be named in a message or a log.
  */
@@ -152,7 +222,16 @@ export function redactUrl(url: string | URL): string {
   }
 }
 
-/** True when `error` is an s3edge error, optionally with the given code. */
+/**
+ * True when `error` is an s3edge error, optionally with the given code. Holds
+ * across copies of the library (an error thrown by the CJS build and checked by
+ * the ESM build): it checks the shared brand, `name` and `code`, not only `instanceof`.
+ */
 export function isS3EdgeError(error: unknown, code?: ErrorCode): error is S3EdgeError {
-  return error instanceof S3EdgeError && (code === undefined || error.code === code);
+  if (!(error instanceof S3EdgeError)) {
+    if (typeof error !== "object" || error === null) return false;
+    const e = error as { name?: unknown; code?: unknown };
+    if ((error as Record<symbol, unknown>)[BRAND] !== true || typeof e.name !== "string" || typeof e.code !== "string") return false;
+  }
+  return code === undefined || (error as S3EdgeError).code === code;
 }
