@@ -65,6 +65,19 @@ export interface HostHealth {
   success(host: string): void;
   /** Report that a request to `host` failed (network error, timeout, 5xx...). */
   failure(host: string, reason?: string): void;
+  /**
+   * Whether `host` should be used now, without taking anything: false while the
+   * breaker is open and cooling down, or half-open with its probe in flight.
+   * Past the cool-down it is true again (the next {@link HostHealth.acquire} is the probe).
+   * Layers that order URLs (`edge.urls`, `edge.src`, `<img>`) ask this.
+   */
+  usable(host: string): boolean;
+  /**
+   * Record a result observed outside {@link HostHealth.acquire}, e.g. an `<img>`
+   * that loaded or failed from a URL handed out earlier. Past its cool-down an
+   * open host's result counts as the half-open probe, so an image can close the breaker.
+   */
+  report(host: string, ok: boolean, reason?: string): void;
   /** Forget a host's probe slot without a verdict (request cancelled by the caller). */
   release(host: string): void;
   /** Current state of `host` (unknown hosts are closed). */
@@ -189,7 +202,7 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
     emit(host, r, t);
   }
 
-  return {
+  const api: HostHealth = {
     acquire(rawHost) {
       const host = key(rawHost);
       const r = hosts.get(host);
@@ -245,6 +258,23 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
       }
     },
 
+    usable(rawHost) {
+      const r = hosts.get(key(rawHost));
+      if (r === undefined || r.state === "closed") return true;
+      const t = now();
+      if (r.state === "open") return t >= r.openedUntil;
+      return r.probeSince === undefined || t - r.probeSince >= probeTimeoutMs;
+    },
+
+    report(rawHost, ok, reason) {
+      const host = key(rawHost);
+      // Past its cool-down an open host is listed first again: whoever loaded from it was in
+      // effect its probe, so take the probe slot and let the verdict count.
+      if (hosts.get(host)?.state === "open") api.acquire(host);
+      if (ok) api.success(host);
+      else api.failure(host, reason);
+    },
+
     release(rawHost) {
       const r = hosts.get(key(rawHost));
       if (r !== undefined && r.state === "half-open") r.probeSince = undefined;
@@ -262,4 +292,5 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
       };
     },
   };
+  return api;
 }

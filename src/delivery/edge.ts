@@ -37,7 +37,6 @@ export function createEdge(options: EdgeOptions): Edge {
     given && typeof (given as HostHealth).acquire === "function"
       ? (given as HostHealth)
       : createHostHealth(given as HostHealthOptions | undefined);
-  const now = (given as HostHealthOptions | undefined)?.now ?? Date.now;
   const timeoutMs = duration("timeoutMs", options.timeoutMs, 3000) as number;
   const hedgeMs = duration("hedgeMs", options.hedgeMs);
   const statuses = options.fallbackStatuses;
@@ -59,10 +58,7 @@ export function createEdge(options: EdgeOptions): Edge {
 
   const sourceOf = (url: string) => hosts.sourceOf(url);
   /** Breaker open (and not yet cooled down) or a probe in flight. */
-  const down = (url: string): boolean => {
-    const status = health.status(hostOf(url));
-    return status.state === "half-open" || (status.state === "open" && (status.openedUntil ?? 0) > now());
-  };
+  const down = (url: string): boolean => !health.usable(hostOf(url));
   const order = (cdn: string[], s3: string | undefined): string[] => [
     ...cdn.filter((url) => !down(url)),
     ...(s3 === undefined ? [] : [s3]),
@@ -135,13 +131,7 @@ export function createEdge(options: EdgeOptions): Edge {
     },
 
     report(url, ok, reason) {
-      if (sourceOf(url) === undefined) return;
-      const host = hostOf(url);
-      // Past its cool-down, an open host is listed first again by urls(): whoever loaded from
-      // it (an <img>) was in effect its probe, so take the probe slot and let the verdict count.
-      if (health.status(host).state === "open") health.acquire(host);
-      if (ok) health.success(host);
-      else health.failure(host, reason);
+      if (sourceOf(url) !== undefined) health.report(hostOf(url), ok, reason);
     },
     notify: (event) => events.emit("fallback", event),
     on(event, listener) {
