@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Checks that the system programs the integration and browser tests need are installed:
-// Debian's Chromium (driven by playwright-core) and nginx (the CDN edge fixture).
-// When one is missing and we run as root, installs it with apt-get; otherwise prints the
-// exact command to run and exits 1. Plain Node ESM, no dependencies, exports nothing.
+// Checks that the system programs the integration, browser and reliability tests need are
+// installed: Debian's Chromium (driven by playwright-core), nginx (the CDN edge fixture) and a
+// one-node Ceph (radosgw, ceph-mon, ceph-osd: the production S3 target, test/support/rgw/).
+// When one is missing and we run as root, installs it with apt-get (`apt-get update` first);
+// otherwise prints the exact command to run and exits 1. Plain Node ESM, no dependencies.
 import { spawnSync } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
@@ -11,6 +12,9 @@ import { delimiter, join } from "node:path";
 const REQUIRED = [
   { pkg: "chromium", path: "/usr/bin/chromium", bin: "chromium" },
   { pkg: "nginx", path: "/usr/sbin/nginx", bin: "nginx" },
+  { pkg: "radosgw", path: "/usr/bin/radosgw", bin: "radosgw" },
+  { pkg: "ceph-mon", path: "/usr/bin/ceph-mon", bin: "ceph-mon" },
+  { pkg: "ceph-osd", path: "/usr/bin/ceph-osd", bin: "ceph-osd" },
 ];
 
 function isExecutable(file) {
@@ -50,7 +54,7 @@ if (missing.length === 0) {
   const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
   if (!isRoot) {
     console.error(
-      `[ensure-system-deps] missing: ${missing.join(", ")} (needed by the integration and browser tests).\n` +
+      `[ensure-system-deps] missing: ${missing.join(", ")} (needed by the integration, browser and reliability tests).\n` +
         `Install with:\n  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get ${installArgs.join(" ")}`,
     );
     process.exit(1);
