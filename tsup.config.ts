@@ -1,10 +1,32 @@
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
+
+/**
+ * Wraps an esbuild IIFE (`var <globalName> = (() => {...})();`) into a UMD
+ * module: AMD `define` when an AMD loader is on the page, `module.exports` under
+ * CommonJS (Node's `require()`), else the global `<globalName>`. Spread into a
+ * `format: ["iife"]` build that sets the same `globalName`.
+ */
+export function umd(globalName: string): Pick<Options, "globalName" | "banner" | "footer"> {
+  const root = `typeof globalThis<"u"?globalThis:typeof self<"u"?self:this`;
+  return {
+    globalName,
+    banner: {
+      js: `(function(r,f){typeof define=="function"&&define.amd?define([],f):typeof module=="object"&&module.exports?module.exports=f():r.${globalName}=f()})(${root},function(){`,
+    },
+    footer: { js: `return ${globalName}});` },
+  };
+}
 
 /**
  * Builds:
- * - ESM + CJS + .d.ts for the client (`.`), its Node wiring (`node` condition),
- *   `./server` and `./react`;
- * - `s3edge.global.js`: a minified IIFE for a <script> tag, global `S3Edge`, ky bundled in.
+ * - ESM + CJS + .d.ts for the client (`.`), its Node wiring (`node` condition
+ *   of `.`, and `./node` for the Node-only exports), `./server` and `./react`;
+ * - `s3edge.global.js`: a minified UMD for a <script> tag (global `S3Edge`),
+ *   AMD loaders and `require()`, ky bundled in.
+ *
+ * No source maps: the ESM/CJS output is not minified (stack traces already
+ * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
+ * package (see CHANGELOG 0.1.0 → Unreleased).
  */
 export default defineConfig([
   {
@@ -16,7 +38,7 @@ export default defineConfig([
     },
     format: ["esm", "cjs"],
     dts: true,
-    sourcemap: true,
+    sourcemap: false,
     clean: true,
     target: "es2022",
     platform: "neutral",
@@ -27,9 +49,9 @@ export default defineConfig([
   {
     entry: { "s3edge.global": "src/global.ts" },
     format: ["iife"],
-    globalName: "S3Edge",
+    ...umd("S3Edge"),
     minify: true,
-    sourcemap: true,
+    sourcemap: false,
     target: "es2020",
     platform: "browser",
     noExternal: ["ky"],

@@ -5,6 +5,9 @@ import { defineConfig } from "vitest/config";
  * - unit: pure code and msw-mocked error paths; no servers.
  * - integration: against the real S3 fixture (s3rver + verifying front) and a real nginx edge.
  * - browser: headless Chromium (Debian's) driven by playwright-core against the same servers.
+ * - packaging: the built and packed package as users get it (UMD in Chromium and Node, ESM + CJS
+ *   side by side, types under Node-only tsconfigs, the README's snippets, a framework build);
+ *   needs `npm run build` first.
  */
 export default defineConfig({
   test: {
@@ -35,6 +38,17 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 90_000,
           // One Chromium at a time: the machines have two cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "packaging",
+          include: ["test/packaging/**/*.test.ts", "test/docs/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          // tsc, Chromium and framework builds: one file at a time on two cores.
           fileParallelism: false,
         },
       },
