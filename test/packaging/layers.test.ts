@@ -18,7 +18,21 @@ import { ROOT } from "./paths.js";
 const SRC = join(ROOT, "src");
 
 /** Folders (relative to src/, with a trailing slash) and entry files whose code runs in browsers. */
-const CLIENT = ["core/", "endpoint/", "delivery/", "dom/", "sw/", "react/", "upload/", "index.ts", "client.ts", "global.ts", "react.ts", "dom.ts", "sw.ts"];
+const CLIENT = [
+  "core/",
+  "endpoint/",
+  "delivery/",
+  "dom/",
+  "sw/",
+  "react/",
+  "upload/",
+  "index.ts",
+  "client.ts",
+  "global.ts",
+  "react.ts",
+  "dom.ts",
+  "sw.ts",
+];
 /** Node-only (or server) code, allowed Node built-ins and the AWS SDK. */
 const NODE_ONLY = ["upload/node/", "server/", "server.ts", "node.ts", "node-only.ts"];
 
@@ -39,7 +53,8 @@ function filesUnder(dir: string): string[] {
 }
 
 const posix = (path: string) => path.split(sep).join("/");
-const within = (path: string, areas: readonly string[]) => areas.some((a) => (a.endsWith("/") ? path.startsWith(a) : path === a));
+const within = (path: string, areas: readonly string[]) =>
+  areas.some((a) => (a.endsWith("/") ? path.startsWith(a) : path === a));
 const isClient = (path: string) => within(path, CLIENT) && !within(path, NODE_ONLY);
 
 function importsOf(path: string): Import[] {
@@ -47,7 +62,11 @@ function importsOf(path: string): Import[] {
   const file = posix(relative(SRC, path));
   return info.importedFiles.map(({ fileName: specifier }) =>
     specifier.startsWith(".")
-      ? { file, specifier, target: posix(relative(SRC, resolve(dirname(path), specifier))).replace(/\.(m|c)?js$/, ".ts") }
+      ? {
+          file,
+          specifier,
+          target: posix(relative(SRC, resolve(dirname(path), specifier))).replace(/\.(m|c)?js$/, ".ts"),
+        }
       : { file, specifier },
   );
 }

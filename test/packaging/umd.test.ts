@@ -11,7 +11,14 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 
-import { attachConsole, launchBrowser, REPO_ROOT, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  REPO_ROOT,
+  startStaticServer,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { requireBuilt } from "./paths.js";
 
 /** What a page (or Node) saw of the module it loaded. */
@@ -68,7 +75,10 @@ describe("UMD build (dist/s3edge.global.js)", () => {
 
   beforeAll(async () => {
     browser = await launchBrowser();
-    server = await startStaticServer({ root: REPO_ROOT, pages: { "/script.html": SCRIPT_PAGE, "/amd.html": AMD_PAGE } });
+    server = await startStaticServer({
+      root: REPO_ROOT,
+      pages: { "/script.html": SCRIPT_PAGE, "/amd.html": AMD_PAGE },
+    });
   });
   afterAll(async () => {
     await browser?.close();
