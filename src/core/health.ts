@@ -16,85 +16,33 @@
  *
  * No timers: the state is derived from the clock when asked, so the breaker is
  * safe in SSR and in tests (inject `now`).
+ *
+ * Health that outlives the page: with a `store`, every verdict (opened until T,
+ * closed again) is persisted and shared with the other tabs, and the breaker
+ * starts from the verdicts still in effect, so the next page load skips a dead
+ * host before requesting anything from it. Past a cool-down, the store's probe
+ * lease lets one tab probe while the others keep skipping. The failure count of
+ * a closed host stays per page.
  */
-import { InvalidInputError } from "./errors.js";
+import { ConfigError } from "./errors.js";
+import {
+  DEFAULT_HOST_HEALTH,
+  type HostHealth,
+  type HostHealthOptions,
+  type HostState,
+  type HostStatus,
+  type HostVerdict,
+} from "./health-types.js";
 
-/** Breaker state of a host. */
-export type HostState = "closed" | "open" | "half-open";
-
-/** Tuning of {@link createHostHealth}; every field is optional. */
-export interface HostHealthOptions {
-  /** Failures within `windowMs` that open the breaker (default 3). */
-  failureThreshold?: number;
-  /** Window in which failures are counted, in ms (default 30 s). */
-  windowMs?: number;
-  /** First open period, in ms (default 15 s). */
-  cooldownMs?: number;
-  /** Cap of the cooldown as it doubles (default 5 min). */
-  maxCooldownMs?: number;
-  /** Re-opening within this long after the last close doubles the cooldown; a longer healthy period resets it (default 10 min). */
-  flapWindowMs?: number;
-  /** A half-open probe that never reports frees its slot after this, in ms (default 10 s). */
-  probeTimeoutMs?: number;
-  /** Clock (epoch ms), injectable for tests (default `Date.now`). */
-  now?: () => number;
-  /** Called when a listener throws (default: rethrow it in a microtask, as `EventTarget` reports listener errors). */
-  onListenerError?: (error: unknown) => void;
-}
-
-/** Snapshot of a host's breaker. */
-export interface HostStatus {
-  /** The host (`host[:port]`, lowercase). */
-  host: string;
-  state: HostState;
-  /** Closed: failures within the window. Open/half-open: failures since the breaker opened. */
-  failures: number;
-  /** While open or half-open: when the current cooldown ends (epoch ms). */
-  openedUntil?: number;
-  /** Cooldown the breaker uses (open) or would use if it opened now (closed). */
-  cooldownMs: number;
-  /** Reason given with the last failure, if any. */
-  lastReason?: string;
-}
-
-/** Per-host circuit breaker; see {@link createHostHealth}. */
-export interface HostHealth {
-  /** "try": go ahead (closed); "probe": go ahead, you are the one half-open probe; "skip": breaker open, do not use this host now. */
-  acquire(host: string): "try" | "probe" | "skip";
-  /** Report that a request to `host` succeeded. */
-  success(host: string): void;
-  /** Report that a request to `host` failed (network error, timeout, 5xx...). */
-  failure(host: string, reason?: string): void;
-  /**
-   * Whether `host` should be used now, without taking anything: false while the
-   * breaker is open and cooling down, or half-open with its probe in flight.
-   * Past the cool-down it is true again (the next {@link HostHealth.acquire} is the probe).
-   * Layers that order URLs (`edge.urls`, `edge.src`, `<img>`) ask this.
-   */
-  usable(host: string): boolean;
-  /**
-   * Record a result observed outside {@link HostHealth.acquire}, e.g. an `<img>`
-   * that loaded or failed from a URL handed out earlier. Past its cool-down an
-   * open host's result counts as the half-open probe, so an image can close the breaker.
-   */
-  report(host: string, ok: boolean, reason?: string): void;
-  /** Forget a host's probe slot without a verdict (request cancelled by the caller). */
-  release(host: string): void;
-  /** Current state of `host` (unknown hosts are closed). */
-  status(host: string): HostStatus;
-  /** Listener called on every state change (closed->open, open->half-open, half-open->closed/open). Returns unsubscribe. */
-  subscribe(listener: (status: HostStatus) => void): () => void;
-}
-
-/** Defaults of {@link HostHealthOptions}. */
-export const DEFAULT_HOST_HEALTH: Readonly<Required<Omit<HostHealthOptions, "now" | "onListenerError">>> = Object.freeze({
-  failureThreshold: 3,
-  windowMs: 30_000,
-  cooldownMs: 15_000,
-  maxCooldownMs: 300_000,
-  flapWindowMs: 600_000,
-  probeTimeoutMs: 10_000,
-});
+export {
+  DEFAULT_HOST_HEALTH,
+  type HealthStore,
+  type HostHealth,
+  type HostHealthOptions,
+  type HostState,
+  type HostStatus,
+  type HostVerdict,
+} from "./health-types.js";
 
 interface HostRecord {
   state: HostState;
@@ -108,12 +56,14 @@ interface HostRecord {
   /** When the current probe was handed out, if one is in flight. */
   probeSince: number | undefined;
   lastReason: string | undefined;
+  /** When the last verdict was reached (here or in another tab): older shared verdicts are ignored. */
+  changedAt: number;
 }
 
 function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new InvalidInputError(`HostHealth option ${name} must be a positive ${integer ? "integer" : "number"}`);
+    throw new ConfigError(name, `createHostHealth: ${name} must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`);
   }
   return value;
 }
@@ -128,6 +78,7 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
   const flapWindowMs = positive("flapWindowMs", options.flapWindowMs, d.flapWindowMs);
   const probeTimeoutMs = positive("probeTimeoutMs", options.probeTimeoutMs, d.probeTimeoutMs);
   const now = options.now ?? Date.now;
+  const store = options.store;
   const onListenerError =
     options.onListenerError ??
     ((error: unknown): void => {
@@ -153,6 +104,7 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
         lastClosedAt: undefined,
         probeSince: undefined,
         lastReason: undefined,
+        changedAt: Number.NEGATIVE_INFINITY,
       };
       hosts.set(host, r);
     }
@@ -199,8 +151,56 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
     r.openedUntil = t + cooldown;
     r.probeSince = undefined;
     r.failureTimes = [];
+    persist(host, r, t);
     emit(host, r, t);
   }
+
+  /** Share the verdict just reached (open until T, or closed). */
+  function persist(host: string, r: HostRecord, t: number): void {
+    r.changedAt = t;
+    if (store === undefined) return;
+    const open = r.state !== "closed";
+    const until = open ? r.openedUntil : t;
+    const verdict: HostVerdict = {
+      host,
+      state: open ? "open" : "closed",
+      until,
+      cooldownMs: r.cooldownMs,
+      failures: open ? r.openFailures : 0,
+      at: t,
+      // Past its cool-down an open verdict still tells the next page to probe with one request;
+      // a closed one remembers the last cool-down for flap doubling. Both as long as flapWindowMs.
+      expires: until + flapWindowMs,
+    };
+    if (open && r.lastReason !== undefined) verdict.reason = r.lastReason.slice(0, 64);
+    store.save(verdict);
+  }
+
+  /** Take in a verdict from the store (at start, or from another tab); `notify` the listeners of a change. */
+  function apply(verdict: HostVerdict, notify: boolean): void {
+    const host = key(verdict.host);
+    const r = record(host);
+    if (!(verdict.at > r.changedAt)) return;
+    const before = r.state;
+    r.changedAt = verdict.at;
+    r.failureTimes = [];
+    r.probeSince = undefined;
+    r.cooldownMs = verdict.cooldownMs;
+    if (verdict.state === "open") {
+      r.state = "open";
+      r.openedUntil = verdict.until;
+      r.openFailures = verdict.failures;
+      if (verdict.reason !== undefined) r.lastReason = verdict.reason;
+    } else {
+      r.state = "closed";
+      r.openFailures = 0;
+      r.lastClosedAt = verdict.until;
+    }
+    if (notify && (before !== r.state || r.state === "open")) emit(host, r, now());
+  }
+
+  /** One probe across tabs: without a store, this page's slot is the only one. */
+  const leased = (host: string, t: number): boolean => store === undefined || store.lease(host, t, probeTimeoutMs);
 
   const api: HostHealth = {
     acquire(rawHost) {
@@ -213,11 +213,12 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
         r.state = "half-open";
         r.probeSince = t;
         emit(host, r, t);
-        return "probe";
+        return leased(host, t) ? "probe" : "skip";
       }
       if (r.probeSince !== undefined && t - r.probeSince < probeTimeoutMs) return "skip";
+      // Another tab's probe in flight counts as ours: skip until its verdict or our own slot's timeout.
       r.probeSince = t;
-      return "probe";
+      return leased(host, t) ? "probe" : "skip";
     },
 
     success(rawHost) {
@@ -236,6 +237,7 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
       r.openFailures = 0;
       r.probeSince = undefined;
       r.lastClosedAt = t;
+      persist(host, r, t);
       emit(host, r, t);
     },
 
@@ -292,5 +294,9 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
       };
     },
   };
+  if (store !== undefined) {
+    for (const verdict of store.load(now())) apply(verdict, false);
+    store.subscribe((verdict) => apply(verdict, true));
+  }
   return api;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { InvalidInputError } from "../../../src/core/errors.js";
-import { createHostHealth, type HostHealthOptions, type HostStatus } from "../../../src/core/health.js";
+import { ConfigError } from "../../../src/core/errors.js";
+import { createHostHealth, type HostHealth, type HostHealthOptions, type HostStatus, type HostVerdict } from "../../../src/core/health.js";
+import { createHealthStore, parseVerdict, type ChannelLike, type StorageLike } from "../../../src/core/health-store.js";
 
 const CDN = "cdn.example.com";
 
@@ -296,10 +297,16 @@ describe("createHostHealth: listeners and hosts", () => {
   });
 
   it("refuses nonsensical options", () => {
-    expect(() => createHostHealth({ failureThreshold: 0 })).toThrow(InvalidInputError);
-    expect(() => createHostHealth({ failureThreshold: 1.5 })).toThrow(InvalidInputError);
-    expect(() => createHostHealth({ cooldownMs: -1 })).toThrow(InvalidInputError);
-    expect(() => createHostHealth({ windowMs: Number.NaN })).toThrow(InvalidInputError);
+    expect(() => createHostHealth({ failureThreshold: 0 })).toThrow(ConfigError);
+    expect(() => createHostHealth({ failureThreshold: 1.5 })).toThrow(ConfigError);
+    expect(() => createHostHealth({ cooldownMs: -1 })).toThrow(ConfigError);
+    expect(() => createHostHealth({ windowMs: Number.NaN })).toThrow(ConfigError);
+    expect(() => createHostHealth({ cooldownMs: 0 })).toThrow(/createHostHealth: cooldownMs must be a positive number/);
+    try {
+      createHostHealth({ probeTimeoutMs: -5 });
+    } catch (error) {
+      expect(error).toMatchObject({ code: "InvalidConfig", option: "probeTimeoutMs" });
+    }
   });
 
   it("uses no timers: nothing is left pending whatever the breaker does", () => {
@@ -315,5 +322,259 @@ describe("createHostHealth: listeners and hosts", () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+/**
+ * A browser in miniature: one storage shared by every tab, `storage` events delivered to the
+ * other tabs (as browsers do: never to the writer), and storage that can be made to throw.
+ */
+function fakeBrowser() {
+  const data = new Map<string, string>();
+  const watchers = new Set<{ tab: number; fn: (key: string | null, value: string | null) => void }>();
+  let failWrites = false;
+  let failAll = false;
+  const clock = { t: 1_000_000 };
+  const storageOf = (tab: number): StorageLike => ({
+    get length() {
+      if (failAll) throw new Error("SecurityError");
+      return data.size;
+    },
+    key: (i) => [...data.keys()][i] ?? null,
+    getItem(key) {
+      if (failAll) throw new Error("SecurityError");
+      return data.get(key) ?? null;
+    },
+    setItem(key, value) {
+      if (failAll || failWrites) throw new Error("QuotaExceededError");
+      data.set(key, value);
+      for (const w of watchers) if (w.tab !== tab) w.fn(key, value);
+    },
+    removeItem(key) {
+      data.delete(key);
+      for (const w of watchers) if (w.tab !== tab) w.fn(key, null);
+    },
+  });
+  let tabs = 0;
+  const tab = (options: Omit<HostHealthOptions, "now" | "store"> = {}) => {
+    const id = ++tabs;
+    const store = createHealthStore({
+      storage: storageOf(id),
+      watch: (fn) => {
+        const w = { tab: id, fn };
+        watchers.add(w);
+        return () => watchers.delete(w);
+      },
+      owner: `tab${id}`,
+    });
+    const health = createHostHealth({ ...options, store, now: () => clock.t });
+    const events: HostStatus[] = [];
+    health.subscribe((s) => events.push(s));
+    return { health, store, events };
+  };
+  return {
+    data,
+    clock,
+    tab,
+    advance: (ms: number) => void (clock.t += ms),
+    failWrites: (on: boolean) => void (failWrites = on),
+    failAll: (on: boolean) => void (failAll = on),
+  };
+}
+
+const openIt = (health: HostHealth, host = CDN) => {
+  for (let i = 0; i < 3; i++) health.failure(host, "network");
+};
+
+describe("createHostHealth with a store: health that outlives the page", () => {
+  it("the next page load starts with the host open until the end of its cool-down", () => {
+    const browser = fakeBrowser();
+    const first = browser.tab();
+    openIt(first.health);
+    const until = browser.clock.t + 15_000;
+    browser.advance(2_000);
+    const next = browser.tab(); // a reload: a new breaker over the same storage
+    expect(next.health.usable(CDN)).toBe(false);
+    expect(next.health.acquire(CDN)).toBe("skip");
+    expect(next.health.status(CDN)).toMatchObject({ state: "open", openedUntil: until, failures: 3, lastReason: "network" });
+    expect(next.events).toEqual([]); // loading a verdict is not a change
+  });
+
+  it("past the cool-down, the next page probes with one request and the rest keep skipping", () => {
+    const browser = fakeBrowser();
+    openIt(browser.tab().health);
+    browser.advance(15_000);
+    const next = browser.tab();
+    expect(next.health.usable(CDN)).toBe(true);
+    expect(next.health.acquire(CDN)).toBe("probe");
+    expect(next.health.acquire(CDN)).toBe("skip");
+    next.health.success(CDN);
+    expect(browser.tab().health.status(CDN).state).toBe("closed");
+  });
+
+  it("a failed probe on the next page doubles the cool-down the page before chose (flapping survives reloads)", () => {
+    const browser = fakeBrowser();
+    openIt(browser.tab().health);
+    browser.advance(15_000);
+    const next = browser.tab();
+    expect(next.health.acquire(CDN)).toBe("probe");
+    next.health.failure(CDN, "timeout");
+    expect(next.health.status(CDN).cooldownMs).toBe(30_000);
+    expect(browser.tab().health.status(CDN)).toMatchObject({ state: "open", cooldownMs: 30_000 });
+  });
+
+  it("forgets verdicts flapWindowMs after they ended, and a closed verdict still doubles a re-opening within that window", () => {
+    const browser = fakeBrowser();
+    const first = browser.tab({ flapWindowMs: 60_000 });
+    openIt(first.health);
+    browser.advance(15_000);
+    first.health.acquire(CDN);
+    first.health.success(CDN);
+    browser.advance(30_000);
+    const second = browser.tab({ flapWindowMs: 60_000 });
+    openIt(second.health);
+    expect(second.health.status(CDN).cooldownMs).toBe(30_000);
+    browser.advance(30_000 + 60_000);
+    const later = browser.tab({ flapWindowMs: 60_000 });
+    expect(later.health.status(CDN).state).toBe("closed");
+    expect([...browser.data.keys()].filter((k) => !k.includes("lease"))).toEqual([]);
+  });
+
+  it("an outage seen in one tab reaches the other open tabs at once, and so does the recovery", () => {
+    const browser = fakeBrowser();
+    const a = browser.tab();
+    const b = browser.tab();
+    openIt(a.health);
+    expect(b.health.acquire(CDN)).toBe("skip");
+    expect(b.events.map((e) => e.state)).toEqual(["open"]);
+    browser.advance(15_000);
+    expect(a.health.acquire(CDN)).toBe("probe");
+    a.health.success(CDN);
+    expect(b.health.status(CDN).state).toBe("closed");
+    expect(b.events.map((e) => e.state)).toEqual(["open", "closed"]);
+    expect(b.health.acquire(CDN)).toBe("try");
+  });
+
+  it("hands out one probe across tabs after the cool-down (a lease in storage)", () => {
+    const browser = fakeBrowser();
+    const a = browser.tab();
+    const b = browser.tab();
+    openIt(a.health);
+    browser.advance(15_000);
+    expect(a.health.acquire(CDN)).toBe("probe");
+    expect(b.health.acquire(CDN)).toBe("skip");
+    expect(b.health.acquire(CDN)).toBe("skip");
+    // The probe fails: both tabs re-open with the doubled cool-down.
+    a.health.failure(CDN, "timeout");
+    expect(b.health.status(CDN)).toMatchObject({ state: "open", cooldownMs: 30_000 });
+    browser.advance(30_000);
+    // This time b gets the lease first (a's lease ended with its verdict).
+    expect(b.health.acquire(CDN)).toBe("probe");
+    expect(a.health.acquire(CDN)).toBe("skip");
+  });
+
+  it("a lease whose tab went away (no verdict) frees after probeTimeoutMs", () => {
+    const browser = fakeBrowser();
+    const a = browser.tab({ probeTimeoutMs: 5_000 });
+    const b = browser.tab({ probeTimeoutMs: 5_000 });
+    openIt(a.health);
+    browser.advance(15_000);
+    expect(a.health.acquire(CDN)).toBe("probe"); // and tab a is closed before reporting
+    expect(b.health.acquire(CDN)).toBe("skip");
+    browser.advance(4_999);
+    expect(b.health.acquire(CDN)).toBe("skip");
+    browser.advance(1);
+    expect(b.health.acquire(CDN)).toBe("probe");
+  });
+
+  it("ignores an older verdict arriving after a newer one", () => {
+    const browser = fakeBrowser();
+    const a = browser.tab();
+    const b = browser.tab();
+    openIt(b.health); // opened now, with a 15 s cool-down
+    const stale: HostVerdict = { host: CDN, state: "open", until: browser.clock.t + 60_000, cooldownMs: 60_000, failures: 3, at: browser.clock.t - 1, expires: browser.clock.t + 600_000 };
+    a.store.save(stale); // delivered to b by the storage event
+    expect(b.health.status(CDN).cooldownMs).toBe(15_000);
+    const newer: HostVerdict = { ...stale, at: browser.clock.t + 1 };
+    a.store.save(newer);
+    expect(b.health.status(CDN).cooldownMs).toBe(60_000);
+  });
+
+  it("is bounded: at most maxHosts verdicts, the oldest dropped first", () => {
+    const browser = fakeBrowser();
+    const store = createHealthStore({ storage: { getItem: (k) => browser.data.get(k) ?? null, setItem: (k, v) => void browser.data.set(k, v), removeItem: (k) => void browser.data.delete(k), key: (i) => [...browser.data.keys()][i] ?? null, get length() { return browser.data.size; } }, maxHosts: 3 });
+    for (let i = 0; i < 5; i++) {
+      store.save({ host: `cdn${i}.test`, state: "open", until: 2_000, cooldownMs: 1_000, failures: 3, at: 1_000 + i, expires: 10_000 });
+    }
+    expect(store.load(1_500).map((v) => v.host).sort()).toEqual(["cdn2.test", "cdn3.test", "cdn4.test"]);
+  });
+
+  it("drops unreadable entries and entries of another format version", () => {
+    const browser = fakeBrowser();
+    browser.data.set("s3edge:health:v1:a.test", "{not json");
+    browser.data.set("s3edge:health:v1:b.test", JSON.stringify({ v: 2, host: "b.test", state: "open" }));
+    browser.data.set("other-app-key", "kept");
+    const next = browser.tab();
+    expect(next.health.status("a.test").state).toBe("closed");
+    expect([...browser.data.keys()]).toEqual(["other-app-key"]);
+  });
+
+  it("keeps working page-locally when storage throws on every call (Safari private mode, disabled storage)", () => {
+    const browser = fakeBrowser();
+    browser.failAll(true);
+    const a = browser.tab();
+    openIt(a.health);
+    expect(a.health.acquire(CDN)).toBe("skip");
+    browser.advance(15_000);
+    expect(a.health.acquire(CDN)).toBe("probe");
+    a.health.success(CDN);
+    expect(a.health.status(CDN).state).toBe("closed");
+  });
+
+  it("makes room when the quota is exceeded, and stays silent when it still cannot write", () => {
+    const browser = fakeBrowser();
+    const a = browser.tab();
+    openIt(a.health, "one.test");
+    browser.failWrites(true);
+    expect(() => openIt(a.health, "two.test")).not.toThrow();
+    expect(a.health.status("two.test").state).toBe("open");
+    browser.failWrites(false);
+    openIt(a.health, "three.test");
+    expect(browser.tab().health.status("three.test").state).toBe("open");
+  });
+
+  it("shares verdicts through a channel alone (no storage: workers, refused storage)", () => {
+    const listeners = new Set<(m: unknown) => void>();
+    const channel = (): ChannelLike => {
+      const own = new Set<(m: unknown) => void>();
+      return {
+        post: (m) => {
+          for (const l of listeners) if (!own.has(l)) l(structuredClone(m));
+        },
+        listen: (l) => {
+          own.add(l);
+          listeners.add(l);
+          return () => listeners.delete(l);
+        },
+      };
+    };
+    const clock = { t: 0 };
+    const a = createHostHealth({ store: createHealthStore({ channel: channel() }), now: () => clock.t });
+    const b = createHostHealth({ store: createHealthStore({ channel: channel() }), now: () => clock.t });
+    openIt(a);
+    expect(b.status(CDN).state).toBe("open");
+    clock.t += 15_000;
+    // Without storage there is no lease: each page may probe.
+    expect(b.acquire(CDN)).toBe("probe");
+  });
+});
+
+describe("parseVerdict", () => {
+  it("accepts its own format and nothing else", () => {
+    const v = { v: 1, host: "h", state: "closed", until: 1, cooldownMs: 2, failures: 0, at: 1, expires: 3, reason: "x".repeat(100) };
+    expect(parseVerdict(v)).toEqual({ host: "h", state: "closed", until: 1, cooldownMs: 2, failures: 0, at: 1, expires: 3, reason: "x".repeat(64) });
+    expect(parseVerdict({ ...v, state: "half-open" })).toBeUndefined();
+    expect(parseVerdict({ ...v, at: "1" })).toBeUndefined();
+    expect(parseVerdict(null)).toBeUndefined();
   });
 });

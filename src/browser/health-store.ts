@@ -1,0 +1,66 @@
+/**
+ * Browser wiring of the persisted breaker (`core/health-store.ts`): verdicts in
+ * `localStorage`, shared with the other tabs through the `storage` event; where
+ * `localStorage` is missing or refused (workers, service workers, storage
+ * disabled) through a `BroadcastChannel` instead. Nothing here throws.
+ */
+import { createHealthStore, type ChannelLike, type HealthStoreOptions, type StorageLike } from "../core/health-store.js";
+import type { HealthStore } from "../core/health-types.js";
+
+/** `localStorage` when it can be read and written; undefined in private modes that refuse it, workers and SSR. */
+function localStorageIfUsable(): StorageLike | undefined {
+  try {
+    const storage = globalThis.localStorage;
+    const probe = "s3edge:probe";
+    storage.setItem(probe, "1");
+    storage.removeItem(probe);
+    return storage;
+  } catch {
+    return undefined;
+  }
+}
+
+function broadcastChannel(name: string): ChannelLike | undefined {
+  try {
+    const channel = new BroadcastChannel(name);
+    return {
+      post: (message) => channel.postMessage(message),
+      listen(listener) {
+        const handler = (event: MessageEvent): void => listener(event.data);
+        channel.addEventListener("message", handler);
+        return () => channel.removeEventListener("message", handler);
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Options of {@link browserHealthStore}: those of `createHealthStore` but the injected I/O. */
+export type BrowserHealthStoreOptions = Omit<HealthStoreOptions, "storage" | "channel" | "watch">;
+
+/**
+ * The browser's {@link HealthStore}: breaker verdicts persisted in `localStorage`
+ * (expiring with their cool-down) and shared across tabs, so that the next page
+ * load and the other tabs skip a CDN this browser already found down. Pass it to
+ * `createHostHealth({ store })`; `autoFallback` and `createEdge` use it by default
+ * in browsers.
+ */
+export function browserHealthStore(options: BrowserHealthStoreOptions = {}): HealthStore {
+  const storage = localStorageIfUsable();
+  const watch: HealthStoreOptions["watch"] =
+    storage && typeof addEventListener === "function"
+      ? (listener) => {
+          const handler = (event: StorageEvent): void => listener(event.key, event.newValue);
+          addEventListener("storage", handler);
+          return () => removeEventListener("storage", handler);
+        }
+      : undefined;
+  const channel = storage ? undefined : broadcastChannel("s3edge-health");
+  return createHealthStore({
+    ...options,
+    ...(storage && { storage }),
+    ...(channel && { channel }),
+    ...(watch && { watch }),
+  });
+}
