@@ -8,6 +8,8 @@ import { defineConfig } from "vitest/config";
  * - packaging: the built and packed package as users get it (UMD in Chromium and Node, ESM + CJS
  *   side by side, types under Node-only tsconfigs, the README's snippets, a framework build);
  *   needs `npm run build` first.
+ * - reliability: the fault suite (test/reliability/: fault proxy between client, edge and S3;
+ *   upload and delivery scenarios; the soak only with S3EDGE_SOAK=1). `npm run test:reliability`.
  */
 export default defineConfig({
   test: {
@@ -24,7 +26,8 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           environment: "node",
-          globalSetup: ["test/support/global-setup.ts"],
+          // rgw/global-setup starts Ceph RGW only when a suite asks for it (test/integration/rgw-*).
+          globalSetup: ["test/support/global-setup.ts", "test/support/rgw/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -49,6 +52,18 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 180_000,
           // tsc, Chromium and framework builds: one file at a time on two cores.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: "reliability",
+          include: ["test/reliability/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/support/rgw/global-setup.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+          // Fault scenarios share two cores with everything else: one file at a time.
           fileParallelism: false,
         },
       },
