@@ -33,6 +33,7 @@ export default defineConfig([
     entry: {
       index: "src/index.ts",
       node: "src/node.ts",
+      "node-only": "src/node-only.ts",
       server: "src/server.ts",
       react: "src/react.ts",
     },
