@@ -33,7 +33,7 @@ export type * from "./upload/types.js";
 export type { Uploader, UploaderEvents } from "./upload/uploader.js";
 export type { Upload } from "./upload/upload.js";
 export { memoryStore } from "./upload/stores/memory.js";
-export { webStorageStore, type WebStorageStoreOptions } from "./upload/stores/web-storage.js";
+export { webStorageStore, type WebStorage, type WebStorageStoreOptions } from "./upload/stores/web-storage.js";
 export { indexedDbStore } from "./upload/stores/indexed-db.js";
 export { fetchTransport } from "./upload/transports/fetch.js";
 export { xhrTransport } from "./upload/transports/xhr.js";

@@ -12,12 +12,17 @@ import type { SignedPart, SignPart, SignResponse } from "../core/protocol.js";
 
 /** Most parts one `sign` call asks for (the server's limit too). */
 export const MAX_BATCH = 100;
-/** A URL is not handed out when it expires within this margin... */
+/** A URL is not handed out when it expires within this margin (server time)... */
 const EXPIRY_MARGIN_MS = 60_000;
 /** ...unless it was signed this recently (tolerates a client clock that runs ahead). */
 const FRESH_MS = 30_000;
 
-interface Entry extends SignedPart {
+/** A presigned URL and when it expires (epoch ms, server time). */
+export interface SignedUrl extends SignedPart {
+  expiresAt: number;
+}
+
+interface Entry extends SignedUrl {
   size: number;
   checksum: string | undefined;
   expiresAt: number;
@@ -35,6 +40,7 @@ export interface PartUrlsOptions {
   sign: (parts: SignPart[]) => Promise<SignResponse>;
   /** Parts to sign along with a batch whose highest part number is `after`. */
   lookahead?: (after: number, room: number) => SignPart[];
+  /** Server time (epoch ms), which `expiresAt` is in. Default `Date.now`. */
   now?: () => number;
 }
 
@@ -55,7 +61,7 @@ export class PartUrls {
   }
 
   /** A URL for `part`, signed for its exact size and checksum. */
-  async get(part: SignPart): Promise<SignedPart> {
+  async get(part: SignPart): Promise<SignedUrl> {
     for (;;) {
       const hit = this.#hit(part);
       if (hit) return hit;
@@ -76,12 +82,12 @@ export class PartUrls {
     this.#cache.delete(partNumber);
   }
 
-  #hit(part: SignPart): SignedPart | undefined {
+  #hit(part: SignPart): SignedUrl | undefined {
     const entry = this.#cache.get(part.partNumber);
     if (!entry || !sameSigning(entry, part)) return undefined;
     const now = this.#now();
     if (entry.expiresAt - now < EXPIRY_MARGIN_MS && now - entry.signedAt > FRESH_MS) return undefined;
-    return { url: entry.url, headers: entry.headers };
+    return { url: entry.url, headers: entry.headers, expiresAt: entry.expiresAt };
   }
 
   #enqueue(part: SignPart): void {
@@ -146,4 +152,16 @@ export class PartUrls {
 
 function sameSigning(a: { size: number; checksum?: string | undefined }, b: SignPart): boolean {
   return a.size === b.size && a.checksum === b.checksum;
+}
+
+/** A 403 on a URL this close to its expiry (or past it) is taken for an expired URL, whatever S3's message. */
+const EXPIRED_MARGIN_MS = 10_000;
+
+/**
+ * True when a URL that expires at `expiresAt` should be considered expired at
+ * server time `now`: S3 (or Ceph RGW, whose "expired" 403 has no message)
+ * refused it for its age, so signing it again is worth one more attempt.
+ */
+export function pastExpiry(expiresAt: number, now: number): boolean {
+  return now >= expiresAt - EXPIRED_MARGIN_MS;
 }

@@ -22,6 +22,7 @@ export const webPlatform: Platform = {
           typeof indexedDB !== "undefined" ? { spill: () => import("./stores/indexed-db.js").then((m) => m.indexedDbStore()) } : {},
         )
       : undefined,
+  onLine: () => (typeof navigator !== "undefined" && typeof navigator.onLine === "boolean" ? navigator.onLine : undefined),
   offline: () =>
     typeof navigator !== "undefined" && navigator.onLine === false && typeof addEventListener === "function"
       ? new Promise<void>((resolve) => addEventListener("online", () => resolve(), { once: true }))

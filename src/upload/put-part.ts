@@ -1,11 +1,12 @@
 /**
  * One PUT of a presigned URL, with stall detection and S3's answer turned into
- * an ETag or a typed, classified error.
+ * an outcome (ETag, checksum echoed or not) or a typed, classified error.
  */
-import { S3EdgeError, S3Error, TimeoutError } from "../core/errors.js";
+import { CorsETagMissingError, NetworkError, S3Error, TimeoutError, isS3EdgeError, redactUrl } from "../core/errors.js";
 import { isRetryableStatus, parseRetryAfter, parseS3Error } from "../core/retry.js";
+import { crossOriginHint } from "../endpoint/location.js";
 import { sizeOf } from "./part-body.js";
-import type { PartBody, Transport } from "./types.js";
+import type { PartBody, PutResponse, Transport } from "./types.js";
 
 /** Options of {@link putPart}. */
 export interface PutPartOptions {
@@ -14,43 +15,65 @@ export interface PutPartOptions {
   headers: Record<string, string>;
   body: PartBody;
   signal: AbortSignal;
-  /** No progress for this long aborts the PUT (transports without progress: plus 1 s per 8 KB). */
+  /** No progress for this long aborts the PUT (transports without progress: plus 1 s per 8 KB); 0 disables. */
   stallTimeoutMs: number;
   onProgress(loaded: number): void;
-  /** For messages: "part 3" or "object". */
+  /** Called with the answer's `Date` header (S3's clock), error answers included. */
+  onDate?(date: string | null): void;
+  /** For messages: "part 3" or "the object". */
   what: string;
 }
 
-/** Code of the error raised when S3 accepted the bytes but the browser may not read `ETag`. */
-const CORS_HINT =
-  'add "ETag" to ExposeHeaders (AllowedHeaders "*", AllowedMethods PUT) in the bucket\'s CORS configuration; see the README section "Bucket CORS"';
+/** What S3's 2xx answer said. */
+export interface PutOutcome {
+  /** The `ETag` header, or `null` when absent or not readable (bucket CORS without `ExposeHeaders: ETag`). */
+  etag: string | null;
+  /** True when every `x-amz-checksum-*` header sent came back with the same value (S3 verified it). */
+  checksumEchoed: boolean;
+}
 
-/** True when S3 refused a presigned URL because it expired: sign it again and retry. */
+/** What a browser needs to PUT to a bucket on another origin. */
+const CORS_REMEDY =
+  'unless the host is down, the bucket\'s CORS configuration does not allow it (AllowedOrigins with this origin, AllowedMethods PUT, AllowedHeaders "*"; see the README section "Bucket CORS").';
+
+/** The error for a part S3 stored but whose ETag the browser may not read. */
+export function corsETagMissing(what: string, status: number): CorsETagMissingError {
+  return new CorsETagMissingError(
+    `S3 stored ${what} but the browser cannot read its ETag header, so the upload cannot be completed: add "ETag" to ExposeHeaders (AllowedHeaders "*", AllowedMethods PUT) in the bucket's CORS configuration; see the README section "Bucket CORS"`,
+    { status },
+  );
+}
+
+/** True where a browser guards S3's answers with CORS (what an unreadable ETag then means). */
+export const inBrowser = (): boolean => typeof XMLHttpRequest !== "undefined";
+
+/** True when S3 said in words that a presigned URL expired (AWS: "Request has expired"): sign it again and retry. */
 export function isExpiredUrl(error: unknown): boolean {
   return error instanceof S3Error && error.status === 403 && error.retryable;
 }
 
+function echoed(headers: Record<string, string>, response: PutResponse): boolean {
+  return Object.entries(headers).every(
+    ([name, value]) => !name.toLowerCase().startsWith("x-amz-checksum-") || response.header(name) === value,
+  );
+}
 
-/** PUT `body`; resolves to the part's ETag. */
-export async function putPart(options: PutPartOptions): Promise<string> {
+/** PUT `body`; resolves with S3's 2xx answer, rejects with a typed error. */
+export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
   const { transport, signal, what } = options;
-  const stalled = new TimeoutError(`Upload of ${what} stalled: no progress for ${options.stallTimeoutMs} ms`, {
-    stalled: true,
-  });
+  const stalled = new TimeoutError(`Upload of ${what} stalled: no progress for ${options.stallTimeoutMs} ms`, { stalled: true });
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
   if (signal.aborted) onAbort();
-  const limit = transport.reportsProgress
-    ? options.stallTimeoutMs
-    : options.stallTimeoutMs + sizeOf(options.body) / 8;
+  const limit = transport.reportsProgress ? options.stallTimeoutMs : options.stallTimeoutMs + sizeOf(options.body) / 8;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(stalled), limit);
+    if (options.stallTimeoutMs > 0) timer = setTimeout(() => controller.abort(stalled), limit);
   };
   arm();
-  let response;
+  let response: PutResponse;
   try {
     response = await transport.put({
       url: options.url,
@@ -65,24 +88,17 @@ export async function putPart(options: PutPartOptions): Promise<string> {
   } catch (error) {
     if (controller.signal.reason === stalled) throw stalled;
     if (signal.aborted) throw signal.reason;
-    throw error;
+    if (!isS3EdgeError(error, "NetworkError")) throw error;
+    const where = redactUrl(options.url);
+    throw new NetworkError(`PUT of ${what} to ${where} failed before an answer.${crossOriginHint(options.url, CORS_REMEDY)}`, { cause: error });
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);
   }
 
+  options.onDate?.(response.header("date"));
   const { status } = response;
-  if (status >= 200 && status < 300) {
-    if (response.etag) return response.etag;
-    const browser = typeof XMLHttpRequest !== "undefined";
-    throw browser
-      ? new S3EdgeError(
-          "CorsETagMissing",
-          `S3 stored ${what} but the browser cannot read its ETag header, so the upload cannot be completed: ${CORS_HINT}`,
-          { status },
-        )
-      : new S3Error(`S3 answered ${status} for ${what} without an ETag header`, { status });
-  }
+  if (status >= 200 && status < 300) return { etag: response.etag || null, checksumEchoed: echoed(options.headers, response) };
   const { code, message = "" } = parseS3Error(response.body);
   const expired = status === 403 && /expired/i.test(message);
   const retryAfterMs = parseRetryAfter(response.header("retry-after"));

@@ -1,34 +1,50 @@
 /**
  * The retry loop shared by part PUTs and endpoint calls: exponential backoff
  * with full jitter, `Retry-After` honoured, no retry of errors that cannot
- * succeed, and no retry budget spent while the device is offline.
+ * succeed, no retry budget spent while the device is offline, and no waiting
+ * on a network that never worked (a misconfiguration fails fast).
  */
-import { AbortError, S3EdgeError } from "../core/errors.js";
+import { AbortError, isS3EdgeError, toS3EdgeError as wrap, type S3EdgeError } from "../core/errors.js";
 import { backoffDelay, sleep, type RetryOptions } from "../core/retry.js";
+
+/** What a `retry` listener learns before each wait. */
+export interface RetryInfo {
+  attempt: number;
+  /** The wait in ms; absent while waiting for an `online` event. */
+  delayMs?: number;
+  /** True when the wait is for the network (no retry spent). */
+  offline: boolean;
+  error: S3EdgeError;
+}
 
 /** Options of {@link retrying}. */
 export interface RetryingOptions {
   retry: RetryOptions;
   signal: AbortSignal;
   /** Called before each wait. */
-  onRetry?: (info: { attempt: number; delayMs: number; error: S3EdgeError }) => void;
-  /** Resolves when the network is back; `undefined` when the device is online. */
+  onRetry?: (info: RetryInfo) => void;
+  /** Resolves when the network is back; `undefined` when the device is not known to be offline. */
   offline?: () => Promise<void> | undefined;
   /**
-   * After the retries are spent on network errors, keep probing every
-   * `maxDelayMs` without spending retries for up to this long (the network may
-   * come back; Node has no "online" event). 0 disables. Default 0.
+   * Whether repeated network errors may be a network that went away (then it is
+   * waited for), rather than a misconfiguration or a host that is down (then the
+   * upload fails once the retries are spent). Default: never wait.
+   */
+  mayWait?: () => boolean;
+  /**
+   * After the retries are spent on network errors that {@link mayWait}, keep
+   * probing every `maxDelayMs` without spending retries for up to this long
+   * (the network may come back; Node has no "online" event). 0 disables. Default 0.
    */
   offlineTimeoutMs?: number;
   now?: () => number;
   random?: () => number;
 }
 
-/** Turn anything thrown into an {@link S3EdgeError} (unknown errors are not retryable). */
+/** Turn anything thrown into an {@link S3EdgeError}: a DOM `AbortError` is an abort, anything unknown an `InternalError`. */
 export function toS3EdgeError(error: unknown): S3EdgeError {
-  if (error instanceof S3EdgeError) return error;
-  if (error instanceof Error && error.name === "AbortError") return new AbortError(undefined, { cause: error });
-  return new S3EdgeError("InvalidInput", error instanceof Error ? error.message : String(error), { cause: error });
+  const abort = !isS3EdgeError(error) && typeof error === "object" && error !== null && (error as { name?: unknown }).name === "AbortError";
+  return abort ? new AbortError(undefined, { cause: error }) : wrap(error);
 }
 
 /** `promise`, or the signal's reason as soon as `signal` aborts (no timer left behind). */
@@ -68,16 +84,16 @@ export async function retrying<T>(attempt: (n: number) => Promise<T>, options: R
       const offline = network ? options.offline?.() : undefined;
       if (offline) {
         // Offline is not the request's fault: wait for the network, keep the budget.
-        options.onRetry?.({ attempt: n + 1, delayMs: -1, error });
+        options.onRetry?.({ attempt: n + 1, offline: true, error });
         await untilAborted(offline, options.signal);
         continue;
       }
-      if (spent >= options.retry.retries && network && options.offlineTimeoutMs) {
-        // Repeated network errors: the network may be down. Probe it at the longest backoff,
-        // without spending retries, until it answers or the offline timeout passes.
+      if (spent >= options.retry.retries && network && options.offlineTimeoutMs && (options.mayWait?.() ?? false)) {
+        // A network that worked fails now: it may be down for a while. Probe it at the longest
+        // backoff, without spending retries, until it answers or the offline timeout passes.
         waitingSince ??= now();
         if (now() - waitingSince < options.offlineTimeoutMs) {
-          options.onRetry?.({ attempt: n + 1, delayMs: -1, error });
+          options.onRetry?.({ attempt: n + 1, delayMs: options.retry.maxDelayMs, offline: true, error });
           await sleep(options.retry.maxDelayMs, options.signal);
           continue;
         }
@@ -86,7 +102,7 @@ export async function retrying<T>(attempt: (n: number) => Promise<T>, options: R
       if (spent >= options.retry.retries) throw error;
       const delayMs = Math.max(error.retryAfterMs ?? 0, backoffDelay(spent, options.retry, options.random));
       spent++;
-      options.onRetry?.({ attempt: spent, delayMs, error });
+      options.onRetry?.({ attempt: spent, delayMs, offline: false, error });
       await sleep(delayMs, options.signal);
     }
   }

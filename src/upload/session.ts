@@ -14,7 +14,8 @@ import type {
   StoredPart,
   UploadRef,
 } from "../core/protocol.js";
-import type { EndpointCall } from "./endpoint.js";
+import type { EndpointCall } from "../endpoint/client.js";
+import { RESUME_RECORD_VERSION, parseResumeRecord, refOf } from "./stores/record.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
 
 /** An upload the server knows, ready for its parts. */
@@ -46,19 +47,43 @@ export interface OpenSessionOptions {
   checksum: ChecksumAlgorithm | undefined;
   store: ResumeStore | undefined;
   signal: AbortSignal;
+  /** Server time (epoch ms): the record's `expiresAt` is the server's. */
   now: () => number;
   onRestart(event: UploadEvents["restart"]): void;
+}
+
+/**
+ * The stored record of `fingerprint`, checked. A record that is malformed or of
+ * another version is removed (its upload aborted, best effort, when it names
+ * one) and reported as a `mismatch` restart; a store that cannot be read means
+ * no resume. Never throws.
+ */
+async function storedRecord(o: OpenSessionOptions, store: ResumeStore, fingerprint: string): Promise<ResumeRecord | undefined> {
+  let raw: unknown;
+  try {
+    raw = await store.get(fingerprint);
+  } catch {
+    return undefined;
+  }
+  if (raw === undefined || raw === null) return undefined;
+  const record = parseResumeRecord(raw);
+  if (record?.fingerprint === fingerprint) return record;
+  o.onRestart({ reason: "mismatch" });
+  const ref = refOf(raw);
+  if (ref) await o.call("abort", ref, o.signal).catch(() => undefined);
+  await store.remove(fingerprint).catch(() => undefined);
+  return undefined;
 }
 
 /** Resume a stored upload of the same source, or create a new one. */
 export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const { source, store } = o;
-  const fingerprint = store && source.size !== null ? source.fingerprint : undefined;
-  const record = fingerprint ? await store?.get(fingerprint) : undefined;
-  if (record && fingerprint) {
-    const resumed = await tryResume(o, record);
+  const fingerprint = store && source.kind === "random" ? source.fingerprint : undefined;
+  const record = store && fingerprint ? await storedRecord(o, store, fingerprint) : undefined;
+  if (record && fingerprint && source.kind === "random") {
+    const resumed = await tryResume(o, record, source.size);
     if (resumed) return resumed;
-    await store?.remove(fingerprint);
+    await store?.remove(fingerprint).catch(() => undefined);
   }
 
   const created = await o.attempt(() =>
@@ -88,6 +113,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   };
   if (store && fingerprint && source.size !== null) {
     session.record = {
+      v: RESUME_RECORD_VERSION,
       fingerprint,
       filename: o.filename,
       size: source.size,
@@ -100,13 +126,12 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       ...(o.checksum && { checksum: o.checksum }),
       parts: [],
     };
-    await store.set(session.record);
+    await store.set(session.record).catch(() => undefined); // no resume after a reload, the upload goes on
   }
   return session;
 }
 
-async function tryResume(o: OpenSessionOptions, record: ResumeRecord): Promise<Session | undefined> {
-  const size = o.source.size as number;
+async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: number): Promise<Session | undefined> {
   const ref: UploadRef = { key: record.key, uploadId: record.uploadId, token: record.token };
   const reason = record.size !== size || record.checksum !== o.checksum ? "mismatch" : record.expiresAt <= o.now() ? "expired" : undefined;
   if (reason) {

@@ -1,29 +1,19 @@
 /**
  * Moving one upload's bytes: plan the parts, dispatch them lowest-first through
- * the uploader's shared semaphore, read each part's bytes, get its URL, PUT it
- * with retries, and finally `complete`. The lifecycle around it (session,
- * pause, cancel, cleanup, state) is `upload.ts`'s.
+ * the uploader's shared semaphore, send each with retries (`send-part.ts`), and
+ * finally `complete`. The lifecycle around it (session, pause, cancel, cleanup,
+ * state) is `upload.ts`'s.
  */
-import { AbortError, S3EdgeError, S3Error } from "../core/errors.js";
+import { AbortError } from "../core/errors.js";
 import { partCount, partRange } from "../core/parts.js";
-import type { SignedPart, UploadResult } from "../core/protocol.js";
 import type { UploadContext } from "./context.js";
-import { PartUrls } from "./part-urls.js";
-import { isExpiredUrl, putPart } from "./put-part.js";
+import { PartUrls, type SignedUrl } from "./part-urls.js";
+import { inBrowser } from "./put-part.js";
+import { sendPartOnce, type Part } from "./send-part.js";
 import type { Session } from "./session.js";
-import type { PartBody, UploadSource, UploadState } from "./types.js";
+import type { SequentialSource, UploadedObject, UploadSource, UploadState, UploadWarning } from "./types.js";
 
-/** A part's bookkeeping. */
-export interface Part {
-  n: number;
-  start: number;
-  size: number;
-  body?: PartBody;
-  etag?: string;
-  checksum?: string;
-  loaded: number;
-  state: "pending" | "running" | "done";
-}
+export type { Part } from "./send-part.js";
 
 /** Reason of the run signal's abort when the upload is paused (not cancelled). */
 export const PAUSE = new AbortError("Upload paused");
@@ -43,10 +33,8 @@ export interface TransferHooks {
   progress(loaded: number): void;
   /** A part is stored on S3. */
   partDone(part: Part & { etag: string }): void;
+  warn(warning: UploadWarning): void;
 }
-
-const changed = (what: string): S3EdgeError =>
-  new S3EdgeError("SourceChanged", `The source changed while it was uploaded: ${what}`);
 
 /** One upload's parts. */
 export class Transfer {
@@ -69,43 +57,33 @@ export class Transfer {
   }
 
   /** Send every part and complete; resolves with the stored object. */
-  async run(): Promise<UploadResult> {
+  async run(): Promise<UploadedObject> {
     const { session, source, ctx, hooks } = this;
     const size = source.size;
     const single = session.mode === "single";
     const partSize = single ? Math.max(size ?? 0, 1) : session.partSize;
     const count = size === null ? null : single ? 1 : partCount(size, partSize);
-    const stored = new Map(single ? [] : session.done.map((p) => [p.partNumber, p]));
-    for (let n = 1; count !== null && n <= count && source.slice; n++) {
-      const { start, end } = single ? { start: 0, end: size ?? 0 } : partRange(n, partSize, size ?? 0);
-      const part: Part = { n, start, size: end - start, loaded: 0, state: "pending" };
-      const done = stored.get(n);
-      if (done) {
-        Object.assign(part, { state: "done", etag: done.etag }, done.checksum && { checksum: done.checksum });
-        this.#doneBytes += part.size;
-        this.#partsDone++;
-      }
-      this.#parts.set(n, part);
-    }
+    if (source.kind === "random") this.#plan(source.size, partSize, single);
     hooks.set({ partCount: count, partsDone: this.#partsDone });
     this.#progress();
 
-    const urls =
+    const urls: PartUrls | SignedUrl =
       session.mode === "multipart"
         ? new PartUrls({
             sign: (parts) => hooks.attempt(() => ctx.call("sign", { ...session.ref, parts }, hooks.cancelled), hooks.cancelled),
             lookahead: (after, room) => this.#lookahead(after, room, partSize, size, count),
+            now: () => ctx.clock.now(),
           })
-        : undefined;
+        : { url: session.url, headers: session.headers, expiresAt: session.expiresAt };
 
     let next = 1;
-    let ended = false;
+    let ended = source.kind === "random";
     let failure: unknown;
     for (;;) {
       await hooks.whileActive();
       if (failure) throw failure;
       let part = [...this.#parts.values()].find((p) => p.state === "pending");
-      if (!part && (source.slice || ended)) {
+      if (!part && ended) {
         if (!this.#running.size) break;
         await Promise.race(this.#running);
         continue;
@@ -115,9 +93,9 @@ export class Transfer {
         release();
         continue;
       }
-      if (!part) {
+      if (!part && source.kind === "sequential") {
         try {
-          part = await this.#readPart(next, partSize, count);
+          part = await this.#readPart(source, next, partSize, single);
         } catch (error) {
           release();
           throw error;
@@ -128,6 +106,10 @@ export class Transfer {
           continue;
         }
         next++;
+      }
+      if (!part) {
+        release();
+        continue;
       }
       const task: Promise<void> = this.#sendPart(part, urls)
         .catch((error: unknown) => void (failure ??= error))
@@ -145,7 +127,26 @@ export class Transfer {
     }
     hooks.set({ status: "completing" });
     const list = parts.map(({ n, etag, checksum }) => ({ partNumber: n, etag: etag ?? "", ...(checksum && { checksum }) }));
-    return hooks.attempt(() => ctx.call("complete", { ...session.ref, parts: list }, hooks.cancelled), hooks.cancelled);
+    const result = await hooks.attempt(() => ctx.call("complete", { ...session.ref, parts: list }, hooks.cancelled), hooks.cancelled);
+    return ctx.checksum ? { ...result, checksumVerified: parts.every((p) => p.verified === true) } : result;
+  }
+
+  /** The parts of a random-access source; those S3 already holds (resume) are done. */
+  #plan(size: number, partSize: number, single: boolean): void {
+    const stored = new Map(this.session.mode === "multipart" ? this.session.done.map((p) => [p.partNumber, p]) : []);
+    const count = single ? 1 : partCount(size, partSize);
+    for (let n = 1; n <= count; n++) {
+      const { start, end } = single ? { start: 0, end: size } : partRange(n, partSize, size);
+      const part: Part = { n, start, size: end - start, loaded: 0, state: "pending" };
+      const done = stored.get(n);
+      if (done) {
+        // S3 keeps a part's checksum only after verifying it: a listed checksum is a verified part.
+        Object.assign(part, { state: "done", etag: done.etag, verified: done.checksum !== undefined }, done.checksum && { checksum: done.checksum });
+        this.#doneBytes += part.size;
+        this.#partsDone++;
+      }
+      this.#parts.set(n, part);
+    }
   }
 
   #progress(): void {
@@ -163,7 +164,7 @@ export class Transfer {
   #lookahead(after: number, room: number, partSize: number, size: number | null, count: number | null): Array<{ partNumber: number; size: number }> {
     if (this.ctx.checksum) return [];
     const out: Array<{ partNumber: number; size: number }> = [];
-    if (this.source.slice) {
+    if (this.source.kind === "random") {
       for (const part of this.#parts.values()) {
         if (out.length >= room) break;
         if (part.state !== "done") out.push({ partNumber: part.n, size: part.size });
@@ -177,15 +178,11 @@ export class Transfer {
     return out;
   }
 
-  /** The next part of a sequential source, or undefined at its end. */
-  async #readPart(n: number, partSize: number, count: number | null): Promise<Part | undefined> {
-    const size = this.source.size;
-    const read = this.source.read as (n: number) => Promise<Uint8Array>;
-    const range = size === null ? { start: 0, end: partSize } : partRange(n, partSize, size);
-    const expected = range.end - range.start;
-    const body = await read(expected);
-    if (size !== null && body.byteLength !== expected) throw changed(`expected ${size} bytes, the stream ended early`);
-    if (size !== null && n === count && (await read(1)).byteLength) throw changed(`the stream is longer than ${size} bytes`);
+  /** The next part of a sequential source (which checks its declared size), or undefined at its end. */
+  async #readPart(source: SequentialSource, n: number, partSize: number, single: boolean): Promise<Part | undefined> {
+    const size = source.size;
+    const range = size === null ? { start: 0, end: partSize } : single ? { start: 0, end: size } : partRange(n, partSize, size);
+    const body = await source.read(range.end - range.start);
     if (size === null && !body.byteLength && n > 1) {
       this.hooks.set({ total: this.#doneBytes, partCount: n - 1 });
       return undefined;
@@ -196,8 +193,8 @@ export class Transfer {
     return part;
   }
 
-  async #sendPart(part: Part, urls: PartUrls | undefined): Promise<void> {
-    const { hooks, ctx, session } = this;
+  async #sendPart(part: Part, urls: PartUrls | SignedUrl): Promise<void> {
+    const { hooks, ctx } = this;
     const signal = hooks.run();
     part.state = "running";
     this.#active.add(part);
@@ -205,52 +202,20 @@ export class Transfer {
       part.loaded = 0;
       this.#progress();
     };
+    const attempt = {
+      ctx,
+      source: this.source,
+      urls,
+      signal,
+      onProgress: (loaded: number) => {
+        part.loaded = Math.min(loaded, part.size);
+        this.#progress();
+      },
+    };
+    let etag: string | null;
+    let checksumEchoed: boolean;
     try {
-      part.etag = await hooks.attempt(
-        async () => {
-          const sign = (): Promise<SignedPart> =>
-            session.mode === "single"
-              ? Promise.resolve({ url: session.url, headers: session.headers })
-              : (urls as PartUrls).get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) });
-          // Without a checksum the URL does not depend on the bytes: ask first, so that parts
-          // starting together share one signing round trip while their bytes are read.
-          const early = ctx.checksum ? undefined : sign();
-          early?.catch(() => undefined);
-          let body = part.body ?? (await (this.source.slice as NonNullable<UploadSource["slice"]>)(part.start, part.start + part.size));
-          if (ctx.checksum && part.checksum === undefined) {
-            body = body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer());
-            // Loaded on first use: applications without checksums do not ship CRC32's tables.
-            const { crc32, crc32ToBase64 } = await import("../core/crc32.js");
-            part.checksum = crc32ToBase64(crc32(body));
-          }
-          const signed = await (early ?? sign());
-          try {
-            return await putPart({
-              transport: ctx.transport,
-              ...signed,
-              body,
-              signal,
-              stallTimeoutMs: ctx.stallTimeoutMs,
-              what: urls ? `part ${part.n}` : "the object",
-              onProgress: (loaded) => {
-                part.loaded = Math.min(loaded, part.size);
-                this.#progress();
-              },
-            });
-          } catch (error) {
-            if (!isExpiredUrl(error)) throw error;
-            if (!urls) throw new S3Error("The presigned URL expired before the object was sent; add the file again", { status: 403 });
-            urls.invalidate(part.n);
-            throw error;
-          } finally {
-            // The request is over: a body read for this attempt goes back to the source's pool.
-            if (!part.body) this.source.release?.(body);
-          }
-        },
-        signal,
-        part.n,
-        reset,
-      );
+      ({ etag, checksumEchoed } = await hooks.attempt(() => sendPartOnce(part, attempt), signal, part.n, reset));
     } catch (error) {
       part.loaded = 0;
       if (signal.reason === PAUSE && !hooks.cancelled.aborted) {
@@ -262,11 +227,36 @@ export class Transfer {
       this.#active.delete(part);
     }
     part.state = "done";
+    part.etag = etag ?? "";
+    if (etag === null) this.#etagMissing();
+    if (part.checksum !== undefined) {
+      part.verified = checksumEchoed;
+      if (!checksumEchoed) {
+        hooks.warn({
+          code: "ChecksumUnverified",
+          message: `S3 did not echo the checksum of part ${part.n}: the bytes were not proven intact (the server may not verify checksums, or the bucket's CORS does not expose x-amz-checksum-crc32)`,
+          partNumber: part.n,
+        });
+      }
+    }
     if (part.body) this.source.release?.(part.body);
     delete part.body;
     this.#doneBytes += part.size;
     hooks.set({ partsDone: ++this.#partsDone });
     this.#progress();
     hooks.partDone(part as Part & { etag: string });
+  }
+
+  /** A single PUT was stored but its ETag is not readable: the object exists, so the upload succeeds, with a warning. */
+  #etagMissing(): void {
+    this.hooks.warn(
+      inBrowser()
+        ? {
+            code: "CorsETagMissing",
+            message:
+              'S3 stored the object but the browser cannot read its ETag (the result\'s etag is empty): add "ETag" to ExposeHeaders in the bucket\'s CORS configuration; see the README section "Bucket CORS"',
+          }
+        : { code: "ETagMissing", message: "S3 stored the object but answered without an ETag header (the result's etag is empty)" },
+    );
   }
 }

@@ -6,15 +6,14 @@
  * State is a framework-free observable (`getState`/`subscribe`); discrete
  * events go through `on`.
  */
-import { AbortError } from "../core/errors.js";
-import { Emitter, createState, type State } from "../core/observable.js";
-import type { UploadResult } from "../core/protocol.js";
+import { AbortError, isS3EdgeError } from "../core/errors.js";
+import { Emitter, createState, progressState, type State } from "../core/observable.js";
 import type { UploadContext } from "./context.js";
 import { retrying, toS3EdgeError, untilAborted } from "./retrying.js";
 import { openSession, type Session } from "./session.js";
 import { Speedometer } from "./speed.js";
 import { PAUSE, Transfer, type Part } from "./transfer.js";
-import type { AddOptions, UploadEvents, UploadInput, UploadSource, UploadState } from "./types.js";
+import type { AddOptions, UploadedObject, UploadEvents, UploadInput, UploadSource, UploadState, UploadWarning } from "./types.js";
 
 /** One upload. Create it with `uploader.add()`. */
 export class Upload {
@@ -26,7 +25,7 @@ export class Upload {
   readonly #input: UploadInput;
   readonly #options: AddOptions;
   readonly #cancel = new AbortController();
-  readonly #promise: Promise<UploadResult>;
+  readonly #promise: Promise<UploadedObject>;
   readonly #speed = new Speedometer();
   #run = new AbortController();
   #gate: { promise: Promise<void>; open(): void } | undefined;
@@ -35,6 +34,9 @@ export class Upload {
   #session: Session | undefined;
   #transfer: Transfer | undefined;
   #saving: Promise<void> = Promise.resolve();
+  /** Whether the endpoint or S3 ever answered this upload (then a run of network errors may be an outage). */
+  #reached = false;
+  readonly #warned = new Set<UploadWarning["code"]>();
 
   /** @internal Use `uploader.add()`. */
   constructor(id: string, input: UploadInput, options: AddOptions, ctx: UploadContext) {
@@ -57,7 +59,7 @@ export class Upload {
       offline: false,
       result: undefined,
       error: undefined,
-    });
+    }, progressState());
     this.#promise = new Promise<void>((resolve) => (this.#begin = resolve)).then(() => this.#execute());
     this.#promise.catch(() => undefined);
     options.signal?.addEventListener("abort", () => void this.cancel(), { once: true });
@@ -68,13 +70,13 @@ export class Upload {
   getState = (): UploadState => this.#state.getState();
   /** Listen to state changes; returns the unsubscribe function. */
   subscribe = (listener: (state: UploadState) => void): (() => void) => this.#state.subscribe(listener);
-  /** Listen to an event (`part`, `retry`, `success`, `error`, `restart`); returns the function that stops listening. */
+  /** Listen to an event (`part`, `retry`, `warning`, `success`, `error`, `restart`); returns the function that stops listening. */
   on<K extends keyof UploadEvents>(event: K, listener: (value: UploadEvents[K]) => void): () => void {
     return this.#events.on(event, listener);
   }
 
   /** Resolves with the stored object, rejects with an S3EdgeError (code `Aborted` when cancelled). */
-  done(): Promise<UploadResult> {
+  done(): Promise<UploadedObject> {
     return this.#promise;
   }
 
@@ -142,20 +144,48 @@ export class Upload {
     partNumber?: number,
     beforeRetry?: () => void,
   ): Promise<T> {
-    return retrying(fn, {
-      retry: this.#ctx.retry,
+    const ctx = this.#ctx;
+    const observed = (): Promise<T> =>
+      fn().then(
+        (value) => {
+          this.#reached = true;
+          return value;
+        },
+        (error: unknown) => {
+          // An HTTP answer, even an error, proves the network and the host work.
+          if (isS3EdgeError(error) && error.status !== undefined) this.#reached = true;
+          throw error;
+        },
+      );
+    return retrying(observed, {
+      retry: ctx.retry,
       signal,
-      offline: this.#ctx.offline,
-      offlineTimeoutMs: this.#ctx.offlineTimeoutMs,
-      onRetry: ({ attempt, delayMs, error }) => {
+      offline: ctx.offline,
+      // Wait out network errors only for a network that worked and is not said to be up.
+      mayWait: () => this.#reached && ctx.onLine() !== true,
+      offlineTimeoutMs: ctx.offlineTimeoutMs,
+      onRetry: ({ attempt, delayMs, offline, error }) => {
         beforeRetry?.();
-        if (delayMs < 0 && !this.#state.getState().offline) this.#set({ offline: true });
-        this.#events.emit("retry", { attempt, delayMs, error, ...(partNumber !== undefined && { partNumber }) });
+        if (offline && !this.#state.getState().offline) this.#set({ offline: true });
+        this.#events.emit("retry", {
+          attempt,
+          offline,
+          error,
+          ...(delayMs !== undefined && { delayMs }),
+          ...(partNumber !== undefined && { partNumber }),
+        });
       },
     }).then((value) => {
       if (this.#state.getState().offline) this.#set({ offline: false });
       return value;
     });
+  }
+
+  /** Emit a warning, once per kind. */
+  #warn(warning: UploadWarning): void {
+    if (this.#warned.has(warning.code)) return;
+    this.#warned.add(warning.code);
+    this.#events.emit("warning", warning);
   }
 
   async #whileActive(): Promise<void> {
@@ -164,7 +194,7 @@ export class Upload {
     if (signal.aborted) throw signal.reason;
   }
 
-  async #execute(): Promise<UploadResult> {
+  async #execute(): Promise<UploadedObject> {
     const ctx = this.#ctx;
     const signal = this.#cancel.signal;
     let source: UploadSource | undefined;
@@ -184,7 +214,7 @@ export class Upload {
         checksum: ctx.checksum,
         store: ctx.store,
         signal,
-        now: ctx.now,
+        now: () => ctx.clock.now(),
         onRestart: (event) => this.#events.emit("restart", event),
       });
       this.#session = session;
@@ -198,9 +228,11 @@ export class Upload {
         set: (patch) => this.#set(patch),
         progress: (loaded) => this.#progress(loaded),
         partDone: (part) => {
-          this.#events.emit("part", { partNumber: part.n, size: part.size, etag: part.etag });
+          const verified = part.checksum !== undefined && { checksumVerified: part.verified === true };
+          this.#events.emit("part", { partNumber: part.n, size: part.size, etag: part.etag, ...verified });
           this.#save(part);
         },
+        warn: (warning) => this.#warn(warning),
       });
       const result = await this.#transfer.run();
       if (source.fingerprint) await ctx.store?.remove(source.fingerprint).catch(() => undefined);

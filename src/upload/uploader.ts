@@ -1,19 +1,20 @@
 /**
  * `createUploader`: many uploads, one concurrency limit, one aggregate state.
- * Options are normalised here once; uploads never re-check them.
+ * Options are checked here once (`options.ts`); uploads never re-check them.
  */
-import { InvalidInputError } from "../core/errors.js";
-import { createState, Emitter, type Observable } from "../core/observable.js";
-import type { UploadResult } from "../core/protocol.js";
-import { DEFAULT_RETRY } from "../core/retry.js";
+import { createState, Emitter, immediate, progressState, type Observable } from "../core/observable.js";
+import { createEndpoint } from "../endpoint/client.js";
+import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
-import { createEndpoint } from "./endpoint.js";
+import { checkOptions } from "./options.js";
 import { Semaphore } from "./semaphore.js";
+import { parseResumeRecord } from "./stores/record.js";
 import { fetchTransport } from "./transports/fetch.js";
 import { xhrTransport } from "./transports/xhr.js";
 import type {
   AddOptions,
   ResumeRecord,
+  UploadedObject,
   UploadEvents,
   UploadInput,
   UploaderOptions,
@@ -33,7 +34,7 @@ export interface Uploader extends Observable<UploaderState> {
   /** Queue an upload (and start it unless `autoStart: false`). */
   add(input: UploadInput, options?: AddOptions): Upload;
   /** Add and wait: resolves with the stored object. */
-  upload(input: UploadInput, options?: AddOptions): Promise<UploadResult>;
+  upload(input: UploadInput, options?: AddOptions): Promise<UploadedObject>;
   /** An upload by id. */
   get(id: string): Upload | undefined;
   /** Listen to the events of all uploads. */
@@ -52,22 +53,21 @@ const FINISHED = new Set(["done", "error", "cancelled"]);
 
 /** @internal Build an uploader for a platform (the entries pass theirs). */
 export function createUploaderFor(platform: Platform, options: UploaderOptions): Uploader {
-  if (!options || typeof options.endpoint !== "string" || !options.endpoint) {
-    throw new InvalidInputError("createUploader: `endpoint` (the URL of your s3edge/server endpoint) is required");
-  }
-  const concurrency = options.concurrency ?? 4;
-  if (!Number.isInteger(concurrency) || concurrency < 1) {
-    throw new InvalidInputError("createUploader: `concurrency` must be a whole number >= 1");
-  }
+  const checked = checkOptions(options);
   const choice = options.transport ?? "auto";
+  const now = options.now ?? Date.now;
+  const clock = new ServerClock(now);
   const ctx: UploadContext = {
-    call: createEndpoint({
-      url: options.endpoint,
-      ...(options.headers && { headers: options.headers }),
-      ...(options.credentials && { credentials: options.credentials }),
-      ...(options.fetch && { fetch: options.fetch }),
-      ...(options.endpointTimeoutMs && { timeoutMs: options.endpointTimeoutMs }),
-    }),
+    call: createEndpoint(
+      {
+        endpoint: options.endpoint,
+        endpointTimeoutMs: checked.endpointTimeoutMs,
+        ...(options.headers && { headers: options.headers }),
+        ...(options.credentials && { credentials: options.credentials }),
+        ...(options.fetch && { fetch: options.fetch }),
+      },
+      { onDate: (date) => clock.observe(date) },
+    ),
     transport:
       typeof choice === "object"
         ? choice
@@ -76,29 +76,31 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
           : choice === "xhr"
             ? xhrTransport()
             : platform.transport(options.fetch),
-    semaphore: new Semaphore(concurrency),
-    retry: { ...DEFAULT_RETRY, ...options.retry },
-    stallTimeoutMs: options.stallTimeoutMs ?? 30_000,
-    offlineTimeoutMs: options.offlineTimeoutMs ?? 300_000,
-    partSize: options.partSize,
+    semaphore: new Semaphore(checked.concurrency),
+    retry: checked.retry,
+    stallTimeoutMs: checked.stallTimeoutMs,
+    offlineTimeoutMs: checked.offlineTimeoutMs,
+    partSize: checked.partSize,
     checksum: options.checksum,
     store: options.store === false ? undefined : (options.store ?? platform.store()),
     toSource: platform.toSource,
     offline: platform.offline,
-    now: Date.now,
+    onLine: platform.onLine,
+    now,
+    clock,
   };
 
   const uploads: Upload[] = [];
   const events = new Emitter<UploaderEvents>();
-  const state = createState<UploaderState>(aggregate([]));
-  const refresh = (): void => state.set(aggregate(uploads.map((u) => u.getState())));
+  const state = createState<UploaderState>(aggregate([]), progressState());
+  const refresh = immediate((): void => state.set(aggregate(uploads.map((u) => u.getState()))));
   let seq = 0;
 
   const add = (input: UploadInput, addOptions: AddOptions = {}): Upload => {
     const upload = new Upload(`u${++seq}`, input, addOptions, ctx);
     uploads.push(upload);
     upload.subscribe(refresh);
-    for (const name of ["part", "retry", "success", "error", "restart"] as const) {
+    for (const name of ["part", "retry", "warning", "success", "error", "restart"] as const) {
       upload.on(name, (value) => events.emit(name, { upload, value } as never));
     }
     refresh();
@@ -126,8 +128,12 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
       refresh();
     },
     resumable: async () => {
-      const now = Date.now();
-      return ((await ctx.store?.list()) ?? []).filter((record) => record.expiresAt > now);
+      const at = clock.now();
+      const listed = await Promise.resolve(ctx.store?.list()).catch(() => undefined);
+      return (listed ?? []).flatMap((raw: unknown) => {
+        const record = parseResumeRecord(raw);
+        return record && record.expiresAt > at ? [record] : [];
+      });
     },
   };
 }

@@ -26,7 +26,7 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body>
     const progress = [];
     upload.subscribe((s) => progress.push(s.loaded));
     upload.on("part", (p) => window.events.push("part " + p.partNumber));
-    upload.on("retry", (r) => window.events.push("retry " + r.delayMs));
+    upload.on("retry", (r) => window.events.push(r.offline ? "retry offline" : "retry " + r.delayMs));
     upload.done().then(
       (result) => resolve({ ok: true, result, progress, state: upload.getState() }),
       (error) => resolve({ ok: false, code: error.code, message: error.message, progress, state: upload.getState() }),
@@ -157,7 +157,7 @@ describe("uploader in Chromium", () => {
     const opened = await open(server);
     context = opened.context;
     const { page } = opened;
-    const record = { fingerprint: "fp", filename: "big.mp4", size: 1, key: "k", uploadId: "u", token: "t", partSize: 5, expiresAt: Date.now() + 60_000, createdAt: 0,
+    const record = { v: 1 as const, fingerprint: "fp", filename: "big.mp4", size: 1, key: "k", uploadId: "u", token: "t", partSize: 5, expiresAt: Date.now() + 60_000, createdAt: 0,
       parts: Array.from({ length: 3000 }, (_, i) => ({ partNumber: i + 1, etag: `"${"0".repeat(32)}"`, size: 5 })) };
     await page.evaluate(async (r) => {
       const S = (window as unknown as { S3Edge: typeof import("../../src/index.js") }).S3Edge;
@@ -193,7 +193,7 @@ describe("uploader in Chromium", () => {
     await page.waitForFunction(() => (window as unknown as { events: string[] }).events.includes("part 1"));
     await network(true);
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
-    await page.waitForFunction(() => (window as unknown as { events: string[] }).events.some((e) => e === "retry -1"));
+    await page.waitForFunction(() => (window as unknown as { events: string[] }).events.some((e) => e === "retry offline"));
     await new Promise((r) => setTimeout(r, 300));
     await network(false);
     const outcome = await done;

@@ -21,4 +21,5 @@ export const nodePlatform: Platform = {
   transport: (fetchImpl) => (fetchImpl ? fetchTransport(fetchImpl) : nodeHttpTransport()),
   store: () => fileStore(),
   offline: () => undefined,
+  onLine: () => undefined,
 };

@@ -1,16 +1,17 @@
 /** Random-access source over a `Blob` or `File`: parts are slices, never read into memory by s3edge. */
-import type { UploadSource } from "../types.js";
+import type { RandomAccessSource } from "../types.js";
 
 /**
  * Wrap a Blob or File. A File is resumable: its fingerprint is name, size,
  * type and lastModified. A plain Blob is not: it has no identity that survives
  * a reload, and two different Blobs of one size must never share parts.
  */
-export function blobSource(blob: Blob, name?: string): UploadSource {
+export function blobSource(blob: Blob, name?: string): RandomAccessSource {
   const file = blob as Partial<File>;
   const fileName = name ?? file.name ?? "file";
   const isFile = typeof file.lastModified === "number" && typeof file.name === "string";
   return {
+    kind: "random",
     size: blob.size,
     name: fileName,
     type: blob.type,

@@ -20,9 +20,18 @@ export function commonSource(input: UploadInput, options: AddOptions): UploadSou
   return undefined;
 }
 
+/** How to name `input` in a message: `undefined`, `null`, `a number`, `an Object`... */
+function describe(input: unknown): string {
+  if (input === undefined || input === null) return String(input);
+  if (typeof input === "string") return "a file path (paths work only in Node)";
+  const kind = typeof input === "object" ? ((input as { constructor?: { name?: unknown } }).constructor?.name ?? "object") : typeof input;
+  const name = typeof kind === "string" && kind ? kind : "object";
+  return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+}
+
 /** The error for an input no source accepts. */
 export function unsupportedInput(input: unknown): InvalidInputError {
-  const what = typeof input === "string" ? "a file path (paths work only in Node)" : `a ${typeof input}`;
+  const what = describe(input);
   return new InvalidInputError(
     `Cannot upload ${what}: pass a File, Blob, Uint8Array, ArrayBuffer, ReadableStream or AsyncIterable<Uint8Array>`,
   );

@@ -7,6 +7,18 @@
  */
 import type { ResumeRecord, ResumeStore } from "../types.js";
 
+/**
+ * The part of the Web Storage API the store uses (`localStorage`, `sessionStorage`, or any
+ * object with these members): declared here so that Node-only type checks need no DOM types.
+ */
+export interface WebStorage {
+  readonly length: number;
+  key(index: number): string | null;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
 /** Options of {@link webStorageStore}. */
 export interface WebStorageStoreOptions {
   /** Key prefix. Default `"s3edge:upload:"`. */
@@ -17,8 +29,8 @@ export interface WebStorageStoreOptions {
   spill?: ResumeStore | (() => Promise<ResumeStore>);
 }
 
-/** A {@link ResumeStore} over a Web `Storage` (default `localStorage`), spilling large records. */
-export function webStorageStore(storage?: Storage, options: WebStorageStoreOptions = {}): ResumeStore {
+/** A {@link ResumeStore} over a Web Storage (default `localStorage`), spilling large records. */
+export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOptions = {}): ResumeStore {
   const prefix = options.prefix ?? "s3edge:upload:";
   const max = options.maxEntryChars ?? 100_000;
   let spilled: Promise<ResumeStore | undefined> | undefined;
@@ -27,9 +39,9 @@ export function webStorageStore(storage?: Storage, options: WebStorageStoreOptio
     spilled ??= (typeof s === "function" ? s() : Promise.resolve(s)).catch(() => undefined);
     return spilled;
   };
-  const area = (): Storage | undefined => {
+  const area = (): WebStorage | undefined => {
     try {
-      return storage ?? globalThis.localStorage;
+      return storage ?? (globalThis as { localStorage?: WebStorage }).localStorage;
     } catch {
       return undefined; // Access can throw (sandboxed iframes, blocked cookies).
     }

@@ -1,5 +1,5 @@
 /** XMLHttpRequest transport (browsers): the only way to get byte-level upload progress. */
-import { NetworkError } from "../../core/errors.js";
+import { ConfigError, NetworkError } from "../../core/errors.js";
 import type { Transport } from "../types.js";
 
 /** Send parts with XHR, reporting `upload.onprogress`. */
@@ -7,6 +7,9 @@ export function xhrTransport(): Transport {
   return {
     reportsProgress: true,
     put({ url, headers, body, signal, onProgress }) {
+      if (typeof XMLHttpRequest === "undefined") {
+        return Promise.reject(new ConfigError("transport", 'transport "xhr" needs XMLHttpRequest, which exists only in browsers: use "auto" or "fetch"'));
+      }
       return new Promise((resolve, reject) => {
         const xhr = new XMLHttpRequest();
         const onAbort = (): void => xhr.abort();
@@ -24,7 +27,7 @@ export function xhrTransport(): Transport {
         };
         xhr.onerror = () => {
           signal.removeEventListener("abort", onAbort);
-          reject(new NetworkError("PUT to S3 failed before an answer (network error or CORS refusal)"));
+          reject(new NetworkError("PUT to S3 failed before an answer (network error, or a CORS refusal)"));
         };
         xhr.onabort = () => reject(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });

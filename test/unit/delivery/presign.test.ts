@@ -1,7 +1,7 @@
 import { HttpResponse, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createEdge, presignWith } from "../../../src/delivery/index.js";
+import { createEdge, presignWith, type PresignWithOptions } from "../../../src/delivery/index.js";
 import { CDN, S3, cdnAnswers, record, type Recorder } from "./helpers.js";
 
 const ENDPOINT = "https://app.test/api/s3edge";
@@ -36,7 +36,7 @@ afterAll(() => server.close());
 
 describe("presignWith", () => {
   it("asks the endpoint's url operation once per key and answers from its cache synchronously", async () => {
-    const presign = presignWith(ENDPOINT, { now: () => clockNow });
+    const presign = presignWith({ endpoint: ENDPOINT, now: () => clockNow });
     const first = presign("a.png");
     expect(first).toBeInstanceOf(Promise);
     expect(await first).toBe(`${S3}/private/a.png?X-Amz-Signature=sig1`);
@@ -45,14 +45,14 @@ describe("presignWith", () => {
   });
 
   it("shares one request among concurrent calls for a key", async () => {
-    const presign = presignWith(ENDPOINT, { now: () => clockNow });
+    const presign = presignWith({ endpoint: ENDPOINT, now: () => clockNow });
     const urls = await Promise.all([presign("a"), presign("a"), presign("b")]);
     expect(urls).toEqual([`${S3}/private/a?X-Amz-Signature=sig1`, `${S3}/private/a?X-Amz-Signature=sig1`, `${S3}/private/b?X-Amz-Signature=sig2`]);
     expect(signed).toEqual(["1 url a", "1 url b"]);
   });
 
   it("signs again shortly before the URL expires", async () => {
-    const presign = presignWith(ENDPOINT, { now: () => clockNow, marginMs: 30_000 });
+    const presign = presignWith({ endpoint: ENDPOINT, now: () => clockNow, marginMs: 30_000 });
     await presign("a");
     clockNow += 900_000 - 30_001;
     expect(typeof presign("a")).toBe("string");
@@ -65,14 +65,37 @@ describe("presignWith", () => {
     server.use(
       http.post(ENDPOINT, () => (fail ? HttpResponse.json({ error: { code: "NotAuthorized", message: "no" } }, { status: 403 }) : undefined)),
     );
-    const presign = presignWith(ENDPOINT);
+    const presign = presignWith({ endpoint: ENDPOINT });
     await expect(presign("a")).rejects.toMatchObject({ code: "EndpointError", status: 403 });
     fail = false;
     await expect(presign("a")).resolves.toMatch(/^https:\/\/s3\.test\/private\/a\?/);
   });
 
+  it("still takes the deprecated positional form, with `timeoutMs` as an alias of `endpointTimeoutMs`", async () => {
+    const presign = presignWith(ENDPOINT, { now: () => clockNow, timeoutMs: 5_000 });
+    expect(await presign("a")).toBe(`${S3}/private/a?X-Amz-Signature=sig1`);
+    expect(signed).toEqual(["1 url a"]);
+  });
+
+  it("refuses bad options with a ConfigError naming the option", () => {
+    const bad: Array<[string, PresignWithOptions]> = [
+      ["endpoint", { endpoint: "" }],
+      ["marginMs", { endpoint: ENDPOINT, marginMs: -1 }],
+      ["maxEntries", { endpoint: ENDPOINT, maxEntries: 0 }],
+      ["endpointTimeoutMs", { endpoint: ENDPOINT, endpointTimeoutMs: Number.NaN }],
+    ];
+    for (const [option, options] of bad) {
+      expect(() => presignWith(options)).toThrow(expect.objectContaining({ code: "InvalidConfig", option }));
+    }
+  });
+
+  it("accepts a relative endpoint at creation and resolves it at the first request (Node: a ConfigError)", async () => {
+    const presign = presignWith({ endpoint: "/api/s3edge" });
+    await expect(presign("a")).rejects.toMatchObject({ code: "InvalidConfig", option: "endpoint" });
+  });
+
   it("keeps at most maxEntries URLs, dropping the oldest", async () => {
-    const presign = presignWith(ENDPOINT, { now: () => clockNow, maxEntries: 2 });
+    const presign = presignWith({ endpoint: ENDPOINT, now: () => clockNow, maxEntries: 2 });
     await presign("a");
     await presign("b");
     await presign("c");
@@ -89,7 +112,7 @@ describe("private bucket fallback", () => {
   it("presigns only when the CDN fails, then reads the private object from S3", async () => {
     let cdnStatus = 200;
     server.use(http.get(`${CDN}/*`, () => new HttpResponse("cdn bytes", { status: cdnStatus })));
-    const edge = createEdge({ cdn: CDN, origin: { presign: presignWith(ENDPOINT, { now: () => clockNow }) } });
+    const edge = createEdge({ cdn: CDN, origin: { presign: presignWith({ endpoint: ENDPOINT, now: () => clockNow }) } });
     expect(await (await edge.fetch("p.png")).text()).toBe("cdn bytes");
     expect(signed).toEqual([]);
 
@@ -107,7 +130,7 @@ describe("private bucket fallback", () => {
     server.use(cdnAnswers(500));
     const urls: string[] = [];
     server.events.on("request:start", ({ request }) => urls.push(`${request.method} ${request.url}`));
-    const edge = createEdge({ cdn: CDN, origin: { presign: presignWith(ENDPOINT) } });
+    const edge = createEdge({ cdn: CDN, origin: { presign: presignWith({ endpoint: ENDPOINT }) } });
     await edge.fetch("p.png", { query: { w: 64 } });
     expect(urls).toEqual([`GET ${CDN}/p.png?w=64`, `POST ${ENDPOINT}`, `GET ${S3}/private/p.png?X-Amz-Signature=sig1`]);
   });

@@ -32,9 +32,28 @@ const s3Error = (status: number, code: string, message: string, headers: Record<
   });
 export { s3Error };
 
-export function fakeBackend(options: { partSize?: number; threshold?: number } = {}): FakeBackend {
+export interface FakeBackendOptions {
+  partSize?: number;
+  threshold?: number;
+  /** The servers' clock (epoch ms): answers carry it as `Date`, `expiresAt` counts from it. Default `Date.now`. */
+  serverNow?: () => number;
+  /** Lifetime of presigned URLs in ms (default 900 000). */
+  urlLifetimeMs?: number;
+  /**
+   * How S3 refuses a URL past its expiry: "aws" (403 AccessDenied "Request has expired"), "rgw" (403
+   * AccessDenied, empty message, as Ceph RGW answers), or "none" (expiry not checked, the default).
+   */
+  expiry?: "aws" | "rgw" | "none";
+  /** Echo `x-amz-checksum-crc32` in part answers, as AWS does (default false, like RGW and s3rver). */
+  echoChecksum?: boolean;
+}
+
+export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
   const partSize = options.partSize ?? 5 * 1024 * 1024;
   const threshold = options.threshold ?? 5 * 1024 * 1024;
+  const serverNow = options.serverNow ?? Date.now;
+  const lifetime = options.urlLifetimeMs ?? 900_000;
+  const date = (): Record<string, string> => ({ date: new Date(serverNow()).toUTCString() });
   const uploads = new Map<string, { key: string; parts: Map<number, Uint8Array> }>();
   const attempts = new Map<number, number>();
   let signatures = 0;
@@ -53,18 +72,23 @@ export function fakeBackend(options: { partSize?: number; threshold?: number } =
           case "create": {
             const size = body["size"] as number | null;
             if (size !== null && size < threshold) {
-              return HttpResponse.json({ mode: "single", key, url: `${S3}/${key}?sig=s${++signatures}`, headers: {}, expiresAt: Date.now() + 900_000, s3Url: `${S3}/${key}` });
+              const expiresAt = serverNow() + lifetime;
+              return HttpResponse.json({ mode: "single", key, url: `${S3}/${key}?exp=${expiresAt}&sig=s${++signatures}`, headers: {}, expiresAt, s3Url: `${S3}/${key}` }, { headers: date() });
             }
             const uploadId = `up${++seq}`;
             uploads.set(uploadId, { key, parts: new Map() });
-            return HttpResponse.json({ mode: "multipart", key, uploadId, partSize, token: `tok-${uploadId}`, expiresAt: Date.now() + 86_400_000, s3Url: `${S3}/${key}` });
+            return HttpResponse.json({ mode: "multipart", key, uploadId, partSize, token: `tok-${uploadId}`, expiresAt: serverNow() + 86_400_000, s3Url: `${S3}/${key}` }, { headers: date() });
           }
           case "sign": {
             const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
-            for (const part of body["parts"] as Array<{ partNumber: number }>) {
-              urls[part.partNumber] = { url: `${S3}/${String(body["key"])}?uploadId=${String(body["uploadId"])}&partNumber=${part.partNumber}&sig=s${++signatures}`, headers: {} };
+            const expiresAt = serverNow() + lifetime;
+            for (const part of body["parts"] as Array<{ partNumber: number; checksum?: string }>) {
+              urls[part.partNumber] = {
+                url: `${S3}/${String(body["key"])}?uploadId=${String(body["uploadId"])}&partNumber=${part.partNumber}&exp=${expiresAt}&sig=s${++signatures}`,
+                headers: part.checksum ? { "x-amz-checksum-crc32": part.checksum } : {},
+              };
             }
-            return HttpResponse.json({ urls, expiresAt: Date.now() + 900_000 });
+            return HttpResponse.json({ urls, expiresAt }, { headers: date() });
           }
           case "list": {
             const upload = uploads.get(String(body["uploadId"]));
@@ -101,6 +125,9 @@ export function fakeBackend(options: { partSize?: number; threshold?: number } =
         attempts.set(partNumber, attempt);
         const injected = await backend.onPut?.(call, attempt);
         if (injected) return injected;
+        const expired = Number(url.searchParams.get("exp")) <= serverNow();
+        if (expired && options.expiry === "aws") return s3Error(403, "AccessDenied", "Request has expired", date());
+        if (expired && options.expiry === "rgw") return s3Error(403, "AccessDenied", "", date());
         const uploadId = url.searchParams.get("uploadId");
         if (uploadId) {
           const upload = uploads.get(uploadId);
@@ -109,7 +136,9 @@ export function fakeBackend(options: { partSize?: number; threshold?: number } =
         } else {
           backend.objects.set(decodeURIComponent(url.pathname.slice(new URL(S3).pathname.length + 1)), bytes);
         }
-        return new HttpResponse(null, { status: 200, headers: { etag: etagOf(bytes) } });
+        const checksum = request.headers.get("x-amz-checksum-crc32");
+        const echo = options.echoChecksum && checksum ? { "x-amz-checksum-crc32": checksum } : {};
+        return new HttpResponse(null, { status: 200, headers: { etag: etagOf(bytes), ...date(), ...echo } });
       }),
     ],
   };

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { defaultCacheDir, fileStore, memoryStore, webStorageStore, type ResumeRecord, type ResumeStore } from "../../../src/node.js";
 
 const record = (fingerprint: string, parts = 0): ResumeRecord => ({
+  v: 1,
   fingerprint,
   filename: "a.bin",
   size: 20,

@@ -64,7 +64,7 @@ describe("uploader error paths", () => {
       call.partNumber === 1 && attempt === 1 ? s3Error(429, "SlowDown", "Please reduce your request rate", { "retry-after": "1" }) : undefined;
     const upload = uploader.add(bytes(6 * MiB), { filename: "s.bin" });
     const delays: number[] = [];
-    upload.on("retry", (r) => delays.push(r.delayMs));
+    upload.on("retry", (r) => delays.push(r.delayMs ?? -1));
     await upload.done();
     expect(delays).toHaveLength(1);
     expect(delays[0]).toBeGreaterThanOrEqual(1000);
