@@ -49,7 +49,10 @@ try {
     const out = join(work, "pack");
     mkdirSync(out);
     run("npm", ["pack", "--silent", "--pack-destination", out], root);
-    tarball = join(out, readdirSync(out).find((f) => f.endsWith(".tgz")));
+    tarball = join(
+      out,
+      readdirSync(out).find((f) => f.endsWith(".tgz")),
+    );
   }
   const app = join(work, "app");
   mkdirSync(app);

@@ -3,15 +3,20 @@
  * `npm test`: everything the tests need, then the tests.
  *
  * 1. System parts (Debian's chromium and nginx; installed when missing and root).
- * 2. The build (the browser tests load dist/).
- * 3. vitest: projects unit, integration and browser on this Node.
- * 4. The Node suites (unit + integration) again under Node 22 and 24, whose
+ * 2. The build (the browser and packaging tests load dist/).
+ * 3. Checks, each counted as one test: typecheck (`tsc --noEmit`), lint (Biome),
+ *    lint:package (publint + attw on the packed tarball) and size (size-limit budgets).
+ * 4. vitest: every project (unit, integration, browser, packaging, ...) on this Node.
+ * 5. The Node suites (unit + integration) again under Node 22 and 24, whose
  *    binaries come from the `node-<os>-<arch>` npm packages (no install script),
  *    cached outside the repo in ~/.cache/s3edge/node-<major>.
  *
- * Environment: S3EDGE_NODE_MATRIX="22,24" (default) or "" to skip step 4;
- * extra arguments are passed to vitest (e.g. `npm test -- test/unit`), which
- * also skips step 4 unless S3EDGE_NODE_MATRIX is set.
+ * A failed check or suite does not stop the run: it is counted, and the run
+ * exits 1 at the end.
+ * Environment: S3EDGE_NODE_MATRIX="22,24" (default) or "" to skip step 5;
+ * S3EDGE_CHECKS="typecheck,lint,lint:package,size" (default) or a subset, "" to
+ * skip step 3. Extra arguments are passed to vitest (e.g. `npm test -- test/unit`),
+ * which also skips steps 3 and 5 unless S3EDGE_CHECKS / S3EDGE_NODE_MATRIX are set.
  * Ends with one line "test: N passed, N failed".
  */
 import { spawnSync } from "node:child_process";
@@ -26,6 +31,22 @@ const matrix = (process.env.S3EDGE_NODE_MATRIX ?? (args.length ? "" : "22,24"))
   .split(",")
   .map((s) => s.trim())
   .filter(Boolean);
+const CHECKS = {
+  typecheck: ["npm", ["run", "typecheck", "--silent"]],
+  lint: ["npm", ["run", "lint", "--silent"]],
+  "lint:package": [process.execPath, ["scripts/lint-package.mjs", "--no-build"]],
+  size: ["npm", ["run", "size", "--silent"]],
+};
+const checks = (process.env.S3EDGE_CHECKS ?? (args.length ? "" : Object.keys(CHECKS).join(",")))
+  .split(",")
+  .map((s) => s.trim())
+  .filter(Boolean);
+for (const name of checks) {
+  if (!(name in CHECKS)) {
+    console.error(`S3EDGE_CHECKS: unknown check "${name}" (known: ${Object.keys(CHECKS).join(", ")})`);
+    process.exit(2);
+  }
+}
 const reports = join(root, ".tmp", "reports");
 const totals = { passed: 0, failed: 0 };
 
@@ -85,6 +106,17 @@ for (const major of matrix) {
 }
 
 let failed = 0;
+for (const name of checks) {
+  console.log(`\n=== check: ${name} ===`);
+  const [command, commandArgs] = CHECKS[name];
+  if (run(command, commandArgs) === 0) totals.passed++;
+  else {
+    console.error(`\ncheck ${name} failed`);
+    totals.failed++;
+    failed++;
+  }
+}
+
 for (const [i, suite] of suites.entries()) {
   const version = spawnSync(suite.node, ["--version"], { encoding: "utf8" }).stdout.trim();
   console.log(`\n=== vitest on Node ${version}${suite.projects.length ? ` (${suite.projects.join(", ")})` : ""} ===`);
