@@ -10,6 +10,8 @@
  * ```
  *
  * Loads in any Web runtime (Node, Deno, Bun, Workers): no top-level `node:` import.
+ * The AWS packages it uses are optional peer dependencies, loaded on first use:
+ * a missing one is a `ConfigError` with the `npm install` command to run.
  */
 export { createSigner } from "./server/signer.js";
 export { handleS3Edge } from "./server/handler.js";
@@ -25,7 +27,11 @@ export { sanitizeFilename } from "./core/keys.js";
 export { MAX_BODY_BYTES, MAX_COMPLETE_BODY_BYTES } from "./server/body.js";
 export type {
   CreateInput,
+  ErrorHook,
+  ObjectUrls,
+  OperationResults,
   OpInput,
+  PresignGetOptions,
   ServerUploadBody,
   ServerUploadOptions,
   Signer,

@@ -1,46 +1,43 @@
 /**
- * The signer's resolved state, shared by its operations: options checked once
- * at construction (a misconfiguration throws there, not on the first upload),
- * the S3 client, the token codec, the clock, object URLs and token checks.
+ * The signer's state, shared by its operations. `createCore` keeps the options
+ * checked at construction; `core.runtime()` finishes the set-up at the first
+ * request (the checks deferred for absent environment options, loading the
+ * optional AWS packages, building the S3 client, refusing a client whose
+ * presigned PUTs cannot work) and hands the operations a {@link SignerRuntime}.
  */
-import { S3Client } from "@aws-sdk/client-s3";
-import { InvalidInputError } from "../core/errors.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+
+import { ConfigError } from "../core/errors.js";
 import { assertValidKey } from "../core/keys.js";
-import { bucketProblem, cdnObjectUrl, s3ObjectUrl } from "../core/urls.js";
+import { cdnObjectUrl, s3ObjectUrl } from "../core/urls.js";
 import type { OriginSpec } from "../core/urls.js";
 import { SignerError } from "./errors.js";
-import { resolveLimits } from "./limits.js";
 import type { ResolvedLimits } from "./limits.js";
+import { ORIGIN_PROBE_KEY, resolveOptions } from "./options.js";
+import type { ResolvedOptions } from "./options.js";
 import { initialConfig, originFromConfig, originFromPresignedUrl } from "./origin.js";
 import { assertPresignableClient, presignGetObject } from "./presign.js";
 import type { PresignTiming } from "./presign.js";
+import { importModule, loadSignerSdk } from "./sdk.js";
+import type { Aws, ModuleLoader } from "./sdk.js";
 import { createTokenCodec } from "./token.js";
 import type { TokenCodec, TokenPayload } from "./token.js";
-import type { SignerContext, SignerOptions } from "./types.js";
+import type { ObjectUrls, SignerContext, SignerOptions } from "./types.js";
 
-/** Longest lifetime of a SigV4 presigned URL: 7 days. */
-const MAX_URL_SECONDS = 604_800;
-const ORIGIN_PROBE_KEY = "s3edge-origin-probe";
-
-/** Everything an operation needs. */
-export interface SignerCore {
-  readonly client: S3Client;
+/** Everything an operation needs, once the signer is ready. */
+export interface SignerRuntime {
+  readonly aws: Aws;
   readonly bucket: string;
-  readonly options: SignerOptions;
+  readonly options: ResolvedOptions;
   readonly limits: ResolvedLimits;
   readonly codec: TokenCodec;
-  readonly urlExpiresIn: number;
-  readonly tokenExpiresIn: number;
+  /** Lifetime of multipart tokens, ms. */
+  readonly tokenExpiresInMs: number;
   now(): number;
-  /** Signing date and lifetime of URLs signed now; `expiresAt` is when S3 starts refusing them. */
-  timing(expiresIn?: number): PresignTiming & { expiresAt: number };
-  /** Resolves once the client is known to produce browser-safe presigned URLs. */
-  ready(): Promise<void>;
-  /** CDN and S3 URLs of a key, once the origin is known. */
-  urls(key: string): Promise<{ cdnUrl?: string; s3Url: string }>;
-  /** Same, synchronously; throws when the origin cannot be known without a network-free async step. */
-  urlsSync(key: string): { cdnUrl?: string; s3Url: string };
-  /** Verify a token against the request's key, uploadId and user. */
+  /** Signing date and lifetime of URLs signed now (`expiresInMs` defaults to `urlExpiresInMs`); `expiresAt` is when S3 starts refusing them. */
+  timing(expiresInMs?: number): PresignTiming & { expiresAt: number };
+  /** CDN and S3 URLs of a key (learns the origin from a presigned URL when the configuration does not tell it). */
+  urls(key: string): Promise<ObjectUrls>;
   /**
    * Check a token against the request's key, uploadId and user. `allowExpired` (abort only):
    * an authentic token past its expiry still proves the upload is this user's to clean up.
@@ -48,94 +45,114 @@ export interface SignerCore {
   verify(ref: { key: string; uploadId: string; token: string }, ctx: SignerContext, allowExpired?: boolean): Promise<TokenPayload>;
 }
 
-function isS3Client(value: unknown): value is S3Client {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { send?: unknown }).send === "function" &&
-    typeof (value as { config?: unknown }).config === "object"
-  );
+/** The signer's state between construction and its first request. */
+export interface SignerCore {
+  readonly options: ResolvedOptions;
+  /** Finish the set-up (once; a failure is retried at the next call) and answer the runtime. */
+  runtime(): Promise<SignerRuntime>;
+  /** The S3 client when it exists already (passed in, or built by {@link SignerCore.runtime}). */
+  builtClient(): S3Client | undefined;
+  /** The package loader (also used by `upload` for lib-storage). */
+  readonly load: ModuleLoader;
+  /** The bucket, or the deferred ConfigError when it was absent at creation. */
+  bucket(): string;
+  /** CDN and S3 URLs of a key, synchronously; a ConfigError when the origin cannot be known without a request. */
+  objectUrls(key: string): ObjectUrls;
 }
 
-function seconds(value: number | undefined, fallback: number, max: number, name: string): number {
-  const n = value ?? fallback;
-  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw new TypeError(`s3edge: ${name} must be an integer number of seconds from 1 to ${max}`);
-  }
-  return n;
-}
+/** Check the options (a {@link ConfigError} at once for anything wrong but absent environment options) and build the core. */
+export function createCore(input: SignerOptions, load: ModuleLoader = importModule): SignerCore {
+  const options = resolveOptions(input);
+  const passed = "client" in options.s3 ? options.s3.client : undefined;
+  const config = "config" in options.s3 ? options.s3.config : passed && initialConfig(passed);
+  let origin: OriginSpec | undefined = options.origin;
+  let client: S3Client | undefined = passed;
+  let pending: Promise<SignerRuntime> | undefined;
 
-/** Check the options and build the shared state (throws TypeError / InvalidInputError on misconfiguration). */
-export function createCore(options: SignerOptions): SignerCore {
-  if (typeof options !== "object" || options === null) throw new TypeError("s3edge: createSigner needs options");
-  if (typeof options.authorize !== "function") {
-    throw new TypeError("s3edge: authorize is required (the application's authentication decides who may upload)");
-  }
-  const problem = bucketProblem(options.bucket);
-  if (problem !== undefined) throw new TypeError(`s3edge: invalid bucket: ${problem}`);
-  const codec = createTokenCodec(options.tokenSecret);
-  const limits = resolveLimits(options.limits);
-  const urlExpiresIn = seconds(options.urlExpiresIn, 900, MAX_URL_SECONDS, "urlExpiresIn");
-  const tokenExpiresIn = seconds(options.tokenExpiresIn, 86_400, 366 * 86_400, "tokenExpiresIn");
-  if (options.cdn !== undefined) cdnObjectUrl(options.cdn, ORIGIN_PROBE_KEY); // validates the base URL
-  if (options.origin !== undefined) s3ObjectUrl(options.origin, ORIGIN_PROBE_KEY);
-
-  const client = isS3Client(options.s3)
-    ? options.s3
-    : new S3Client({
-        ...options.s3,
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      });
-  const bucket = options.bucket;
-  const now = options.now ?? Date.now;
-  const config = isS3Client(options.s3) ? initialConfig(options.s3) : options.s3;
-  let origin: OriginSpec | undefined = options.origin ?? (config && originFromConfig(config, bucket));
-  let readyPromise: Promise<void> | undefined;
-
-  const timing = (expiresIn = urlExpiresIn): PresignTiming & { expiresAt: number } => {
-    const at = now();
-    return { signingDate: new Date(at), expiresIn, expiresAt: Math.floor(at / 1000) * 1000 + expiresIn * 1000 };
+  const bucket = (): string => {
+    if (!options.bucket.ok) throw options.bucket.error;
+    return options.bucket.value;
   };
-
-  const urlsWith = (spec: OriginSpec, key: string): { cdnUrl?: string; s3Url: string } => {
+  const knownOrigin = (): OriginSpec | undefined => (origin ??= config && originFromConfig(config, bucket()));
+  const urlsWith = (spec: OriginSpec, key: string): ObjectUrls => {
     const s3Url = s3ObjectUrl(spec, key);
     return options.cdn === undefined ? { s3Url } : { cdnUrl: cdnObjectUrl(options.cdn, key), s3Url };
   };
 
+  const build = async (): Promise<SignerRuntime> => {
+    const name = bucket();
+    if (!options.tokenSecret.ok) throw options.tokenSecret.error;
+    const sdk = await loadSignerSdk(load);
+    client ??= new sdk.s3.S3Client({
+      ...("config" in options.s3 ? options.s3.config : {}),
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+    await assertPresignableClient(client);
+    return createRuntime(options, { sdk, client }, name, createTokenCodec(options.tokenSecret.value), {
+      known: knownOrigin,
+      learn: (spec) => (origin = spec),
+      urlsWith,
+    });
+  };
+
   return {
-    client,
-    bucket,
     options,
-    limits,
-    codec,
-    urlExpiresIn,
-    tokenExpiresIn,
-    now,
-    timing,
-    ready() {
-      readyPromise ??= assertPresignableClient(client).catch((error: unknown) => {
-        readyPromise = undefined;
+    load,
+    bucket,
+    builtClient: () => client,
+    runtime() {
+      pending ??= build().catch((error: unknown) => {
+        pending = undefined;
         throw error;
       });
-      return readyPromise;
+      return pending;
     },
-    async urls(key) {
-      if (origin === undefined) {
-        const url = await presignGetObject(client, bucket, ORIGIN_PROBE_KEY, timing());
-        origin = originFromPresignedUrl(url, ORIGIN_PROBE_KEY);
-        if (origin === undefined) throw new TypeError("s3edge: cannot derive the S3 origin from the client: pass `origin`");
-      }
-      return urlsWith(origin, key);
-    },
-    urlsSync(key) {
+    objectUrls(key) {
       assertValidKey(key);
-      if (origin === undefined) {
-        throw new InvalidInputError(
-          "s3edge: the S3 origin is not known yet (the client's region or endpoint is not a plain value): pass `origin`",
+      const spec = knownOrigin();
+      if (spec === undefined) {
+        throw new ConfigError(
+          "origin",
+          "the S3 origin is not known yet (the client's region or endpoint is not a plain value): pass `origin`, or use the URLs the operations answer",
         );
       }
-      return urlsWith(origin, key);
+      return urlsWith(spec, key);
+    },
+  };
+}
+
+interface OriginAccess {
+  known(): OriginSpec | undefined;
+  learn(spec: OriginSpec): void;
+  urlsWith(spec: OriginSpec, key: string): ObjectUrls;
+}
+
+function createRuntime(options: ResolvedOptions, aws: Aws, bucket: string, codec: TokenCodec, origin: OriginAccess): SignerRuntime {
+  const { now } = options;
+  const timing = (expiresInMs = options.urlExpiresInMs): PresignTiming & { expiresAt: number } => {
+    const at = now();
+    const seconds = Math.floor(expiresInMs / 1000);
+    return { signingDate: new Date(at), expiresIn: seconds, expiresAt: Math.floor(at / 1000) * 1000 + seconds * 1000 };
+  };
+  return {
+    aws,
+    bucket,
+    options,
+    limits: options.limits,
+    codec,
+    tokenExpiresInMs: options.tokenExpiresInMs,
+    now,
+    timing,
+    async urls(key) {
+      let spec = origin.known();
+      if (spec === undefined) {
+        const url = await presignGetObject(aws, bucket, ORIGIN_PROBE_KEY, timing());
+        spec = originFromPresignedUrl(url, ORIGIN_PROBE_KEY);
+        if (spec === undefined) throw new ConfigError("origin", "cannot derive the S3 origin from the client's presigned URLs: pass `origin`");
+        origin.learn(spec);
+      }
+      return origin.urlsWith(spec, key);
     },
     async verify(ref, ctx, allowExpired) {
       const payload = await codec.verify(ref.token, now(), allowExpired);

@@ -3,13 +3,19 @@
  * origin: preflight answers and the headers of actual responses. The allowed
  * origin is echoed (never `*`), with `Vary: Origin`, so that credentials work
  * and caches keep answers per origin apart.
+ *
+ * With `credentials: true` the browser sends the user's cookies, so the allowed
+ * origins must be named: `origin: "*"` is refused (any website could then read
+ * this user's tokens and signed URLs), and the opaque origin `null` (sandboxed
+ * iframes, `data:` pages, some redirects) is never allowed.
  */
+import { ConfigError } from "../core/errors.js";
 
 /** CORS settings of {@link handleS3Edge}. */
 export interface CorsOptions {
-  /** Allowed origins: one, a list, `"*"` for any, or a predicate. */
+  /** Allowed origins: one, a list, `"*"` for any (not with `credentials`), or a predicate. */
   origin: string | string[] | ((origin: string) => boolean);
-  /** Send `Access-Control-Allow-Credentials: true` (cookies on a cross-origin endpoint). */
+  /** Send `Access-Control-Allow-Credentials: true` (cookies on a cross-origin endpoint). Needs named origins; `Origin: null` is then refused. */
   credentials?: boolean;
   /** Seconds browsers may cache a preflight answer. Default 600. */
   maxAge?: number;
@@ -27,12 +33,26 @@ const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|
 
 /** Build the CORS behaviour from its options. */
 export function createCors(options: CorsOptions): Cors {
+  if (typeof options !== "object" || options === null) throw new ConfigError("cors", "cors must be an object: { origin, credentials?, maxAge? }");
   const { origin, credentials = false, maxAge = 600 } = options;
-  if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw new TypeError("s3edge: cors.maxAge must be a non-negative integer");
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw new ConfigError("cors.maxAge", "cors.maxAge must be a non-negative integer number of seconds");
+  if (typeof credentials !== "boolean") throw new ConfigError("cors.credentials", "cors.credentials must be true or false");
   const list = typeof origin === "string" ? [origin] : Array.isArray(origin) ? origin : undefined;
-  if (list !== undefined && list.some((o) => typeof o !== "string")) throw new TypeError("s3edge: cors.origin must hold strings");
-  const allowed = (value: string): boolean =>
-    typeof origin === "function" ? origin(value) === true : (list ?? []).some((o) => o === "*" || o === value);
+  if (list === undefined && typeof origin !== "function") {
+    throw new ConfigError("cors.origin", 'cors.origin is required: an origin such as "https://app.example.com", a list, "*" or a predicate');
+  }
+  if (list !== undefined && list.some((o) => typeof o !== "string")) throw new ConfigError("cors.origin", "cors.origin must hold strings");
+  if (credentials && list !== undefined && list.includes("*")) {
+    throw new ConfigError(
+      "cors.origin",
+      'cors: origin "*" with credentials: true would let any website read your users\' upload tokens and signed URLs with their cookies: list the origins of your pages (or pass a predicate)',
+    );
+  }
+  const allowed = (value: string): boolean => {
+    // An opaque origin is anyone's: never with the user's cookies.
+    if (credentials && value === "null") return false;
+    return typeof origin === "function" ? origin(value) === true : (list ?? []).some((o) => o === "*" || o === value);
+  };
 
   const headers = (requestOrigin: string | null): Record<string, string> => {
     if (requestOrigin === null || !allowed(requestOrigin)) return { vary: "Origin" };

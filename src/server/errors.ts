@@ -6,7 +6,7 @@
  * URL, a token, a secret or an S3 message verbatim; the raw cause (which may)
  * travels only in `cause`, for the application's `onError` hook.
  */
-import { S3EdgeError } from "../core/errors.js";
+import { S3EdgeError, isS3EdgeError } from "../core/errors.js";
 import type { ServerErrorCode } from "../core/errors.js";
 
 /** HTTP status of each server error code (a few codes have a second, documented status). */
@@ -27,6 +27,11 @@ export const SERVER_ERROR_STATUS: Readonly<Record<ServerErrorCode, number>> = Ob
   MethodNotAllowed: 405,
   InternalError: 500,
 });
+
+/** True when `code` is one of the endpoint's codes. */
+export function isServerErrorCode(code: string): code is ServerErrorCode {
+  return Object.hasOwn(SERVER_ERROR_STATUS, code);
+}
 
 /** Options of a {@link SignerError}. */
 export interface SignerErrorOptions {
@@ -54,9 +59,9 @@ export class SignerError extends S3EdgeError {
   }
 }
 
-/** True when `error` is a {@link SignerError}. */
+/** True when `error` is a {@link SignerError} (also one from another copy of the library: its brand and name). */
 export function isSignerError(error: unknown): error is SignerError {
-  return error instanceof SignerError;
+  return error instanceof SignerError || (isS3EdgeError(error) && error.name === "SignerError");
 }
 
 /** The generic answer to an unexpected exception: details go to `onError` only. */
@@ -74,23 +79,34 @@ export function s3ErrorName(error: unknown): { name: string; status: number | un
   return { name, status };
 }
 
+/** The system error code of a failed connection (`ECONNREFUSED`, `ENOTFOUND`...), when it has a safe one. */
+function networkCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && /^[A-Z][A-Z0-9_]{1,31}$/.test(code) ? code : undefined;
+}
+
 /**
  * Map an error thrown by an S3 call to a {@link SignerError}: the mapped S3
- * codes become their protocol code, any other S3 error 502 `InternalError`
- * ("S3 answered <Code>"), anything else 500 `InternalError`.
+ * codes become their protocol code; any other S3 answer is a 502
+ * `InternalError` ("S3 answered <Code>"); an S3 call that got no answer at all
+ * (connection refused, DNS failure, timeout) is a 502 "S3 could not be
+ * reached"; anything else 500 `InternalError`.
  */
 export function fromS3Error(error: unknown, mapping: Readonly<Record<string, () => SignerError>> = {}): SignerError {
   if (error instanceof SignerError) return error;
   const s3 = s3ErrorName(error);
   if (s3 === undefined) return internalError(error);
+  if (s3.status === undefined) {
+    const code = networkCode(error);
+    return new SignerError("InternalError", `S3 could not be reached${code === undefined ? "" : ` (${code})`}`, { status: 502, cause: error });
+  }
   const mapped = mapping[s3.name];
   if (mapped !== undefined) {
     const result = mapped();
     return new SignerError(result.code, result.message, { status: result.status, cause: error });
   }
   const safeName = /^[A-Za-z0-9.]{1,64}$/.test(s3.name) ? s3.name : "an error";
-  const status = s3.status === undefined ? "" : ` (HTTP ${s3.status})`;
-  return new SignerError("InternalError", `S3 answered ${safeName}${status}`, { status: 502, cause: error });
+  return new SignerError("InternalError", `S3 answered ${safeName} (HTTP ${s3.status})`, { status: 502, cause: error });
 }
 
 /**
@@ -99,6 +115,10 @@ export function fromS3Error(error: unknown, mapping: Readonly<Record<string, () 
  */
 export function toSignerError(error: unknown): SignerError {
   if (error instanceof SignerError) return error;
+  if (isSignerError(error) && isServerErrorCode(error.code)) {
+    // A SignerError of another copy of the library (a hook importing the CJS build, say).
+    return new SignerError(error.code, error.message, { status: error.status ?? SERVER_ERROR_STATUS[error.code], cause: error });
+  }
   if (s3ErrorName(error) !== undefined) return fromS3Error(error);
   return internalError(error);
 }

@@ -3,14 +3,14 @@
  * check, choose the key, then answer either one presigned PUT (small files)
  * or a new multipart upload with its token.
  */
-import { CreateMultipartUploadCommand } from "@aws-sdk/client-s3";
+import { ConfigError } from "../core/errors.js";
 import { keyProblem, sanitizeFilename } from "../core/keys.js";
-import type { CreateRequest, CreateResponse } from "../core/protocol.js";
-import type { SignerCore } from "./context.js";
+import type { CreateResponse } from "../core/protocol.js";
+import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
 import { checkCreate, planPartSize } from "./limits.js";
 import { presignPut } from "./presign.js";
-import type { CreateInput, OpInput, SignerContext } from "./types.js";
+import type { CreateInput, SignerContext } from "./types.js";
 import { validateCreate } from "./validate.js";
 
 /** The default key policy: `uploads/<uuid>/<sanitized file name>`. */
@@ -18,19 +18,20 @@ export function defaultKeyPolicy(input: CreateInput): string {
   return `uploads/${globalThis.crypto.randomUUID()}/${sanitizeFilename(input.filename)}`;
 }
 
-async function chooseKey(core: SignerCore, input: CreateInput, ctx: SignerContext): Promise<string> {
-  const policy = core.options.keyPolicy ?? defaultKeyPolicy;
+async function chooseKey(rt: SignerRuntime, input: CreateInput, ctx: SignerContext): Promise<string> {
+  const policy = rt.options.keyPolicy ?? defaultKeyPolicy;
   const key: unknown = await policy(input, ctx);
-  const problem = typeof key === "string" ? keyProblem(key) : "keyPolicy did not return a string";
+  if (typeof key !== "string") throw internalError(new ConfigError("keyPolicy", "keyPolicy did not return a string"));
+  const problem = keyProblem(key);
   if (problem !== undefined) {
     // A policy returning an invalid key is a bug of the server, not of the client.
-    throw internalError(new TypeError(`s3edge: keyPolicy returned an invalid key: ${problem}`));
+    throw internalError(new ConfigError("keyPolicy", `keyPolicy returned an invalid key: ${problem}`));
   }
-  return key as string;
+  return key;
 }
 
-/** Run `create`. */
-export async function createUpload(core: SignerCore, req: OpInput<CreateRequest>, ctx: SignerContext): Promise<CreateResponse> {
+/** Run `create` (the input is validated here). */
+export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<CreateResponse> {
   const valid = validateCreate(req);
   const input: CreateInput = {
     filename: valid.filename,
@@ -38,28 +39,27 @@ export async function createUpload(core: SignerCore, req: OpInput<CreateRequest>
     size: valid.size,
     metadata: valid.metadata,
   };
-  checkCreate(input, core.limits);
-  await core.limits.check?.(input, ctx);
-  const key = await chooseKey(core, input, ctx);
-  await core.ready();
-  const urls = await core.urls(key);
-  const { client, bucket } = core;
+  checkCreate(input, rt.limits);
+  await rt.limits.check?.(input, ctx);
+  const key = await chooseKey(rt, input, ctx);
+  const urls = await rt.urls(key);
+  const { aws, bucket } = rt;
 
-  if (input.size !== null && input.size < core.limits.multipartThreshold) {
-    const timing = core.timing();
+  if (input.size !== null && input.size < rt.limits.multipartThreshold) {
+    const timing = rt.timing();
     const { url, headers } = await presignPut(
-      client,
+      aws,
       { bucket, key, contentType: input.contentType, size: input.size, metadata: input.metadata },
       timing,
     );
     return { mode: "single", key, url, headers, expiresAt: timing.expiresAt, ...urls };
   }
 
-  const partSize = planPartSize(input.size, valid.partSize, core.limits);
+  const partSize = planPartSize(input.size, valid.partSize, rt.limits);
   let uploadId: string | undefined;
   try {
-    const out = await client.send(
-      new CreateMultipartUploadCommand({
+    const out = await aws.client.send(
+      new aws.sdk.s3.CreateMultipartUploadCommand({
         Bucket: bucket,
         Key: key,
         ContentType: input.contentType,
@@ -74,8 +74,8 @@ export async function createUpload(core: SignerCore, req: OpInput<CreateRequest>
   if (typeof uploadId !== "string" || uploadId === "") {
     throw new SignerError("InternalError", "S3 answered no UploadId", { status: 502 });
   }
-  const expiresAt = core.now() + core.tokenExpiresIn * 1000;
-  const token = await core.codec.issue({
+  const expiresAt = rt.now() + rt.tokenExpiresInMs;
+  const token = await rt.codec.issue({
     k: key,
     u: uploadId,
     s: ctx.user.id,

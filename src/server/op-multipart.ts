@@ -3,75 +3,66 @@
  * `abort`. Each starts by verifying the upload token against the request's
  * key, uploadId and user.
  */
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  DeleteObjectCommand,
-  HeadObjectCommand,
-  ListPartsCommand,
-} from "@aws-sdk/client-s3";
 import type { ListPartsCommandOutput } from "@aws-sdk/client-s3";
+
 import { partCount, partRange } from "../core/parts.js";
-import type {
-  AbortRequest,
-  AbortResponse,
-  CompleteRequest,
-  ListRequest,
-  ListResponse,
-  SignRequest,
-  SignResponse,
-  SignedPart,
-  StoredPart,
-  UploadResult,
-} from "../core/protocol.js";
-import type { SignerCore } from "./context.js";
+import type { AbortResponse, ListResponse, SignResponse, SignedPart, StoredPart, UploadResult } from "../core/protocol.js";
+import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
-import { maxPartNumber } from "./limits.js";
+import { maxPartNumber, maxUnknownPartSize } from "./limits.js";
 import { partHeaders } from "./presign.js";
 import { presignPartsFast } from "./presign-fast.js";
 import type { PartToSign } from "./presign.js";
 import type { TokenPayload } from "./token.js";
-import type { OpInput, SignerContext } from "./types.js";
-import { validateChecksum, validateCompleteParts, validateSignParts, validateUploadRef } from "./validate.js";
+import type { SignerContext } from "./types.js";
+import { count } from "./text.js";
+import { isRecord, validateChecksum, validateCompleteParts, validateSignParts, validateUploadRef } from "./validate.js";
 
 const notFound = (): SignerError => new SignerError("UploadNotFound", "no such upload: it was completed, aborted or has expired");
 
-function partSizeOf(token: TokenPayload, partNumber: number, declared: unknown, limit: number): number {
+function sizeProblem(partNumber: number, declared: unknown): SignerError | undefined {
+  if (declared === undefined || typeof declared === "number") return undefined;
+  return new SignerError("BadRequest", `part ${partNumber}: size must be a number of bytes, not ${declared === null ? "null" : `a ${typeof declared}`}`);
+}
+
+function partSizeOf(rt: SignerRuntime, token: TokenPayload, partNumber: number, declared: unknown, limit: number): number {
+  const wrongType = sizeProblem(partNumber, declared);
+  if (wrongType !== undefined) throw wrongType;
   if (token.z !== null) {
     if (partNumber > limit) {
       throw new SignerError("InvalidPartNumber", `part ${partNumber} is beyond the last part (${limit}) of this upload`);
     }
     const { start, end } = partRange(partNumber, token.p, token.z);
     if (declared !== undefined && declared !== end - start) {
-      throw new SignerError("BadRequest", `part ${partNumber} is ${end - start} bytes, not ${String(declared)}`);
+      throw new SignerError("BadRequest", `part ${partNumber} is ${count(end - start, "byte")}, not ${String(declared)}`);
     }
     return end - start;
   }
   if (partNumber > limit) {
-    throw new SignerError("TooManyParts", `this upload may have at most ${limit} parts`);
+    throw new SignerError("TooManyParts", `this upload may have at most ${count(limit, "part")}`);
   }
-  // An empty stream of unknown length is one empty part.
+  // An empty stream of unknown length is one empty part; no part may take the object past maxSize.
   const min = partNumber === 1 ? 0 : 1;
-  if (typeof declared !== "number" || !Number.isSafeInteger(declared) || declared < min || declared > token.p) {
-    throw new SignerError("BadRequest", `part ${partNumber}: size must be an integer from ${min} to ${token.p}`);
+  const max = maxUnknownPartSize(partNumber, token.p, rt.limits);
+  if (typeof declared !== "number" || !Number.isSafeInteger(declared) || declared < min || declared > max) {
+    throw new SignerError("BadRequest", `part ${partNumber}: size must be an integer from ${min} to ${max}`);
   }
   return declared;
 }
 
 /** Run `sign`: presigned PUT URLs for up to 100 parts. */
-export async function signParts(core: SignerCore, req: OpInput<SignRequest>, ctx: SignerContext): Promise<SignResponse> {
+export async function signParts(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<SignResponse> {
   const ref = validateUploadRef(req);
-  const token = await core.verify(ref, ctx);
-  const requested = validateSignParts((req as { parts?: unknown }).parts);
-  const limit = maxPartNumber(token.z, token.p, core.limits);
+  const token = await rt.verify(ref, ctx);
+  const requested = validateSignParts(isRecord(req) ? req.parts : undefined);
+  const limit = maxPartNumber(token.z, token.p, rt.limits);
   const parts: PartToSign[] = requested.map(({ partNumber, size, checksum }) => ({
     partNumber,
-    size: partSizeOf(token, partNumber, size, limit),
+    size: partSizeOf(rt, token, partNumber, size, limit),
     checksum: validateChecksum(checksum, token.c, partNumber),
   }));
-  await core.ready();
-  const timing = core.timing();
-  const urls = await presignPartsFast(core.client, { bucket: core.bucket, key: ref.key, uploadId: ref.uploadId }, parts, timing);
+  const timing = rt.timing();
+  const urls = await presignPartsFast(rt.aws, { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId }, parts, timing);
   const signed: Record<string, SignedPart> = {};
   parts.forEach((part, i) => {
     signed[String(part.partNumber)] = { url: urls[i] ?? "", headers: partHeaders(part) };
@@ -80,17 +71,17 @@ export async function signParts(core: SignerCore, req: OpInput<SignRequest>, ctx
 }
 
 /** Run `list`: every part S3 holds for the upload (ListParts, all pages). */
-export async function listParts(core: SignerCore, req: OpInput<ListRequest>, ctx: SignerContext): Promise<ListResponse> {
+export async function listParts(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<ListResponse> {
   const ref = validateUploadRef(req);
-  await core.verify(ref, ctx);
+  await rt.verify(ref, ctx);
   const parts: StoredPart[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 100; page++) {
     let out: ListPartsCommandOutput;
     try {
-      out = await core.client.send(
-        new ListPartsCommand({
-          Bucket: core.bucket,
+      out = await rt.aws.client.send(
+        new rt.aws.sdk.s3.ListPartsCommand({
+          Bucket: rt.bucket,
           Key: ref.key,
           UploadId: ref.uploadId,
           ...(marker === undefined ? {} : { PartNumberMarker: marker }),
@@ -115,27 +106,24 @@ export async function listParts(core: SignerCore, req: OpInput<ListRequest>, ctx
   return { parts };
 }
 
+/** The object's size and ETag (HeadObject). */
+async function head(rt: SignerRuntime, key: string): Promise<{ size: number; etag: string; written: number }> {
+  const out = await rt.aws.client.send(new rt.aws.sdk.s3.HeadObjectCommand({ Bucket: rt.bucket, Key: key }));
+  return { size: out.ContentLength ?? -1, etag: out.ETag ?? "", written: out.LastModified?.getTime() ?? 0 };
+}
+
 /** After completing an upload of unknown length: refuse (and delete) an object outside the size limits. */
-async function checkFinalSize(core: SignerCore, key: string): Promise<number> {
-  let size: number;
+async function checkFinalSize(rt: SignerRuntime, key: string, size: number): Promise<void> {
+  const { maxSize, minSize } = rt.limits;
+  if (size <= maxSize && size >= minSize) return;
   try {
-    const head = await core.client.send(new HeadObjectCommand({ Bucket: core.bucket, Key: key }));
-    size = head.ContentLength ?? 0;
+    await rt.aws.client.send(new rt.aws.sdk.s3.DeleteObjectCommand({ Bucket: rt.bucket, Key: key }));
   } catch (error) {
     throw fromS3Error(error);
   }
-  const { maxSize, minSize } = core.limits;
-  if (size > maxSize || size < minSize) {
-    try {
-      await core.client.send(new DeleteObjectCommand({ Bucket: core.bucket, Key: key }));
-    } catch (error) {
-      throw fromS3Error(error);
-    }
-    throw size > maxSize
-      ? new SignerError("TooLarge", `file is larger than the limit of ${maxSize} bytes; it was deleted`)
-      : new SignerError("TooSmall", `file is smaller than the minimum of ${minSize} bytes; it was deleted`);
-  }
-  return size;
+  throw size > maxSize
+    ? new SignerError("TooLarge", `file is larger than the limit of ${count(maxSize, "byte")}; it was deleted`)
+    : new SignerError("TooSmall", `file is smaller than the minimum of ${count(minSize, "byte")}; it was deleted`);
 }
 
 /**
@@ -143,42 +131,46 @@ async function checkFinalSize(core: SignerCore, key: string): Promise<number> {
  * lost retries, and S3 no longer knows the upload. The object counts as this upload's when it
  * was written after the upload began and (for a known size) has its size.
  */
-async function completedBefore(core: SignerCore, key: string, token: TokenPayload): Promise<{ etag: string; size: number } | undefined> {
+async function completedBefore(rt: SignerRuntime, key: string, token: TokenPayload): Promise<{ etag: string; size: number } | undefined> {
   try {
-    const head = await core.client.send(new HeadObjectCommand({ Bucket: core.bucket, Key: key }));
-    const began = token.e - core.tokenExpiresIn * 1000;
-    const written = head.LastModified?.getTime() ?? 0;
-    const size = head.ContentLength ?? -1;
+    const object = await head(rt, key);
+    const began = token.e - rt.tokenExpiresInMs;
     // LastModified has a one-second resolution.
-    if (written + 1000 < began || (token.z !== null && size !== token.z)) return undefined;
-    return { etag: head.ETag ?? "", size };
+    if (object.written + 1000 < began || (token.z !== null && object.size !== token.z)) return undefined;
+    return { etag: object.etag, size: object.size };
   } catch {
     return undefined;
   }
 }
 
-/** Run `complete`: CompleteMultipartUpload with exactly parts 1..n. */
-export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequest>, ctx: SignerContext): Promise<UploadResult> {
-  const ref = validateUploadRef(req);
-  const token = await core.verify(ref, ctx);
-  const parts = validateCompleteParts((req as { parts?: unknown }).parts);
+function checkPartCount(rt: SignerRuntime, token: TokenPayload, given: number): void {
   if (token.z !== null) {
     const expected = partCount(token.z, token.p);
-    if (parts.length !== expected) {
-      throw new SignerError("InvalidPartOrder", `this upload has ${expected} parts, not ${parts.length}`);
-    }
-  } else if (parts.length > maxPartNumber(null, token.p, core.limits)) {
-    throw new SignerError("TooManyParts", `this upload may have at most ${maxPartNumber(null, token.p, core.limits)} parts`);
+    if (given !== expected) throw new SignerError("InvalidPartOrder", `this upload has ${count(expected, "part")}, not ${given}`);
+    return;
   }
+  const limit = maxPartNumber(null, token.p, rt.limits);
+  if (given > limit) throw new SignerError("TooManyParts", `this upload may have at most ${count(limit, "part")}`);
+}
+
+/**
+ * Run `complete`: CompleteMultipartUpload with exactly parts 1..n. When S3 answers no ETag
+ * (Ceph RGW answers `<ETag/>`) or the size is unknown, the object's HeadObject supplies them.
+ */
+export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<UploadResult> {
+  const ref = validateUploadRef(req);
+  const token = await rt.verify(ref, ctx);
+  const parts = validateCompleteParts(isRecord(req) ? req.parts : undefined);
+  checkPartCount(rt, token, parts.length);
   const completed = parts.map((part) => {
     const checksum = validateChecksum(part.checksum, token.c, part.partNumber);
     return { PartNumber: part.partNumber, ETag: part.etag, ...(checksum === undefined ? {} : { ChecksumCRC32: checksum }) };
   });
   let etag: string;
   try {
-    const out = await core.client.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: core.bucket,
+    const out = await rt.aws.client.send(
+      new rt.aws.sdk.s3.CompleteMultipartUploadCommand({
+        Bucket: rt.bucket,
         Key: ref.key,
         UploadId: ref.uploadId,
         MultipartUpload: { Parts: completed },
@@ -186,8 +178,8 @@ export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequ
     );
     etag = out.ETag ?? "";
   } catch (error) {
-    const done = s3ErrorName(error)?.name === "NoSuchUpload" ? await completedBefore(core, ref.key, token) : undefined;
-    if (done) return { key: ref.key, ...done, ...(await core.urls(ref.key)) };
+    const done = s3ErrorName(error)?.name === "NoSuchUpload" ? await completedBefore(rt, ref.key, token) : undefined;
+    if (done) return { key: ref.key, ...done, ...(await rt.urls(ref.key)) };
     throw fromS3Error(error, {
       NoSuchUpload: notFound,
       InvalidPart: () => new SignerError("InvalidPart", "a part was not found or its ETag does not match"),
@@ -196,8 +188,23 @@ export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequ
       BadDigest: () => new SignerError("InvalidPart", "a part's checksum does not match its bytes"),
     });
   }
-  const size = token.z ?? (await checkFinalSize(core, ref.key));
-  return { key: ref.key, etag, size, ...(await core.urls(ref.key)) };
+  let size = token.z;
+  if (size === null) {
+    // Unknown length: the stored object tells the size (and the ETag when S3 answered none).
+    let object: { size: number; etag: string };
+    try {
+      object = await head(rt, ref.key);
+    } catch (error) {
+      throw fromS3Error(error);
+    }
+    size = Math.max(0, object.size);
+    await checkFinalSize(rt, ref.key, size);
+    if (etag === "") etag = object.etag;
+  } else if (etag === "") {
+    // The upload is complete: a failed HEAD leaves the ETag empty rather than failing it.
+    etag = (await head(rt, ref.key).catch(() => undefined))?.etag ?? "";
+  }
+  return { key: ref.key, etag, size, ...(await rt.urls(ref.key)) };
 }
 
 /**
@@ -205,11 +212,11 @@ export async function completeUpload(core: SignerCore, req: OpInput<CompleteRequ
  * An expired token is accepted (its MAC and user are still checked): cleaning up
  * one's own stale upload is always allowed, so no part is left billed.
  */
-export async function abortUpload(core: SignerCore, req: OpInput<AbortRequest>, ctx: SignerContext): Promise<AbortResponse> {
+export async function abortUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<AbortResponse> {
   const ref = validateUploadRef(req);
-  await core.verify(ref, ctx, true);
+  await rt.verify(ref, ctx, true);
   try {
-    await core.client.send(new AbortMultipartUploadCommand({ Bucket: core.bucket, Key: ref.key, UploadId: ref.uploadId }));
+    await rt.aws.client.send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: ref.key, UploadId: ref.uploadId }));
   } catch (error) {
     const mapped = fromS3Error(error, { NoSuchUpload: () => new SignerError("UploadNotFound", "gone") });
     if (mapped.code !== "UploadNotFound") throw mapped;

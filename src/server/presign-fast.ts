@@ -8,8 +8,6 @@
  * shape (S3 Express sessions, SigV4a, an extra parameter), the batch falls back
  * to the SDK for every part.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
-import { SignatureV4 } from "@smithy/signature-v4";
 import type { AwsCredentialIdentity, ChecksumConstructor, HashConstructor, HttpRequest, QueryParameterBag } from "@smithy/types";
 import {
   CHECKSUM_HEADER,
@@ -22,6 +20,7 @@ import {
   type PresignTiming,
   type UploadTarget,
 } from "./presign.js";
+import type { Aws } from "./sdk.js";
 
 /** What a batch reuses of the SDK's first URL. */
 interface UrlTemplate {
@@ -127,15 +126,11 @@ function formatPresigned(template: UrlTemplate, query: QueryParameterBag): strin
  * `SignatureV4` over the first URL's host and path (~40 us per URL). Falls back
  * to {@link presignPartsSdk} when the SDK's URL is of an unexpected shape.
  */
-export async function presignPartsFast(
-  client: S3Client,
-  upload: UploadTarget,
-  parts: readonly PartToSign[],
-  timing: PresignTiming,
-): Promise<string[]> {
+export async function presignPartsFast(aws: Aws, upload: UploadTarget, parts: readonly PartToSign[], timing: PresignTiming): Promise<string[]> {
+  const { client } = aws;
   const [first, ...rest] = parts;
   if (first === undefined) return [];
-  const firstUrl = await presignPartSdk(client, upload, first, timing);
+  const firstUrl = await presignPartSdk(aws, upload, first, timing);
   if (rest.length === 0) return [firstUrl];
   const template = parseTemplate(firstUrl, upload, first, timing);
   const credentials: AwsCredentialIdentity | undefined = template && (await client.config.credentials());
@@ -145,9 +140,9 @@ export async function presignPartsFast(
     credentials.accessKeyId !== template.accessKeyId ||
     credentials.sessionToken !== template.sessionToken
   ) {
-    return [firstUrl, ...(await presignPartsSdk(client, upload, rest, timing))];
+    return [firstUrl, ...(await presignPartsSdk(aws, upload, rest, timing))];
   }
-  const signer = new SignatureV4({
+  const signer = new aws.sdk.sigv4.SignatureV4({
     credentials,
     region: template.region,
     service: template.service,

@@ -8,9 +8,10 @@
  * for the single PUT, `content-type` and `x-amz-meta-*`. These are kept as
  * headers (never hoisted into the query) so that the PUT must carry them.
  */
-import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from "@aws-sdk/client-s3";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+
+import { ConfigError } from "../core/errors.js";
+import type { Aws } from "./sdk.js";
 
 /** Timing of one presigning call. */
 export interface PresignTiming {
@@ -51,8 +52,8 @@ export function signedHeaderSet(part: PartToSign): Set<string> {
 }
 
 /** Presign one UploadPart through the SDK's command pipeline. */
-export function presignPartSdk(client: S3Client, upload: UploadTarget, part: PartToSign, timing: PresignTiming): Promise<string> {
-  const command = new UploadPartCommand({
+export function presignPartSdk(aws: Aws, upload: UploadTarget, part: PartToSign, timing: PresignTiming): Promise<string> {
+  const command = new aws.sdk.s3.UploadPartCommand({
     Bucket: upload.bucket,
     Key: upload.key,
     UploadId: upload.uploadId,
@@ -60,7 +61,7 @@ export function presignPartSdk(client: S3Client, upload: UploadTarget, part: Par
     ContentLength: part.size,
     ...(part.checksum === undefined ? {} : { ChecksumCRC32: part.checksum }),
   });
-  return getSignedUrl(client, command, {
+  return aws.sdk.presigner.getSignedUrl(aws.client, command, {
     signingDate: timing.signingDate,
     expiresIn: timing.expiresIn,
     signableHeaders: signedHeaderSet(part),
@@ -69,14 +70,9 @@ export function presignPartSdk(client: S3Client, upload: UploadTarget, part: Par
 }
 
 /** Presign every part through the SDK (the reference path; ~0.3-0.6 ms per URL). */
-export async function presignPartsSdk(
-  client: S3Client,
-  upload: UploadTarget,
-  parts: readonly PartToSign[],
-  timing: PresignTiming,
-): Promise<string[]> {
+export async function presignPartsSdk(aws: Aws, upload: UploadTarget, parts: readonly PartToSign[], timing: PresignTiming): Promise<string[]> {
   const urls: string[] = [];
-  for (const part of parts) urls.push(await presignPartSdk(client, upload, part, timing));
+  for (const part of parts) urls.push(await presignPartSdk(aws, upload, part, timing));
   return urls;
 }
 
@@ -90,16 +86,12 @@ export interface PutToSign {
 }
 
 /** Presign a PutObject whose Content-Type, Content-Length and metadata are signed headers. */
-export async function presignPut(
-  client: S3Client,
-  put: PutToSign,
-  timing: PresignTiming,
-): Promise<{ url: string; headers: Record<string, string> }> {
+export async function presignPut(aws: Aws, put: PutToSign, timing: PresignTiming): Promise<{ url: string; headers: Record<string, string> }> {
   const headers: Record<string, string> = { "content-type": put.contentType };
   for (const [name, value] of Object.entries(put.metadata)) headers[`x-amz-meta-${name}`] = value;
-  const url = await getSignedUrl(
-    client,
-    new PutObjectCommand({
+  const url = await aws.sdk.presigner.getSignedUrl(
+    aws.client,
+    new aws.sdk.s3.PutObjectCommand({
       Bucket: put.bucket,
       Key: put.key,
       ContentType: put.contentType,
@@ -117,8 +109,8 @@ export async function presignPut(
 }
 
 /** Presign a GetObject. */
-export function presignGetObject(client: S3Client, bucket: string, key: string, timing: PresignTiming): Promise<string> {
-  return getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+export function presignGetObject(aws: Aws, bucket: string, key: string, timing: PresignTiming): Promise<string> {
+  return aws.sdk.presigner.getSignedUrl(aws.client, new aws.sdk.s3.GetObjectCommand({ Bucket: bucket, Key: key }), {
     signingDate: timing.signingDate,
     expiresIn: timing.expiresIn,
   });
@@ -126,14 +118,16 @@ export function presignGetObject(client: S3Client, bucket: string, key: string, 
 
 /**
  * Refuse a client that adds flexible checksums to every request: presigned
- * PUTs would then carry the checksum of an empty body and fail.
+ * PUTs would then carry the checksum of an empty body and fail (a {@link ConfigError}).
  */
 export async function assertPresignableClient(client: S3Client): Promise<void> {
   const mode = await client.config.requestChecksumCalculation();
   if (mode !== "WHEN_REQUIRED") {
-    throw new TypeError(
-      's3edge: the S3Client must be created with requestChecksumCalculation: "WHEN_REQUIRED" ' +
-        '(and responseChecksumValidation: "WHEN_REQUIRED"), or presigned PUTs carry a wrong checksum',
+    throw new ConfigError(
+      "s3",
+      's3: create your S3Client with requestChecksumCalculation: "WHEN_REQUIRED" (and responseChecksumValidation: ' +
+        '"WHEN_REQUIRED"), or pass its configuration instead: with the SDK\'s default every presigned PUT carries the ' +
+        "checksum of an empty body and S3 refuses the browser's bytes",
     );
   }
 }

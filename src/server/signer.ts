@@ -1,31 +1,20 @@
 /**
  * `createSigner`: the signing service of `s3edge/server`. Its methods are the
- * protocol's operations (what `handleS3Edge` dispatches to) plus server-side
- * helpers; every operation throws {@link SignerError} and nothing else.
+ * protocol's operations (what `handleS3Edge` dispatches to, through one
+ * table) plus server-side helpers; every operation throws {@link SignerError}
+ * and nothing else. A misconfiguration throws a `ConfigError` at construction,
+ * except `bucket` and `tokenSecret` when they are absent (see `options.ts`).
  */
-import { keyProblem } from "../core/keys.js";
-import type { UrlResponse } from "../core/protocol.js";
+import type { Operation } from "../core/protocol.js";
+import { ConfigError, isS3EdgeError } from "../core/errors.js";
 import { createCore } from "./context.js";
 import type { SignerCore } from "./context.js";
-import { SignerError, toSignerError } from "./errors.js";
-import { createUpload } from "./op-create.js";
-import { abortUpload, completeUpload, listParts, signParts } from "./op-multipart.js";
-import { presignGetObject } from "./presign.js";
-import type { Signer, SignerContext, SignerOptions, User } from "./types.js";
+import { SignerError, internalError, isSignerError, toSignerError } from "./errors.js";
+import { OPERATIONS, presignGet } from "./operations.js";
+import type { ModuleLoader } from "./sdk.js";
+import type { OperationResults, PresignGetOptions, Signer, SignerContext, SignerOptions, User } from "./types.js";
 import { isRecord } from "./validate.js";
 import { serverUpload } from "./upload.js";
-
-/** What `handleS3Edge` needs of a signer beyond its public methods. */
-export interface SignerInternals {
-  onError: SignerOptions["onError"];
-}
-
-const internals = new WeakMap<Signer, SignerInternals>();
-
-/** The internals of a signer made by {@link createSigner} (`undefined` for another object). */
-export function signerInternals(signer: Signer): SignerInternals | undefined {
-  return internals.get(signer);
-}
 
 /** Run an operation so that it only ever throws a SignerError. */
 async function guarded<T>(run: () => Promise<T>): Promise<T> {
@@ -36,13 +25,17 @@ async function guarded<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The application's `authorize`: no user is 401; a SignerError it throws keeps its code; any
+ * other exception (its database is down) is a 500 that gets logged, not a 401 that hides it.
+ */
 async function authorize(core: SignerCore, request: Request): Promise<User> {
   let user: User | null | undefined;
   try {
     user = await core.options.authorize(request);
   } catch (error) {
-    if (error instanceof SignerError) throw error;
-    throw new SignerError("NotAuthorized", "not authorized", { cause: error });
+    if (isSignerError(error)) throw error;
+    throw internalError(error);
   }
   if (!isRecord(user) || typeof user.id !== "string" || user.id === "") {
     throw new SignerError("NotAuthorized", "not authorized");
@@ -50,54 +43,62 @@ async function authorize(core: SignerCore, request: Request): Promise<User> {
   return user;
 }
 
-async function presignGet(core: SignerCore, key: string, expiresIn?: number): Promise<UrlResponse> {
-  const problem = typeof key === "string" ? keyProblem(key) : "key must be a string";
-  if (problem !== undefined) throw new SignerError("InvalidKey", `invalid key: ${problem}`);
-  if (expiresIn !== undefined && (!Number.isSafeInteger(expiresIn) || expiresIn < 1 || expiresIn > 604_800)) {
-    throw new SignerError("BadRequest", "expiresIn must be an integer number of seconds from 1 to 604800");
-  }
-  await core.ready();
-  const timing = core.timing(expiresIn);
-  const url = await presignGetObject(core.client, core.bucket, key, timing);
-  return { url, expiresAt: timing.expiresAt };
+function lifetimeOf(options: PresignGetOptions | number | undefined): number | undefined {
+  if (typeof options === "number") return options * 1000; // deprecated: seconds
+  if (options === undefined || options === null) return undefined;
+  if (typeof options !== "object") throw new SignerError("BadRequest", "presignGet options must be an object: { expiresInMs }");
+  return options.expiresInMs;
 }
 
-async function readUrl(core: SignerCore, req: unknown, ctx: SignerContext): Promise<UrlResponse> {
-  const { read } = core.options;
-  if (read === undefined) {
-    throw new SignerError("NotAuthorized", "reading through this endpoint is not enabled", { status: 403 });
-  }
-  const key = isRecord(req) ? req.key : undefined;
-  if (typeof key !== "string") throw new SignerError("BadRequest", "key must be a string");
-  const problem = keyProblem(key);
-  if (problem !== undefined) throw new SignerError("InvalidKey", `invalid key: ${problem}`);
-  if ((await read(key, ctx)) !== true) {
-    throw new SignerError("NotAuthorized", "not allowed to read this key", { status: 403 });
-  }
-  return presignGet(core, key);
+/** {@link createSigner} with the package loader injected (tests simulate a missing package with it). */
+export function buildSigner(options: SignerOptions, load?: ModuleLoader): Signer {
+  const core = createCore(options, load);
+  const run = <O extends Operation>(op: O, input: unknown, ctx: SignerContext): Promise<OperationResults[O]> =>
+    guarded(async () => {
+      if (!Object.hasOwn(OPERATIONS, op)) throw new SignerError("BadRequest", "unknown operation");
+      return OPERATIONS[op](await core.runtime(), input, ctx);
+    });
+  const objectUrls: Signer["objectUrls"] = (key) => core.objectUrls(key);
+  const signer: Signer = {
+    get bucket() {
+      return core.bucket();
+    },
+    get client() {
+      const client = core.builtClient();
+      if (client === undefined) {
+        throw new ConfigError("client", "signer.client does not exist before the first request (the AWS SDK is loaded on first use): use `await signer.getClient()`");
+      }
+      return client;
+    },
+    getClient: async () => (await core.runtime()).aws.client,
+    authorize: (request) => guarded(() => authorize(core, request)),
+    run,
+    create: (req, ctx) => run("create", req, ctx),
+    sign: (req, ctx) => run("sign", req, ctx),
+    list: (req, ctx) => run("list", req, ctx),
+    complete: (req, ctx) => run("complete", req, ctx),
+    abort: (req, ctx) => run("abort", req, ctx),
+    url: (req, ctx) => run("url", req, ctx),
+    objectUrls,
+    getUrl: objectUrls,
+    presignGet: (key: string, options?: PresignGetOptions | number) =>
+      guarded(async () => presignGet(await core.runtime(), key, lifetimeOf(options))),
+    upload: (key, body, uploadOptions) =>
+      serverUpload(core, key, body, uploadOptions).catch((error: unknown) => {
+        throw isS3EdgeError(error) ? error : toSignerError(error);
+      }),
+    onError: core.options.onError,
+  };
+  return Object.freeze(signer);
 }
 
 /**
- * Create the signing service. Throws (TypeError) at once on a misconfiguration:
- * missing `authorize`, a `tokenSecret` shorter than 32 bytes, an invalid bucket
- * name or limits S3 cannot honour.
+ * Create the signing service. Throws a `ConfigError` (naming the option) at
+ * once on a misconfiguration: missing `authorize` or `s3`, a `tokenSecret`
+ * shorter than 32 bytes, an invalid bucket name, limits S3 cannot honour, both
+ * a `*Ms` option and its deprecated alias. An absent `bucket` or `tokenSecret`
+ * (a build without environment variables) is checked at the first request instead.
  */
 export function createSigner(options: SignerOptions): Signer {
-  const core = createCore(options);
-  const signer: Signer = {
-    bucket: core.bucket,
-    client: core.client,
-    authorize: (request) => guarded(() => authorize(core, request)),
-    create: (req, ctx) => guarded(() => createUpload(core, req, ctx)),
-    sign: (req, ctx) => guarded(() => signParts(core, req, ctx)),
-    list: (req, ctx) => guarded(() => listParts(core, req, ctx)),
-    complete: (req, ctx) => guarded(() => completeUpload(core, req, ctx)),
-    abort: (req, ctx) => guarded(() => abortUpload(core, req, ctx)),
-    url: (req, ctx) => guarded(() => readUrl(core, req, ctx)),
-    getUrl: (key) => core.urlsSync(key),
-    presignGet: (key, expiresIn) => guarded(() => presignGet(core, key, expiresIn)),
-    upload: (key, body, uploadOptions) => serverUpload(core, key, body, uploadOptions),
-  };
-  internals.set(signer, { onError: options.onError });
-  return Object.freeze(signer);
+  return buildSigner(options);
 }

@@ -6,6 +6,7 @@
  * state: any instance holding the secret verifies any token. Web Crypto only
  * (`crypto.subtle`), so this runs in Node, Deno, Bun and Workers alike.
  */
+import { ConfigError } from "../core/errors.js";
 import type { ChecksumAlgorithm } from "../core/protocol.js";
 import { SignerError } from "./errors.js";
 
@@ -59,12 +60,13 @@ export function fromBase64url(text: string): Uint8Array<ArrayBuffer> | undefined
   return base64url(bytes) === text ? bytes : undefined;
 }
 
-/** Bytes of the secret, refusing short ones. */
+/** Bytes of the secret, refusing short ones (a {@link ConfigError} naming `tokenSecret`). */
 export function secretBytes(secret: string | Uint8Array): Uint8Array {
   const bytes = typeof secret === "string" ? encoder.encode(secret) : secret;
   if (!(bytes instanceof Uint8Array) || bytes.length < MIN_SECRET_BYTES) {
-    throw new TypeError(
-      `s3edge: tokenSecret must be at least ${MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, base64-encoded in an environment variable)`,
+    throw new ConfigError(
+      "tokenSecret",
+      `tokenSecret must be at least ${MIN_SECRET_BYTES} bytes (e.g. 32 random bytes, base64-encoded in an environment variable)`,
     );
   }
   return bytes;

@@ -11,6 +11,7 @@ import type {
   CreateResponse,
   ListRequest,
   ListResponse,
+  Operation,
   SignRequest,
   SignResponse,
   UploadResult,
@@ -46,11 +47,15 @@ export interface CreateInput {
 
 /** Limits the signer enforces on every upload. */
 export interface SignerLimits {
-  /** Largest object in bytes. Default 5 GiB. */
+  /** Largest object in bytes. Default 5 GiB. Holds for streams of unknown length too: no part is signed past it. */
   maxSize?: number;
   /** Smallest object in bytes. Default 0. */
   minSize?: number;
-  /** Allowed content types: `"image/png"`, wildcards `"image/*"` and `"*\/*"`. Default `["*\/*"]`. */
+  /**
+   * Allowed content types: `"image/png"`, wildcards `"image/*"` and `"*\/*"`. Default `["*\/*"]`.
+   * `"image/*"` does not admit `image/svg+xml` (an SVG can carry script that runs when the file is
+   * opened from a domain the app trusts): list `"image/svg+xml"` to accept SVG.
+   */
   contentTypes?: string[];
   /** Most parts of one multipart upload (at most S3's 10,000). Default 10,000. */
   maxParts?: number;
@@ -64,6 +69,9 @@ export interface SignerLimits {
   check?: (input: CreateInput, ctx: SignerContext) => void | Promise<void>;
 }
 
+/** Logging hook: every error the endpoint answers (messages are safe; `cause` may hold raw details). */
+export type ErrorHook = (error: SignerError, op: string) => void;
+
 /** Options of {@link createSigner}. */
 export interface SignerOptions {
   /**
@@ -74,10 +82,24 @@ export interface SignerOptions {
    * uploads fail (the signer refuses such a client with a clear error).
    */
   s3: S3Client | S3ClientConfig;
+  /**
+   * The bucket. May be absent (`undefined` or `""`) when the signer is created, e.g. read from an
+   * environment variable during a build: it is then checked at the first request (500, and a
+   * `ConfigError` in the log). A name S3 cannot have throws at once.
+   */
   bucket: string;
-  /** HMAC key of the multipart tokens: at least 32 bytes (a string counts its UTF-8 bytes). */
+  /**
+   * HMAC key of the multipart tokens: at least 32 bytes (a string counts its UTF-8 bytes). May be
+   * absent (`undefined` or empty) when the signer is created (a build without secrets): it is then
+   * checked at the first request. A secret that is present but too short throws at once.
+   */
   tokenSecret: string | Uint8Array;
-  /** The application's authentication: return the user, or throw / return null to answer 401 `NotAuthorized`. Read headers and cookies only: the body belongs to the endpoint. */
+  /**
+   * The application's authentication: return the user, or return null / undefined to answer 401
+   * `NotAuthorized`. Throw a {@link SignerError} to answer its code; any other exception (a
+   * database that is down) answers 500 `InternalError` and is logged. Read headers and cookies
+   * only: the body belongs to the endpoint (it is read after `authorize` succeeds).
+   */
   authorize: (request: Request) => User | null | undefined | Promise<User | null | undefined>;
   /** Key of a new upload. Default `uploads/<uuid>/<sanitized filename>`. Must return a valid key (else 500). */
   keyPolicy?: (input: CreateInput, ctx: SignerContext) => string | Promise<string>;
@@ -86,14 +108,18 @@ export interface SignerOptions {
   cdn?: string;
   /** How to build `s3Url`; default derived from the S3 client's configuration. */
   origin?: OriginSpec;
-  /** Lifetime of presigned URLs in seconds. Default 900. */
+  /** Lifetime of presigned URLs in milliseconds, whole seconds (a remainder is dropped), at most 7 days. Default 900,000 (15 minutes). */
+  urlExpiresInMs?: number;
+  /** @deprecated Use {@link SignerOptions.urlExpiresInMs} (milliseconds). Seconds; used only when `urlExpiresInMs` is absent. */
   urlExpiresIn?: number;
-  /** Lifetime of multipart tokens in seconds (how long an upload can be resumed). Default 86,400. */
+  /** Lifetime of multipart tokens in milliseconds (how long an upload can be signed and resumed). Default 86,400,000 (one day). */
+  tokenExpiresInMs?: number;
+  /** @deprecated Use {@link SignerOptions.tokenExpiresInMs} (milliseconds). Seconds; used only when `tokenExpiresInMs` is absent. */
   tokenExpiresIn?: number;
   /** Enables the `url` operation (presigned GET for private buckets); without it `url` answers 403. */
   read?: (key: string, ctx: SignerContext) => boolean | Promise<boolean>;
-  /** Logging hook, called with every error the endpoint answers (messages are safe; `cause` may hold raw details). */
-  onError?: (error: SignerError, op: string) => void;
+  /** @deprecated Pass `onError` to `handleS3Edge(signer, { onError })`; this one is used only when the handler has none. */
+  onError?: ErrorHook;
   /** Testing aid: the clock in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
 }
@@ -108,22 +134,58 @@ export interface ServerUploadOptions {
   /** Part size in bytes (at least 5 MiB). */
   partSize?: number;
   /** Parts in flight at once. Default 4. */
+  concurrency?: number;
+  /** @deprecated Use {@link ServerUploadOptions.concurrency}; used only when `concurrency` is absent. */
   queueSize?: number;
   signal?: AbortSignal;
   onProgress?: (progress: { loaded: number; total?: number }) => void;
 }
 
+/** Options of {@link Signer.presignGet}. */
+export interface PresignGetOptions {
+  /** Lifetime of the URL in milliseconds, whole seconds, at most 7 days. Default the signer's `urlExpiresInMs`. */
+  expiresInMs?: number;
+}
+
 /** Anything {@link Signer.upload} accepts: bytes, a Web or Node stream, or a file path. */
 export type ServerUploadBody = Uint8Array | ReadableStream<Uint8Array> | NodeJS.ReadableStream | string;
 
+/** The CDN (when configured) and direct S3 URL of a key. */
+export interface ObjectUrls {
+  cdnUrl?: string;
+  s3Url: string;
+}
+
+/** What each protocol operation answers. */
+export interface OperationResults {
+  create: CreateResponse;
+  sign: SignResponse;
+  list: ListResponse;
+  complete: UploadResult;
+  abort: AbortResponse;
+  url: UrlResponse;
+}
+
 /** The signing service: one method per protocol operation, plus server-side helpers. */
 export interface Signer {
-  /** The bucket every operation works on. */
+  /** The bucket every operation works on (throws a `ConfigError` when it was absent at creation and still is). */
   readonly bucket: string;
-  /** The S3 client in use. */
+  /**
+   * The S3 client, once it exists: the one passed as `s3`, or the one built from its
+   * configuration at the first request (`@aws-sdk/client-s3` is loaded on first use).
+   * @deprecated Use `await signer.getClient()`, which builds the client when needed; this
+   * getter throws a `ConfigError` before the client is built.
+   */
   readonly client: S3Client;
-  /** Run the application's `authorize`; throws `NotAuthorized` (401) when it fails. */
+  /** The S3 client in use, built on first call from `s3` (loads `@aws-sdk/client-s3`). */
+  getClient(): Promise<S3Client>;
+  /** Run the application's `authorize`; throws `NotAuthorized` (401) when it returns no user, `InternalError` (500) when it throws. */
   authorize(request: Request): Promise<User>;
+  /**
+   * Run a protocol operation by name with an unchecked input (what `handleS3Edge` calls: the
+   * input is validated by the operation). The named methods below are typed shortcuts.
+   */
+  run<O extends Operation>(op: O, input: unknown, ctx: SignerContext): Promise<OperationResults[O]>;
   /** The `create` operation: limits, key policy, then one presigned PUT or a new multipart upload and its token. */
   create(req: OpInput<CreateRequest>, ctx: SignerContext): Promise<CreateResponse>;
   /** The `sign` operation: presigned URLs for up to 100 parts, each bound to its size. */
@@ -136,10 +198,16 @@ export interface Signer {
   abort(req: OpInput<AbortRequest>, ctx: SignerContext): Promise<AbortResponse>;
   /** The `url` operation: `read` decides, then a presigned GET. */
   url(req: OpInput<UrlRequest>, ctx: SignerContext): Promise<UrlResponse>;
-  /** CDN (when configured) and direct S3 URL of a key. */
-  getUrl(key: string): { cdnUrl?: string; s3Url: string };
-  /** A presigned GET of a key, valid `expiresIn` seconds (default `urlExpiresIn`). */
-  presignGet(key: string, expiresIn?: number): Promise<{ url: string; expiresAt: number }>;
-  /** Upload from the server itself (multipart through `@aws-sdk/lib-storage`). */
+  /** The CDN (when configured) and direct S3 URL of a key. */
+  objectUrls(key: string): ObjectUrls;
+  /** @deprecated Use {@link Signer.objectUrls} (same result). */
+  getUrl(key: string): ObjectUrls;
+  /** A presigned GET of a key, valid `expiresInMs` (default the signer's `urlExpiresInMs`). */
+  presignGet(key: string, options?: PresignGetOptions): Promise<UrlResponse>;
+  /** @deprecated Pass `{ expiresInMs }` (milliseconds) instead of seconds. */
+  presignGet(key: string, expiresInSeconds: number): Promise<UrlResponse>;
+  /** Upload from the server itself (multipart through `@aws-sdk/lib-storage`, loaded on first use). */
   upload(key: string, body: ServerUploadBody, options?: ServerUploadOptions): Promise<UploadResult>;
+  /** @deprecated The signer's own `onError` option, for `handleS3Edge` when it has none. */
+  readonly onError: ErrorHook | undefined;
 }

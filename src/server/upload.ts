@@ -1,17 +1,18 @@
 /**
  * Upload from the server itself (files, buffers, streams) through
- * `@aws-sdk/lib-storage`, which sends parts in parallel with the server's own
- * credentials. A file path is opened with a lazy `import("node:fs")`, so this
- * module loads in runtimes without a file system.
+ * `@aws-sdk/lib-storage` (an optional package, loaded on first use), which
+ * sends parts in parallel with the server's own credentials. A file path is
+ * opened with a lazy `import("node:fs")`, so this module loads in runtimes
+ * without a file system.
  */
-import { AbortMultipartUploadCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
-import { AbortError, InvalidInputError } from "../core/errors.js";
+
+import { AbortError, ConfigError, InvalidInputError } from "../core/errors.js";
 import { assertValidKey } from "../core/keys.js";
-import { S3_LIMITS } from "../core/parts.js";
+import { DEFAULT_PART_SIZE, S3_LIMITS } from "../core/parts.js";
 import type { UploadResult } from "../core/protocol.js";
 import type { SignerCore } from "./context.js";
+import { loadPackage } from "./sdk.js";
 import type { ServerUploadBody, ServerUploadOptions } from "./types.js";
 import { validateMetadata } from "./validate.js";
 
@@ -25,7 +26,26 @@ async function openBody(
     return { body: fs.createReadStream(body), size: stat.size };
   }
   if (body instanceof Uint8Array) return { body, size: body.byteLength };
-  return { body: body as NonNullable<PutObjectCommandInput["Body"]>, size: undefined };
+  if (typeof body === "object" && body !== null) return { body: body as NonNullable<PutObjectCommandInput["Body"]>, size: undefined };
+  throw new InvalidInputError("upload: body must be bytes, a Web or Node stream, or a file path");
+}
+
+/** `concurrency`, or its deprecated alias `queueSize`. */
+function concurrencyOf(options: ServerUploadOptions): number {
+  if (options.concurrency !== undefined && options.queueSize !== undefined) {
+    throw new ConfigError("concurrency", "upload: concurrency and queueSize are both set: keep concurrency (queueSize is its deprecated name)");
+  }
+  const n = options.concurrency ?? options.queueSize ?? 4;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) {
+    throw new InvalidInputError(`upload: concurrency must be an integer from 1 to 64, got ${String(n)}`);
+  }
+  return n;
+}
+
+/** The multipart upload lib-storage started, if it got that far. */
+function uploadIdOf(upload: object): string | undefined {
+  const id: unknown = Reflect.get(upload, "uploadId");
+  return typeof id === "string" ? id : undefined;
 }
 
 /** Upload `body` to `key`; resolves with the stored object. */
@@ -37,25 +57,29 @@ export async function serverUpload(
 ): Promise<UploadResult> {
   assertValidKey(key);
   const metadata = validateMetadata(options.metadata);
-  const partSize = options.partSize ?? 8 * 1024 * 1024;
+  const partSize = options.partSize ?? DEFAULT_PART_SIZE;
   if (!Number.isSafeInteger(partSize) || partSize < S3_LIMITS.minPartSize || partSize > S3_LIMITS.maxPartSize) {
     throw new InvalidInputError("upload: partSize must be an integer from 5 MiB to 5 GiB");
   }
+  const queueSize = concurrencyOf(options);
   const { signal } = options;
   if (signal?.aborted) throw new AbortError();
+  const rt = await core.runtime();
+  const { Upload } = await loadPackage(core.load, "@aws-sdk/lib-storage");
+  const { client } = rt.aws;
   const { body, size } = await openBody(input);
   const abortController = new AbortController();
   const upload = new Upload({
-    client: core.client,
+    client,
     params: {
-      Bucket: core.bucket,
+      Bucket: rt.bucket,
       Key: key,
       Body: body,
       ContentType: options.contentType ?? "application/octet-stream",
       Metadata: metadata,
     },
     partSize,
-    queueSize: options.queueSize ?? 4,
+    queueSize,
     leavePartsOnError: false,
     abortController,
   });
@@ -73,17 +97,17 @@ export async function serverUpload(
     const etag = "ETag" in out && typeof out.ETag === "string" ? out.ETag : "";
     let finalSize = size;
     if (finalSize === undefined) {
-      const head = await core.client.send(new HeadObjectCommand({ Bucket: core.bucket, Key: key }));
+      const head = await client.send(new rt.aws.sdk.s3.HeadObjectCommand({ Bucket: rt.bucket, Key: key }));
       finalSize = head.ContentLength ?? 0;
     }
-    return { key, etag, size: finalSize, ...(await core.urls(key)) };
+    return { key, etag, size: finalSize, ...(await rt.urls(key)) };
   } catch (error) {
     // lib-storage answers an abort at once but aborts the multipart upload only
     // after its in-flight reads settle (never, for a stalled stream): abort it here.
-    const uploadId = (upload as unknown as { uploadId?: unknown }).uploadId;
-    if (typeof uploadId === "string") {
-      await core.client
-        .send(new AbortMultipartUploadCommand({ Bucket: core.bucket, Key: key, UploadId: uploadId }))
+    const uploadId = uploadIdOf(upload);
+    if (uploadId !== undefined) {
+      await client
+        .send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: key, UploadId: uploadId }))
         .catch(() => undefined);
     }
     if (signal?.aborted) throw new AbortError("upload aborted", { cause: error });

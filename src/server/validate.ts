@@ -5,6 +5,7 @@
  * send back.
  */
 import { utf8ByteLength } from "../core/keys.js";
+import { S3_LIMITS } from "../core/parts.js";
 import type { ChecksumAlgorithm, CompletedPart, SignPart } from "../core/protocol.js";
 import { SignerError } from "./errors.js";
 
@@ -16,7 +17,9 @@ export const MAX_METADATA_BYTES = 2048;
 export const MAX_PARTS_PER_SIGN = 100;
 
 const MEDIA_TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
-const PARAMETER = `;[ \\t]*${MEDIA_TOKEN}=(?:${MEDIA_TOKEN}|"[ !#-~]*")[ \\t]*`;
+/** RFC 9110 quoted-string: printable ASCII but `"` and `\`, or a `\`-escaped pair. */
+const QUOTED = '"(?:[\\t !#-\\[\\]-~]|\\\\[\\t -~])*"';
+const PARAMETER = `;[ \\t]*${MEDIA_TOKEN}=(?:${MEDIA_TOKEN}|${QUOTED})[ \\t]*`;
 const CONTENT_TYPE = new RegExp(`^(${MEDIA_TOKEN})/(${MEDIA_TOKEN})[ \\t]*(?:${PARAMETER})*$`);
 const METADATA_NAME = /^[a-z0-9-]+$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
@@ -73,7 +76,7 @@ export function validateCreate(req: unknown): ValidCreate {
   if (typeof filename !== "string") throw bad("filename must be a string");
   if (utf8ByteLength(filename) > MAX_FILENAME_BYTES) throw bad(`filename is longer than ${MAX_FILENAME_BYTES} bytes`);
   if (typeof contentType !== "string" || contentType.length > 256 || mediaType(contentType) === undefined) {
-    throw bad("contentType must be a media type such as image/png");
+    throw bad('contentType must be a media type such as image/png (type/subtype, then optional ; name=value or ; name="quoted" parameters, at most 256 characters)');
   }
   if (size !== null && (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)) {
     throw bad("size must be a non-negative integer, or null for an unknown length");
@@ -96,7 +99,7 @@ export function validateUploadRef(req: unknown): { key: string; uploadId: string
 }
 
 function isPartNumber(n: unknown): n is number {
-  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 10_000;
+  return typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= S3_LIMITS.maxParts;
 }
 
 /** Validate a checksum value against the upload's algorithm (required when it has one, refused when not). */
@@ -120,7 +123,7 @@ export function validateSignParts(value: unknown): Array<{ partNumber: number; s
     if (!isRecord(part)) throw bad("each part must be an object");
     const { partNumber, size, checksum } = part as Partial<Record<keyof SignPart, unknown>>;
     if (!isPartNumber(partNumber)) {
-      throw new SignerError("InvalidPartNumber", "partNumber must be an integer from 1 to 10000");
+      throw new SignerError("InvalidPartNumber", `partNumber must be an integer from 1 to ${S3_LIMITS.maxParts}`);
     }
     if (seen.has(partNumber)) throw bad(`part ${partNumber} appears twice`);
     seen.add(partNumber);
@@ -131,7 +134,7 @@ export function validateSignParts(value: unknown): Array<{ partNumber: number; s
 /** Validate the `parts` of `complete`: exactly 1..n in ascending order, non-empty ETags. */
 export function validateCompleteParts(value: unknown): Array<{ partNumber: number; etag: string; checksum: unknown }> {
   if (!Array.isArray(value) || value.length === 0) throw bad("parts must be a non-empty array");
-  if (value.length > 10_000) throw new SignerError("TooManyParts", "an upload has at most 10000 parts");
+  if (value.length > S3_LIMITS.maxParts) throw new SignerError("TooManyParts", `an upload has at most ${S3_LIMITS.maxParts} parts`);
   return value.map((part: unknown, index) => {
     if (!isRecord(part)) throw bad("each part must be an object");
     const { partNumber, etag, checksum } = part as Partial<Record<keyof CompletedPart, unknown>>;

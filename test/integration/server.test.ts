@@ -116,7 +116,7 @@ afterAll(async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
-  for (const signer of signers) signer.client.destroy();
+  for (const signer of signers) (await signer.getClient()).destroy();
   await fixture?.close();
 });
 
@@ -204,8 +204,9 @@ describe("multipart", () => {
   it("still answers UploadNotFound for an aborted upload, even when an older object has its key", async () => {
     const key = "reused/avatar.bin";
     await fixture.s3Client().send(new PutObjectCommand({ Bucket: fixture.bucket, Key: key, Body: bytes(size, 9) }));
-    await new Promise((r) => setTimeout(r, 2100)); // LastModified has a one-second resolution
-    const reusing = await mount(makeSigner({ keyPolicy: () => key }));
+    // The upload begins (by the signer's clock) 5 s after the object was written: LastModified has
+    // a one-second resolution, and the injected clock stands for waiting that long.
+    const reusing = await mount(makeSigner({ keyPolicy: () => key, now: () => Date.now() + 5_000 }));
     const up = await createMultipart(size, {}, "alice", reusing);
     await post(reusing, { v: 1, op: "abort", ...up });
     const parts = [1, 2, 3].map((n) => ({ partNumber: n, etag: '"0123456789abcdef0123456789abcdef"' }));
@@ -276,7 +277,7 @@ describe("multipart", () => {
   });
 
   it("refuses an expired part URL", async () => {
-    const past = await mount(makeSigner({ now: () => Date.now() - 3_600_000, urlExpiresIn: 60 }));
+    const past = await mount(makeSigner({ now: () => Date.now() - 3_600_000, urlExpiresInMs: 60_000 }));
     const up = await createMultipart(size, {}, "alice", past);
     const urls = (await sign(up, [{ partNumber: 3 }], "alice", past)).body.urls as SignedUrls;
     const res = await put(urls[3]!.url, bytes(1234));
@@ -332,23 +333,25 @@ describe("multipart", () => {
 });
 
 describe("uploads of unknown length", () => {
-  it("bounds the object by signing: too many parts are refused, an object over maxSize is deleted at complete", async () => {
-    const limited = await mount(makeSigner({ limits: { maxSize: 5 * MiB + 100, multipartThreshold: 5 * MiB, partSize: 5 * MiB } }));
-    const over = await createMultipart(null, {}, "alice", limited);
-    const third = await sign(over, [{ partNumber: 3, size: 10 }], "alice", limited);
+  it("bounds the object by signing: no part is signed past maxSize, and an object under minSize is deleted at complete", async () => {
+    const limited = await mount(makeSigner({ limits: { maxSize: 5 * MiB + 100, minSize: 5 * MiB + 50, multipartThreshold: 5 * MiB, partSize: 5 * MiB } }));
+    const up = await createMultipart(null, {}, "alice", limited);
+    const third = await sign(up, [{ partNumber: 3, size: 10 }], "alice", limited);
     expect(third.status).toBe(400);
     expect(third.body.error?.code).toBe("TooManyParts");
-    const tooBig = await sign(over, [{ partNumber: 2, size: 5 * MiB + 1 }], "alice", limited);
-    expect(tooBig.body.error?.code).toBe("BadRequest");
-    const urls = (await sign(over, [{ partNumber: 1, size: 5 * MiB }, { partNumber: 2, size: 200 }], "alice", limited)).body.urls as SignedUrls;
+    // Part 1 may take 5 MiB, so part 2 may take only the 100 bytes maxSize has left.
+    const tooBig = await sign(up, [{ partNumber: 2, size: 101 }], "alice", limited);
+    expect(tooBig.body.error).toEqual({ code: "BadRequest", message: "part 2: size must be an integer from 1 to 100" });
+
+    const urls = (await sign(up, [{ partNumber: 1, size: 5 * MiB }, { partNumber: 2, size: 40 }], "alice", limited)).body.urls as SignedUrls;
     const parts = [];
-    for (const [n, length] of [[1, 5 * MiB], [2, 200]] as const) {
+    for (const [n, length] of [[1, 5 * MiB], [2, 40]] as const) {
       parts.push({ partNumber: n, etag: (await put(urls[n]!.url, bytes(length)))!.etag! });
     }
-    const done = await post(limited, { v: 1, op: "complete", ...over, parts });
-    expect(done.status).toBe(413);
-    expect(done.body.error?.code).toBe("TooLarge");
-    expect(await fixture.getObject(over.key)).toBeUndefined();
+    const small = await post(limited, { v: 1, op: "complete", ...up, parts });
+    expect(small.status).toBe(400);
+    expect(small.body.error?.code).toBe("TooSmall");
+    expect(await fixture.getObject(up.key)).toBeUndefined();
 
     const fits = await createMultipart(null, {}, "alice", limited);
     const urls2 = (await sign(fits, [{ partNumber: 1, size: 5 * MiB }, { partNumber: 2, size: 100 }], "alice", limited)).body.urls as SignedUrls;
@@ -361,6 +364,22 @@ describe("uploads of unknown length", () => {
     expect(ok.status).toBe(200);
     expect(ok.body.size).toBe(5 * MiB + 100);
     expect(digest(await fixture.getObject(fits.key))).toBe(digest(data));
+  });
+
+  it("caps a client-chosen part size at maxSize: create {size: null, partSize: 5 GiB} under maxSize 64 MiB", async () => {
+    const limited = await mount(makeSigner({ limits: { maxSize: 64 * MiB, multipartThreshold: 5 * MiB } }));
+    const up = await createMultipart(null, { partSize: 5 * 1024 * MiB }, "alice", limited);
+    expect(up.partSize).toBe(64 * MiB);
+    const huge = await sign(up, [{ partNumber: 1, size: 5 * 1024 * MiB }], "alice", limited);
+    expect(huge.status).toBe(400);
+    const second = await sign(up, [{ partNumber: 2, size: 1 }], "alice", limited);
+    expect(second.body.error?.code).toBe("TooManyParts");
+    const first = await sign(up, [{ partNumber: 1, size: 64 * MiB }], "alice", limited);
+    const url = new URL((first.body.urls as SignedUrls)[1]!.url);
+    expect(url.searchParams.get("X-Amz-SignedHeaders")).toContain("content-length");
+    // S3 holds the signed length: one byte more is refused.
+    expect((await put(url.href, bytes(10))).status).toBe(403);
+    await post(limited, { v: 1, op: "abort", ...up });
   });
 });
 
@@ -505,13 +524,22 @@ describe("mounting", () => {
     expect(form.status).toBe(400);
   });
 
-  it("refuses a body over the cap read from the stream, whatever Content-Length says", async () => {
-    const res = await fetch(endpoint, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-user": "alice" },
-      body: JSON.stringify({ v: 1, op: "create", filename: "x".repeat(3 * MiB), contentType: "text/plain", size: 1 }),
+  it("refuses a body over the cap: at once when Content-Length announces it, after the cap when it does not", async () => {
+    const body = JSON.stringify({ v: 1, op: "create", filename: "x".repeat(3 * MiB), contentType: "text/plain", size: 1 });
+    const headers = { "content-type": "application/json", "x-user": "alice" };
+    const announced = await fetch(endpoint, { method: "POST", headers, body });
+    expect(announced.status).toBe(413);
+    const bytesOf = new TextEncoder().encode(body);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytesOf.length; i += 64 * 1024) controller.enqueue(bytesOf.subarray(i, i + 64 * 1024));
+        controller.close();
+      },
     });
-    expect(res.status).toBe(400);
+    const init: RequestInit & { duplex: "half" } = { method: "POST", headers, body: chunked, duplex: "half" };
+    const streamed = await fetch(endpoint, init);
+    expect(streamed.status).toBe(413);
+    expect(((await streamed.json()) as { error: { code: string } }).error.code).toBe("BadRequest");
   });
 });
 

@@ -2,13 +2,23 @@
  * `toNodeHandler`: run a Web handler (such as {@link handleS3Edge}'s) as a
  * `node:http` request listener or an Express / Connect middleware.
  *
- * The body is read from the request stream with a cap, or taken from
- * `req.body` when a body parser (e.g. `express.json()`) already consumed the
- * stream. Uses only Node globals at runtime (no `node:` import), so the
- * module graph of `s3edge/server` still loads in Web runtimes.
+ * The Web `Request` gets a lazily read body: nothing is read from the socket
+ * until the handler reads the body, which `handleS3Edge` does only after
+ * `authorize` accepted the caller. So an unauthenticated client announcing
+ * 50 MB and stalling is answered 401 at once and costs no memory (only what
+ * the kernel and Node's stream buffer hold, bounded by TCP backpressure). When
+ * the answer leaves part of the body unread, the connection is closed after
+ * the answer: the rest is discarded for a short while (so that the client
+ * reads the answer instead of a reset), then the socket is destroyed.
+ *
+ * When a body parser (e.g. `express.json()`) already consumed the stream, the
+ * body is taken from `req.body`. Uses only Node globals at runtime (no `node:`
+ * import), so the module graph of `s3edge/server` still loads in Web runtimes.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MAX_COMPLETE_BODY_BYTES } from "../body.js";
+
+import { ConfigError } from "../../core/errors.js";
+import { requestWithRefusedMethod } from "../method.js";
 
 /** A Node request listener that also works as an Express / Connect middleware. */
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void;
@@ -21,28 +31,85 @@ interface ParsedRequest extends IncomingMessage {
   originalUrl?: string;
 }
 
-/** Read the request stream, keeping at most `cap + 1` bytes (enough for the handler to refuse it). */
-function readStream(req: IncomingMessage, cap: number): Promise<Uint8Array<ArrayBuffer>> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    req.on("data", (chunk: Buffer) => {
-      if (kept > cap) return; // keep draining, stop buffering
-      chunks.push(chunk);
-      kept += chunk.byteLength;
-    });
-    req.on("end", () => resolve(new Uint8Array(Buffer.concat(chunks))));
-    req.on("error", reject);
-    // A client that goes away mid-body never sends "end": do not wait forever.
-    req.on("close", () => {
-      if (!req.readableEnded) reject(new Error("request closed before its body was read"));
-    });
+/** After an answer that left the body unread: bytes discarded at most before the socket is destroyed. */
+const LINGER_BYTES = 1024 * 1024;
+/** Same, time. */
+const LINGER_MS = 2000;
+
+/** The request stream as a Web stream that reads one chunk per pull (nothing before the first read). */
+function lazyBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; detach(): void } {
+  let detach = (): void => undefined;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        const onData = (chunk: Buffer): void => {
+          req.pause();
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        };
+        const onEnd = (): void => {
+          detach();
+          controller.close();
+        };
+        const onError = (error: unknown): void => {
+          detach();
+          controller.error(error);
+        };
+        const onClose = (): void => {
+          if (!req.readableEnded) onError(new Error("request closed before its body was read"));
+        };
+        detach = () => {
+          req.off("data", onData);
+          req.off("end", onEnd);
+          req.off("error", onError);
+          req.off("close", onClose);
+        };
+        req.on("data", onData);
+        req.on("end", onEnd);
+        req.on("error", onError);
+        req.on("close", onClose);
+        req.pause();
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        detach();
+        req.pause();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, detach: () => detach() };
+}
+
+/**
+ * Close a connection whose request body was not read: discard what still arrives
+ * (up to {@link LINGER_BYTES} / {@link LINGER_MS}) so the client reads the
+ * answer rather than a reset, then destroy the socket.
+ */
+function closeUnread(req: IncomingMessage): void {
+  const { socket } = req;
+  let discarded = 0;
+  const stop = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(stop, LINGER_MS);
+  timer.unref?.();
+  socket.once("close", () => clearTimeout(timer));
+  req.removeAllListeners("data");
+  req.on("data", (chunk: Buffer) => {
+    discarded += chunk.byteLength;
+    if (discarded > LINGER_BYTES) stop();
   });
+  req.on("error", () => undefined);
+  req.resume();
+  socket.end();
 }
 
 /** The body a body parser left on the request, re-encoded, or `undefined` when none did. */
 function parsedBody(req: ParsedRequest): Uint8Array<ArrayBuffer> | string | undefined {
-  const consumed = req._body === true || req.readableEnded || req.complete;
+  const consumed = req._body === true || req.readableEnded;
   if (req.body === undefined || !consumed) return undefined;
   if (req.body instanceof Uint8Array) return new Uint8Array(req.body);
   if (typeof req.body === "string") return req.body;
@@ -74,24 +141,49 @@ function requestUrl(req: ParsedRequest): string {
   }
 }
 
-async function run(handler: (request: Request) => Promise<Response>, req: ParsedRequest, res: ServerResponse): Promise<void> {
+/** The Web request for `req`, and whether its body still lies unread in the socket. */
+function toRequest(req: ParsedRequest): { request: Request; lazy: ReturnType<typeof lazyBody> | undefined } {
+  const url = requestUrl(req);
   const method = req.method ?? "GET";
   const headers = toHeaders(req);
-  let body: Uint8Array<ArrayBuffer> | string | undefined;
-  if (method !== "GET" && method !== "HEAD") {
-    // The request's own Content-Type is kept: a form a parser turned into an
-    // object must still be refused as "not JSON" (CSRF protection).
-    body = parsedBody(req) ?? (await readStream(req, MAX_COMPLETE_BODY_BYTES));
+  if (method === "GET" || method === "HEAD") return { request: new Request(url, { method, headers }), lazy: undefined };
+  // The request's own Content-Type is kept: a form a parser turned into an
+  // object must still be refused as "not JSON" (CSRF protection).
+  const parsed = parsedBody(req);
+  const lazy = parsed === undefined ? lazyBody(req) : undefined;
+  try {
+    const body = parsed ?? lazy?.stream;
+    const init: RequestInit & { duplex: "half" } = { method, headers, body: body ?? null, duplex: "half" };
+    return { request: new Request(url, init), lazy };
+  } catch {
+    // A method `Request` refuses (TRACE, CONNECT, TRACK): the handler answers 405 for it.
+    lazy?.detach();
+    return { request: requestWithRefusedMethod(url, method, headers), lazy: undefined };
   }
-  const request = new Request(requestUrl(req), { method, headers, ...(body === undefined ? {} : { body }) });
-  const response = await handler(request);
+}
+
+async function run(handler: (request: Request) => Promise<Response>, req: ParsedRequest, res: ServerResponse): Promise<void> {
+  const { request, lazy } = toRequest(req);
+  let response: Response;
+  try {
+    response = await handler(request);
+  } finally {
+    lazy?.detach();
+  }
   res.statusCode = response.status;
   response.headers.forEach((value, name) => {
     if (name !== "set-cookie") res.setHeader(name, value);
   });
   const cookies = response.headers.getSetCookie();
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
-  res.end(Buffer.from(await response.arrayBuffer()));
+  const body = Buffer.from(await response.arrayBuffer());
+  if (!req.complete && req.readable) {
+    // The client is still sending a body nobody will read: close after the answer.
+    res.once("finish", () => closeUnread(req));
+  } else if (!req.readableEnded) {
+    req.resume(); // a body received but not read: drop it
+  }
+  res.end(body);
 }
 
 /**
@@ -102,6 +194,9 @@ async function run(handler: (request: Request) => Promise<Response>, req: Parsed
  * answers 500.
  */
 export function toNodeHandler(handler: (request: Request) => Promise<Response>): NodeHandler {
+  if (typeof handler !== "function") {
+    throw new ConfigError("handler", "toNodeHandler needs a Web handler: toNodeHandler(handleS3Edge(signer))");
+  }
   return (req, res, next) => {
     run(handler, req, res).catch((error: unknown) => {
       if (next !== undefined) {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { ServerErrorCode } from "../../../src/core/errors.js";
-import { SignerError } from "../../../src/server.js";
+import { SERVER_ERROR_STATUS, SignerError } from "../../../src/server.js";
 import type { SignerOptions } from "../../../src/server.js";
 import { MiB, SECRET, SECRET_ACCESS_KEY, createMultipart, s3Error, setup } from "./helpers.js";
 import type { Stub } from "./helpers.js";
@@ -46,9 +46,25 @@ const rows: Row[] = [
   {
     name: "a body over 64 KiB",
     code: "BadRequest",
-    status: 400,
+    status: 413,
     run: async ({ call }) => ({ res: await call(create({ filename: "x".repeat(70 * 1024) })) }),
   },
+  {
+    name: "an announced Content-Length over 2 MiB",
+    code: "BadRequest",
+    status: 413,
+    run: async ({ handler }) => {
+      const request = new Request("http://app.test/api", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-user": "alice", "content-length": String(50 * MiB) },
+        body: JSON.stringify(create()),
+      });
+      const response = await handler(request);
+      const text = await response.text();
+      return { res: { status: response.status, headers: response.headers, text, json: JSON.parse(text) as Record<string, unknown> } };
+    },
+  },
+  { name: "a body nested 9 levels deep", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ x: [[[[[[[[1]]]]]]]] })) }) },
   { name: "a negative size", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ size: -1 })) }) },
   { name: "metadata with an upper-case name", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ metadata: { Foo: "x" } })) }) },
   { name: "a url request for a '..' key", code: "InvalidKey", status: 400, options: { read: () => true }, run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/../b" }) }) },
@@ -112,7 +128,7 @@ const rows: Row[] = [
     name: "an expired token",
     code: "TokenExpired",
     status: 403,
-    options: { tokenExpiresIn: 60 },
+    options: { tokenExpiresInMs: 60_000 },
     run: async (env) => {
       const up = await createMultipart(env.call);
       clock.now += 61_000;
@@ -192,6 +208,20 @@ const rows: Row[] = [
     run: async ({ call }) => ({ res: await call(create({ size: 20 * MiB })) }),
   },
   {
+    name: "S3 unreachable",
+    code: "InternalError",
+    status: 502,
+    stubs: { CreateMultipartUploadCommand: () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", $metadata: { attempts: 3 } })) },
+    run: async ({ call }) => ({ res: await call(create({ size: 20 * MiB })) }),
+  },
+  {
+    name: "an authorize that throws (its database is down)",
+    code: "InternalError",
+    status: 500,
+    options: { authorize: () => { throw new Error(`db down: ${SECRET}`); } },
+    run: async ({ call }) => ({ res: await call(create()) }),
+  },
+  {
     name: "a key policy returning an invalid key",
     code: "InternalError",
     status: 500,
@@ -211,13 +241,12 @@ const rows: Row[] = [
 const clock = { now: Date.UTC(2030, 0, 1) };
 
 describe("handleS3Edge answers every error code with its status", () => {
-  it("covers every ServerErrorCode", () => {
-    const all: ServerErrorCode[] = [
-      "BadRequest", "InvalidKey", "TooLarge", "TooSmall", "ContentTypeNotAllowed", "InvalidPartNumber", "TooManyParts",
-      "InvalidToken", "TokenExpired", "NotAuthorized", "UploadNotFound", "InvalidPartOrder", "InvalidPart",
-      "MethodNotAllowed", "InternalError",
-    ];
-    expect(new Set(rows.map((r) => r.code))).toEqual(new Set(all));
+  it("covers every ServerErrorCode (the source of truth: SERVER_ERROR_STATUS)", () => {
+    expect(new Set(rows.map((r) => r.code))).toEqual(new Set(Object.keys(SERVER_ERROR_STATUS)));
+    // Each code is also answered at its default status by at least one row.
+    for (const [code, status] of Object.entries(SERVER_ERROR_STATUS)) {
+      expect(rows.some((r) => r.code === code && r.status === status), code).toBe(true);
+    }
   });
 
   it.each(rows)("$code ($status) for $name", async (row) => {

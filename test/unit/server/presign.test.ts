@@ -15,13 +15,23 @@ import {
   presignPut,
 } from "../../../src/server/presign.js";
 import { presignPartsFast } from "../../../src/server/presign-fast.js";
+import { importModule, loadSignerSdk } from "../../../src/server/sdk.js";
+import type { Aws } from "../../../src/server/sdk.js";
 
 const timing = { signingDate: new Date("2030-01-02T03:04:05Z"), expiresIn: 900 };
 const upload = { bucket: "my-bucket", key: "dir/a b+c/ü(1)!'*~.txt", uploadId: "upload/+=id" };
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 
-function client(config: S3ClientConfig): S3Client {
+const sdk = await loadSignerSdk(importModule);
+
+function s3Client(config: S3ClientConfig): S3Client {
   return new S3Client({ credentials, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", ...config });
+}
+
+/** The SDK as the signer loads it, over a client of `config`. */
+function client(config: S3ClientConfig): Aws & { middlewareStack: S3Client["middlewareStack"] } {
+  const c = s3Client(config);
+  return { sdk, client: c, middlewareStack: c.middlewareStack };
 }
 
 const configs: Array<[string, S3ClientConfig]> = [
@@ -114,7 +124,7 @@ describe("presignPut and presignGetObject", () => {
 describe("assertPresignableClient", () => {
   it("refuses a client that adds flexible checksums to every request", async () => {
     const c = new S3Client({ region: "us-east-1", credentials });
-    await expect(assertPresignableClient(c)).rejects.toThrow(/WHEN_REQUIRED/);
-    await expect(assertPresignableClient(client({ region: "us-east-1" }))).resolves.toBeUndefined();
+    await expect(assertPresignableClient(c)).rejects.toMatchObject({ code: "InvalidConfig", option: "s3", message: expect.stringMatching(/WHEN_REQUIRED/) });
+    await expect(assertPresignableClient(s3Client({ region: "us-east-1" }))).resolves.toBeUndefined();
   });
 });

@@ -28,9 +28,9 @@ describe("create", () => {
     expect(sent).toEqual([]); // no S3 call for a single PUT
   });
 
-  it("states when the PUT URL expires (signing second + urlExpiresIn)", async () => {
+  it("states when the PUT URL expires (signing second + urlExpiresInMs)", async () => {
     const now = Date.UTC(2030, 0, 1, 0, 0, 0, 700);
-    const { call } = setup({ now: () => now, urlExpiresIn: 120 });
+    const { call } = setup({ now: () => now, urlExpiresInMs: 120_000 });
     const body = (await call(create())).json as unknown as CreateSingleResponse;
     expect(body.expiresAt).toBe(Date.UTC(2030, 0, 1, 0, 2, 0));
     expect(new URL(body.url).searchParams.get("X-Amz-Date")).toBe("20300101T000000Z");
@@ -38,7 +38,7 @@ describe("create", () => {
 
   it("starts a multipart upload at the threshold, with content type, metadata and checksum algorithm", async () => {
     const now = Date.UTC(2030, 0, 1);
-    const { call, sent } = setup({ now: () => now, tokenExpiresIn: 3600, limits: { multipartThreshold: 1000 } });
+    const { call, sent } = setup({ now: () => now, tokenExpiresInMs: 3_600_000, limits: { multipartThreshold: 1000 } });
     const res = await call(create({ size: 1000, metadata: { a: "1" }, checksum: "CRC32" }));
     const body = res.json as unknown as CreateMultipartResponse;
     expect(body).toMatchObject({ mode: "multipart", uploadId: "upload-1", partSize: 8 * MiB, expiresAt: now + 3_600_000 });
@@ -236,28 +236,44 @@ describe("construction and helpers", () => {
 
   it("refuses a missing authorize, an invalid bucket and impossible limits at once", () => {
     expect(() => createSigner({ ...base, authorize: undefined as never })).toThrow(/authorize is required/);
-    expect(() => createSigner({ ...base, bucket: "Bad_Bucket" })).toThrow(/invalid bucket/);
+    expect(() => createSigner({ ...base, bucket: "Bad_Bucket" })).toThrow(/not a valid S3 bucket name/);
     expect(() => createSigner({ ...base, limits: { partSize: 1024 } })).toThrow(/partSize/);
     expect(() => createSigner({ ...base, limits: { multipartThreshold: 6 * 1024 * MiB } })).toThrow(/multipartThreshold/);
     expect(() => createSigner({ ...base, limits: { contentTypes: ["*/png"] } })).toThrow(/contentTypes/);
-    expect(() => createSigner({ ...base, urlExpiresIn: 604_801 })).toThrow(/urlExpiresIn/);
+    expect(() => createSigner({ ...base, urlExpiresInMs: 604_801_000 })).toThrow(/urlExpiresInMs/);
   });
 
   it("builds URLs from the client configuration, or from an explicit origin", () => {
-    expect(createSigner(base).getUrl("a b/c.png")).toEqual({ s3Url: "https://my-bucket.s3.us-east-1.amazonaws.com/a%20b/c.png" });
+    expect(createSigner(base).objectUrls("a b/c.png")).toEqual({ s3Url: "https://my-bucket.s3.us-east-1.amazonaws.com/a%20b/c.png" });
     const custom = createSigner({ ...base, s3: { region: "auto", endpoint: "https://acc.r2.cloudflarestorage.com", forcePathStyle: true }, cdn: "https://cdn.example.com" });
-    expect(custom.getUrl("x.png")).toEqual({ cdnUrl: "https://cdn.example.com/x.png", s3Url: "https://acc.r2.cloudflarestorage.com/my-bucket/x.png" });
+    expect(custom.objectUrls("x.png")).toEqual({ cdnUrl: "https://cdn.example.com/x.png", s3Url: "https://acc.r2.cloudflarestorage.com/my-bucket/x.png" });
     const explicit = createSigner({ ...base, origin: { bucket: "my-bucket", region: "eu-west-1", dualstack: true } });
-    expect(explicit.getUrl("x").s3Url).toBe("https://my-bucket.s3.dualstack.eu-west-1.amazonaws.com/x");
-    expect(() => createSigner(base).getUrl("../x")).toThrow(/Invalid key/);
+    expect(explicit.objectUrls("x").s3Url).toBe("https://my-bucket.s3.dualstack.eu-west-1.amazonaws.com/x");
+    expect(() => createSigner(base).objectUrls("../x")).toThrow(/Invalid key/);
+  });
+
+  it("keeps getUrl as a deprecated alias of objectUrls", () => {
+    const signer = createSigner({ ...base, cdn: "https://cdn.example.com" });
+    expect(signer.getUrl("a/b.png")).toEqual(signer.objectUrls("a/b.png"));
+    expect(signer.getUrl("a/b.png").cdnUrl).toBe("https://cdn.example.com/a/b.png");
+  });
+
+  it("answers a ConfigError naming origin when the origin needs a request to be known", () => {
+    const signer = createSigner({ ...base, s3: { region: async () => "eu-west-1" } });
+    expect(() => signer.objectUrls("a.png")).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "origin" }));
   });
 
   it("presigns a GET for the server", async () => {
     const signer = createSigner({ ...base, now: () => Date.UTC(2030, 0, 1) });
-    const { url, expiresAt } = await signer.presignGet("a/b.png", 60);
+    const { url, expiresAt } = await signer.presignGet("a/b.png", { expiresInMs: 60_000 });
     expect(new URL(url).searchParams.get("X-Amz-Expires")).toBe("60");
     expect(expiresAt).toBe(Date.UTC(2030, 0, 1, 0, 1));
+    const byDefault = await signer.presignGet("a/b.png");
+    expect(new URL(byDefault.url).searchParams.get("X-Amz-Expires")).toBe("900");
+    // Deprecated: a number of seconds.
+    expect(new URL((await signer.presignGet("a/b.png", 120)).url).searchParams.get("X-Amz-Expires")).toBe("120");
     await expect(signer.presignGet("/abs")).rejects.toMatchObject({ code: "InvalidKey", status: 400 });
+    await expect(signer.presignGet("a.png", { expiresInMs: 999 })).rejects.toMatchObject({ code: "BadRequest", message: expect.stringMatching(/expiresInMs/) });
   });
 
   it("answers 401 for an authorize that returns a user without an id", async () => {

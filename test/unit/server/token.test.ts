@@ -83,8 +83,9 @@ describe("upload tokens", () => {
 
   it("refuses a secret shorter than 32 bytes at construction", () => {
     const options = { s3: { region: "us-east-1" }, bucket: "my-bucket", authorize: () => ({ id: "a" }) };
-    expect(() => createSigner({ ...options, tokenSecret: "short" })).toThrow(/at least 32 bytes/);
-    expect(() => createSigner({ ...options, tokenSecret: new Uint8Array(31) })).toThrow(/at least 32 bytes/);
+    expect(() => createSigner({ ...options, tokenSecret: "short" })).toThrow(/5 bytes: it must be at least 32/);
+    expect(() => createSigner({ ...options, tokenSecret: new Uint8Array(31) })).toThrow(/at least 32/);
+    expect(() => createTokenCodec("short")).toThrow(/at least 32 bytes/);
     expect(() => createSigner({ ...options, tokenSecret: new Uint8Array(32) })).not.toThrow();
     // 11 three-byte characters: 33 UTF-8 bytes.
     expect(() => createSigner({ ...options, tokenSecret: "€".repeat(11) })).not.toThrow();
