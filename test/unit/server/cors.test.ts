@@ -57,3 +57,22 @@ describe("handleS3Edge with and without CORS", () => {
     expect(error.headers.get("access-control-allow-origin")).toBe("https://a.test");
   });
 });
+
+describe("CORS with credentials", () => {
+  it("refuses origin '*' with credentials at construction, with the reason", () => {
+    expect(() => createCors({ origin: "*", credentials: true })).toThrow(/any website could read|would let any website/);
+    expect(() => createCors({ origin: ["https://a.test", "*"], credentials: true })).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "cors.origin" }));
+    expect(() => createCors({ origin: "*" })).not.toThrow();
+  });
+
+  it("never reflects Origin: null with credentials, whatever the list or predicate says", () => {
+    const listed = createCors({ origin: ["null", "https://a.test"], credentials: true });
+    expect(listed.headers("null")).toEqual({ vary: "Origin" });
+    expect(listed.preflight(preflight("null")).status).toBe(403);
+    const predicate = createCors({ origin: () => true, credentials: true });
+    expect(predicate.headers("null")).toEqual({ vary: "Origin" });
+    expect(predicate.headers("https://b.test")["access-control-allow-credentials"]).toBe("true");
+    // Without credentials an opaque origin may be allowed explicitly (no cookies travel).
+    expect(createCors({ origin: "*" }).headers("null")["access-control-allow-origin"]).toBe("null");
+  });
+});

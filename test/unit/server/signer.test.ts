@@ -289,3 +289,113 @@ describe("construction and helpers", () => {
     expect((error as SignerError).code).toBe("InvalidToken");
   });
 });
+
+describe("findings of the hostile review (issue 18)", () => {
+  it("does not let image/* admit image/svg+xml unless it is listed", async () => {
+    const images = setup({ limits: { contentTypes: ["image/*"] } });
+    const svg = await images.call(create({ contentType: "image/svg+xml" }));
+    expect(svg.status).toBe(415);
+    expect((svg.json as ErrorJson).error).toEqual({ code: "ContentTypeNotAllowed", message: "content type image/svg+xml is not allowed" });
+    expect((await images.call(create({ contentType: "IMAGE/SVG+XML; charset=utf-8" }))).status).toBe(415);
+    expect((await images.call(create({ contentType: "image/png" }))).status).toBe(200);
+    const listed = setup({ limits: { contentTypes: ["image/*", "image/svg+xml"] } });
+    expect((await listed.call(create({ contentType: "image/svg+xml" }))).status).toBe(200);
+    expect((await setup().call(create({ contentType: "image/svg+xml" }))).status).toBe(200); // */* admits everything
+  });
+
+  it("accepts a quoted media-type parameter with an escaped quote, and says what a content type must be", async () => {
+    const { call } = setup({ limits: { contentTypes: ["image/png"] } });
+    expect((await call(create({ contentType: 'image/png; q="a\\"b"' }))).status).toBe(200);
+    const broken = await call(create({ contentType: 'image/png; q="a"b"' }));
+    expect(broken.status).toBe(400);
+    expect((broken.json as ErrorJson).error.message).toMatch(/^contentType must be a media type such as image\/png \(type\/subtype, then optional ; name=value/);
+  });
+
+  it("says a part size sent as a string has the wrong type", async () => {
+    const { call } = setup();
+    const up = await createMultipart(call, { size: 20 * MiB });
+    const res = await call({ v: 1, op: "sign", ...up, parts: [{ partNumber: 1, size: String(8 * MiB) }] });
+    expect(res.status).toBe(400);
+    expect((res.json as ErrorJson).error.message).toBe("part 1: size must be a number of bytes, not a string");
+  });
+
+  it("writes '1 part' and '2 parts'", async () => {
+    const { call } = setup();
+    const one = await createMultipart(call, { size: 8 * MiB });
+    const res = await call({ v: 1, op: "complete", ...one, parts: [1, 2].map((n) => ({ partNumber: n, etag: '"e"' })) });
+    expect((res.json as ErrorJson).error.message).toBe("this upload has 1 part, not 2");
+    const two = await createMultipart(call, { size: 16 * MiB });
+    const res2 = await call({ v: 1, op: "complete", ...two, parts: [{ partNumber: 1, etag: '"e"' }] });
+    expect((res2.json as ErrorJson).error.message).toBe("this upload has 2 parts, not 1");
+  });
+
+  it("caps a client-chosen part size of an unknown-length upload at maxSize, and never signs past maxSize", async () => {
+    const { call } = setup({ limits: { maxSize: 64 * MiB } });
+    const up = await createMultipart(call, { size: null, partSize: 5 * 1024 * MiB });
+    expect(up.partSize).toBe(64 * MiB);
+    const sign = (parts: unknown) => call({ v: 1, op: "sign", ...up, parts });
+    expect((await sign([{ partNumber: 1, size: 64 * MiB + 1 }])).status).toBe(400);
+    expect((await sign([{ partNumber: 2, size: 1 }])).json).toMatchObject({ error: { code: "TooManyParts" } });
+    const ok = (await sign([{ partNumber: 1, size: 64 * MiB }])).json as unknown as SignResponse;
+    expect(ok.urls["1"]).toBeDefined();
+  });
+
+  it("bounds each part by what maxSize leaves after the earlier parts at their largest", async () => {
+    const { call } = setup({ limits: { maxSize: 20 * MiB } });
+    const up = await createMultipart(call, { size: null, partSize: 8 * MiB });
+    const sign = async (partNumber: number, size: number) => (await call({ v: 1, op: "sign", ...up, parts: [{ partNumber, size }] })).status;
+    expect(await sign(2, 8 * MiB)).toBe(200);
+    expect(await sign(3, 4 * MiB)).toBe(200); // 8 + 8 + 4 = 20 MiB
+    expect(await sign(3, 4 * MiB + 1)).toBe(400);
+    expect(await sign(4, 1)).toBe(400);
+  });
+
+  it("takes the ETag from HeadObject when CompleteMultipartUpload answers an empty one (Ceph RGW)", async () => {
+    const { call, sent } = setup({}, {
+      CompleteMultipartUploadCommand: () => ({ ETag: "" }),
+      HeadObjectCommand: () => ({ ContentLength: 20 * MiB, ETag: '"from-head-3"' }),
+    });
+    const up = await createMultipart(call, { size: 20 * MiB });
+    const res = await call({ v: 1, op: "complete", ...up, parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })) });
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ etag: '"from-head-3"', size: 20 * MiB });
+    expect(sent.map((c) => c.name).slice(-2)).toEqual(["CompleteMultipartUploadCommand", "HeadObjectCommand"]);
+  });
+
+  it("completes with an empty ETag when HeadObject fails after an empty one (the object exists)", async () => {
+    const { call } = setup({}, {
+      CompleteMultipartUploadCommand: () => ({}),
+      HeadObjectCommand: () => Promise.reject(s3Error("InternalError", 500)),
+    });
+    const up = await createMultipart(call, { size: 20 * MiB });
+    const res = await call({ v: 1, op: "complete", ...up, parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })) });
+    expect(res.status).toBe(200);
+    expect((res.json as { etag: string }).etag).toBe("");
+  });
+
+  it("does not call HeadObject when CompleteMultipartUpload answers an ETag for a known size", async () => {
+    const { call, sent } = setup();
+    const up = await createMultipart(call, { size: 20 * MiB });
+    await call({ v: 1, op: "complete", ...up, parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })) });
+    expect(sent.map((c) => c.name)).not.toContain("HeadObjectCommand");
+  });
+
+  it("answers 502 'S3 could not be reached' when S3 refuses the connection", async () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", $metadata: { attempts: 3 } });
+    const { call } = setup({}, { ListPartsCommand: () => Promise.reject(refused) });
+    const up = await createMultipart(call);
+    const res = await call({ v: 1, op: "list", ...up });
+    expect(res.status).toBe(502);
+    expect((res.json as ErrorJson).error).toEqual({ code: "InternalError", message: "S3 could not be reached (ECONNREFUSED)" });
+  });
+});
+
+describe("signer.run (the dispatch table)", () => {
+  it("runs an operation by name with an unchecked input, and refuses a name outside the table", async () => {
+    const { signer } = setup();
+    const ctx = { user: { id: "a" }, request: new Request("http://x.test") };
+    const out = await signer.run("create", { filename: "a.txt", contentType: "text/plain", size: 3 }, ctx);
+    expect(out).toMatchObject({ mode: "single" });
+    await expect(signer.run("toString" as never, {}, ctx)).rejects.toMatchObject({ code: "BadRequest", message: "unknown operation" });
+  });
+});
