@@ -235,7 +235,7 @@ export class Upload {
         warn: (warning) => this.#warn(warning),
       });
       const result = await this.#transfer.run();
-      if (source.fingerprint) await ctx.store?.remove(source.fingerprint).catch(() => undefined);
+      await this.#forget(source);
       this.#set({ status: "done", result, loaded: result.size, total: result.size, speed: 0, eta: 0 });
       this.#events.emit("success", result);
       return result;
@@ -245,7 +245,7 @@ export class Upload {
       this.#run.abort(error);
       await this.#transfer?.settle();
       const cleaned = await this.#abortOnServer();
-      if (source?.fingerprint && (cleaned || cancelled)) await ctx.store?.remove(source.fingerprint).catch(() => undefined);
+      if (source && (cleaned || cancelled)) await this.#forget(source);
       this.#set({ status: cancelled ? "cancelled" : "error", error, speed: 0, eta: null });
       if (!cancelled) this.#events.emit("error", error);
       throw error;
@@ -266,6 +266,14 @@ export class Upload {
     } catch {
       return false; // Left for the bucket's lifecycle rule, and resumable from the store.
     }
+  }
+
+  /** Remove the stored record, once the writes still queued are done (they would bring it back). */
+  async #forget(source: UploadSource): Promise<void> {
+    const store = this.#ctx.store;
+    if (!source.fingerprint || !store) return;
+    await this.#saving;
+    await store.remove(source.fingerprint).catch(() => undefined);
   }
 
   /** Record a finished part in the resume store (writes are serialised, failures ignored). */

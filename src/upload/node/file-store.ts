@@ -21,17 +21,27 @@ export function defaultCacheDir(): string {
 export function fileStore(dir: string = defaultCacheDir()): ResumeStore {
   const file = (fingerprint: string): string =>
     join(dir, `${createHash("sha256").update(fingerprint).digest("hex").slice(0, 32)}.json`);
+  // Records are returned unchecked: the uploader validates them (and discards malformed ones).
   const read = async (path: string): Promise<ResumeRecord | undefined> => {
+    let text: string;
     try {
-      return JSON.parse(await readFile(path, "utf8")) as ResumeRecord;
+      text = await readFile(path, "utf8");
     } catch {
+      return undefined;
+    }
+    try {
+      return JSON.parse(text) as ResumeRecord;
+    } catch {
+      await rm(path, { force: true }).catch(() => undefined); // torn or foreign: nothing to resume from
       return undefined;
     }
   };
   return {
     get: async (fingerprint) => {
       const record = await read(file(fingerprint));
-      return record?.fingerprint === fingerprint ? record : undefined;
+      // A record of another fingerprint under this name is not this upload's.
+      const other = typeof record?.fingerprint === "string" && record.fingerprint !== fingerprint;
+      return other ? undefined : record;
     },
     async set(record) {
       await mkdir(dir, { recursive: true, mode: 0o700 });

@@ -46,12 +46,19 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
       return undefined; // Access can throw (sandboxed iframes, blocked cookies).
     }
   };
+  // Records are returned unchecked: the uploader validates them (and discards malformed ones).
   const read = (name: string): ResumeRecord | undefined => {
     try {
       const json = area()?.getItem(name);
-      return json ? (JSON.parse(json) as ResumeRecord) : undefined;
+      if (!json) return undefined;
+      try {
+        return JSON.parse(json) as ResumeRecord;
+      } catch {
+        area()?.removeItem(name); // unparsable: nothing to resume from
+        return undefined;
+      }
     } catch {
-      return undefined;
+      return undefined; // storage not accessible
     }
   };
   return {
@@ -85,9 +92,14 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
     list: async () => {
       const s = area();
       const out: ResumeRecord[] = options.spill ? ((await (await spill())?.list().catch(() => [])) ?? []) : [];
+      const names: string[] = [];
       for (let i = 0; s && i < s.length; i++) {
         const name = s.key(i);
-        const record = name?.startsWith(prefix) ? read(name) : undefined;
+        if (name?.startsWith(prefix)) names.push(name);
+      }
+      // Read after listing: reading removes unparsable entries, which shifts the indexes.
+      for (const name of names) {
+        const record = read(name);
         if (record) out.push(record);
       }
       return out;

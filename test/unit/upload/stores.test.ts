@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultCacheDir, fileStore, memoryStore, webStorageStore, type ResumeRecord, type ResumeStore } from "../../../src/node.js";
+import { defaultCacheDir, fileStore, memoryStore, webStorageStore, type ResumeRecord, type ResumeStore, type WebStorage } from "../../../src/node.js";
 
 const record = (fingerprint: string, parts = 0): ResumeRecord => ({
   v: 1,
@@ -19,7 +19,7 @@ const record = (fingerprint: string, parts = 0): ResumeRecord => ({
 });
 
 /** A Web Storage in memory, optionally with a quota in characters. */
-class FakeStorage implements Storage {
+class FakeStorage implements WebStorage {
   readonly #items = new Map<string, string>();
   constructor(readonly quota = Infinity) {}
   get length(): number {
@@ -94,6 +94,7 @@ describe("webStorageStore", () => {
     await store.set(record("ok"));
     expect((await store.list()).map((r) => r.fingerprint)).toEqual(["ok"]);
     expect(storage.getItem("other-app")).toBe("{}");
+    expect(storage.getItem("s3edge:upload:broken")).toBeNull(); // unparsable: removed
   });
 
   it("spills records that are too large, or refused, to the spill store, and finds them there", async () => {
@@ -144,11 +145,16 @@ describe("fileStore", () => {
     expect(await store.get("real")).toBeUndefined();
   });
 
-  it("defaults to a per-user cache folder", () => {
+  // Linux rules (the machines that run this suite); each OS has its own branch in defaultCacheDir.
+  it.runIf(process.platform === "linux")("defaults to $XDG_CACHE_HOME/s3edge/uploads, else ~/.cache/s3edge/uploads", () => {
     const previous = process.env["XDG_CACHE_HOME"];
-    process.env["XDG_CACHE_HOME"] = "/tmp/xdg-test";
     try {
-      expect(defaultCacheDir()).toBe(process.platform === "linux" ? "/tmp/xdg-test/s3edge/uploads" : defaultCacheDir());
+      process.env["XDG_CACHE_HOME"] = "/tmp/xdg-test";
+      expect(defaultCacheDir()).toBe("/tmp/xdg-test/s3edge/uploads");
+      delete process.env["XDG_CACHE_HOME"];
+      expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
+      process.env["XDG_CACHE_HOME"] = "";
+      expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
     } finally {
       if (previous === undefined) delete process.env["XDG_CACHE_HOME"];
       else process.env["XDG_CACHE_HOME"] = previous;

@@ -87,9 +87,14 @@ describe("uploader error paths", () => {
     upload.subscribe((s) => {
       if (offline.at(-1) !== s.offline) offline.push(s.offline);
     });
+    const retries: Array<{ offline: boolean; delayMs?: number; attempt: number }> = [];
+    upload.on("retry", ({ offline, delayMs, attempt }) => retries.push({ offline, attempt, ...(delayMs !== undefined && { delayMs }) }));
     await upload.done();
     expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(8);
     expect(offline).toEqual([false, true, false]);
+    // Two backoffs spend the two retries; then probes every retry.maxDelayMs, flagged offline, with no -1 sentinel.
+    expect(retries.slice(0, 2).map((r) => [r.offline, r.attempt])).toEqual([[false, 1], [false, 2]]);
+    expect(retries.slice(2)).toEqual(Array.from({ length: 5 }, (_, i) => ({ offline: true, attempt: i + 3, delayMs: 5 })));
   });
 
   it("fails once the retries are spent when the offline timeout is 0", async () => {
