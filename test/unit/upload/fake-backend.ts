@@ -22,6 +22,8 @@ export interface FakeBackend {
   objects: Map<string, Uint8Array>;
   /** Return a Response to answer a PUT yourself (fault injection); `attempt` counts PUTs of that part from 1. */
   onPut?: (call: PutCall, attempt: number) => Response | Promise<Response | undefined> | undefined;
+  /** Called once a PUT is accepted, before its answer is built (the answer's `Date` is read after it). */
+  afterPut?: (call: PutCall, attempt: number) => void;
   ops(op: string): Array<Record<string, unknown>>;
 }
 
@@ -136,6 +138,7 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
         } else {
           backend.objects.set(decodeURIComponent(url.pathname.slice(new URL(S3).pathname.length + 1)), bytes);
         }
+        backend.afterPut?.(call, attempt);
         const checksum = request.headers.get("x-amz-checksum-crc32");
         const echo = options.echoChecksum && checksum ? { "x-amz-checksum-crc32": checksum } : {};
         return new HttpResponse(null, { status: 200, headers: { etag: etagOf(bytes), ...date(), ...echo } });
