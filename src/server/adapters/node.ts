@@ -85,9 +85,11 @@ function lazyBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; d
 /**
  * Close a connection whose request body was not read: discard what still arrives
  * (up to {@link LINGER_BYTES} / {@link LINGER_MS}) so the client reads the
- * answer rather than a reset, then destroy the socket.
+ * answer rather than a reset, end the socket once the answer is out, then
+ * destroy it. Started before the answer is written, so that Node's own
+ * unbounded discarding of an unread body does not take over.
  */
-function closeUnread(req: IncomingMessage): void {
+function closeUnread(req: IncomingMessage, res: ServerResponse): void {
   const { socket } = req;
   let discarded = 0;
   const stop = (): void => {
@@ -104,7 +106,9 @@ function closeUnread(req: IncomingMessage): void {
   });
   req.on("error", () => undefined);
   req.resume();
-  socket.end();
+  // No `Connection: close` header: Node would destroy the socket right after the answer (a reset
+  // while the body still arrives, which can wipe the answer on the client); end it and linger instead.
+  res.once("finish", () => socket.end());
 }
 
 /** The body a body parser left on the request, re-encoded, or `undefined` when none did. */
@@ -179,7 +183,7 @@ async function run(handler: (request: Request) => Promise<Response>, req: Parsed
   const body = Buffer.from(await response.arrayBuffer());
   if (!req.complete && req.readable) {
     // The client is still sending a body nobody will read: close after the answer.
-    res.once("finish", () => closeUnread(req));
+    closeUnread(req, res);
   } else if (!req.readableEnded) {
     req.resume(); // a body received but not read: drop it
   }
