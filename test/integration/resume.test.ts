@@ -47,7 +47,7 @@ async function crashedUpload(name: string) {
   const lines = await crashAfter(path, storeDir, 3);
   expect(lines).toEqual(["part 1", "part 2", "part 3"]);
   const [record] = await fileStore(storeDir).list();
-  expect(record).toBeDefined();
+  expect(record).toMatchObject({ v: 1 });
   s3.resetRequests();
   app.ops.length = 0;
   return { data, path, storeDir, record: record as ResumeRecord };
@@ -136,6 +136,24 @@ describe("resume after a crash", () => {
     // The stale upload was aborted rather than left for the lifecycle rule.
     expect(app.ops.slice(0, 2)).toEqual(["abort", "create"]);
     expect((await s3.listUploads()).map((u) => u.uploadId)).not.toContain(record.uploadId);
+  });
+
+  it("starts over (mismatch) from a record of an older format, aborting the upload it names", async () => {
+    const { data, path, storeDir, record } = await crashedUpload("old-format.bin");
+    const [file] = (await readdir(storeDir)).filter((f) => f.endsWith(".json"));
+    const { v: _v, ...old } = JSON.parse(await readFile(join(storeDir, file as string), "utf8")) as ResumeRecord;
+    await writeFile(join(storeDir, file as string), JSON.stringify(old));
+
+    const upload = createUploader({ endpoint: app.endpoint, store: fileStore(storeDir) }).add(path);
+    const restarts: Array<UploadEvents["restart"]> = [];
+    upload.on("restart", (e) => restarts.push(e));
+    const result = await upload.done();
+    expect(restarts).toEqual([{ reason: "mismatch" }]);
+    expect(result.key).not.toBe(record.key);
+    expect(app.ops.slice(0, 2)).toEqual(["abort", "create"]);
+    expect(sha((await s3.getObject(result.key)) as Uint8Array)).toBe(sha(data));
+    expect((await s3.listUploads()).map((u) => u.uploadId)).not.toContain(record.uploadId);
+    expect(await fileStore(storeDir).list()).toEqual([]);
   });
 
   it("a cancelled upload leaves neither stored state nor an S3 upload", async () => {

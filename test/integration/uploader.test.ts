@@ -114,10 +114,16 @@ describe("inputs", () => {
     expect(await stored(result.key)).toBe(sha(data));
   });
 
-  it("uploads a Blob with CRC32 checksums signed into each part", async () => {
+  it("uploads a Blob with CRC32 checksums signed into each part, and says they were not verified (s3rver does not echo them)", async () => {
     const data = bytes(7 * MiB, 6);
-    const result = await uploader({ checksum: "CRC32" }).upload(new Blob([new Uint8Array(data)]), { filename: "sum.bin" });
+    const upload = uploader({ checksum: "CRC32" }).add(new Blob([new Uint8Array(data)]), { filename: "sum.bin" });
+    const warnings: string[] = [];
+    upload.on("warning", (w) => warnings.push(w.code));
+    const result = await upload.done();
     expect(await stored(result.key)).toBe(sha(data));
+    // The fixture trusts checksums and never echoes x-amz-checksum-crc32 (Ceph RGW neither): not proven.
+    expect(result.checksumVerified).toBe(false);
+    expect(warnings).toEqual(["ChecksumUnverified"]);
   });
 });
 
@@ -167,6 +173,48 @@ describe("failure and cancel leave nothing behind", () => {
       expect(n).toBe(3);
     } finally {
       stop();
+    }
+  });
+});
+
+describe("expired part URLs", () => {
+  /** True when the presigned URL's X-Amz-Date + X-Amz-Expires has passed (the fixture's clock is the real one). */
+  const expired = (query: Record<string, string>): boolean => {
+    const date = query["X-Amz-Date"] ?? "";
+    const at = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+    return Date.now() > at + Number(query["X-Amz-Expires"]) * 1000;
+  };
+
+  it("signs again a URL S3 refuses with an empty 403 (as Ceph RGW answers), with the device clock 10 minutes slow", async () => {
+    // The signer's first batch is signed 15 minutes and 1 s in the past: every URL in it has expired
+    // on arrival, as if the upload had been running for a quarter of an hour. Later batches are fresh.
+    let lagged = true;
+    const lagging = await startApp(
+      { endpoint: s3.endpoint, bucket: s3.bucket, credentials: s3.credentials },
+      { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB }, now: () => Date.now() - (lagged ? 901_000 : 0) },
+    );
+    // Ceph RGW's answer to an expired presigned URL: 403 AccessDenied with an empty message.
+    const stop = s3.intercept((r) => (r.operation === "UploadPart" && expired(r.query) ? { status: 403, code: "AccessDenied", message: "" } : undefined));
+    try {
+      const data = bytes(11 * MiB, 13);
+      const upload = createUploader({ endpoint: lagging.endpoint, store: false, concurrency: 1, retry: { baseDelayMs: 5, maxDelayMs: 50 }, now: () => Date.now() - 600_000 }).add(data, {
+        filename: "rgw-expired.bin",
+      });
+      const retries: string[] = [];
+      upload.on("retry", (r) => {
+        lagged = false;
+        retries.push(`${r.partNumber}:${r.error.status}`);
+      });
+      const result = await upload.done();
+      expect(await stored(result.key)).toBe(sha(data));
+      // Each part of the expired batch was refused once and signed again once.
+      expect(retries).toEqual(["1:403", "2:403", "3:403"]);
+      const refused = s3.requests.filter((r) => r.operation === "UploadPart" && r.status === 403).map((r) => r.partNumber);
+      expect(refused).toEqual([1, 2, 3]);
+      expect(await s3.listUploads()).toEqual([]);
+    } finally {
+      stop();
+      await lagging.close();
     }
   });
 });
