@@ -27,6 +27,7 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body>
     upload.subscribe((s) => progress.push(s.loaded));
     upload.on("part", (p) => window.events.push("part " + p.partNumber));
     upload.on("retry", (r) => window.events.push(r.offline ? "retry offline" : "retry " + r.delayMs));
+    upload.on("warning", (w) => window.events.push("warning " + w.code));
     upload.done().then(
       (result) => resolve({ ok: true, result, progress, state: upload.getState() }),
       (error) => resolve({ ok: false, code: error.code, message: error.message, progress, state: upload.getState() }),
@@ -46,6 +47,8 @@ interface Outcome {
 let browser: Browser;
 let dir: string;
 const sha = sha256;
+
+const events = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { events: string[] }).events);
 
 async function site(fixture: S3Fixture): Promise<StaticServer> {
   const server = await startStaticServer({ pages: { "/upload.html": PAGE } });
@@ -121,6 +124,45 @@ describe("uploader in Chromium", () => {
     expect(outcome.code).toBe("CorsETagMissing");
     expect(outcome.message).toMatch(/ExposeHeaders/);
     expect(await fixture.listUploads()).toEqual([]);
+  });
+
+  it("stores a single PUT whose ETag the bucket's CORS hides, and says so with a warning instead of failing", async () => {
+    fixture = await startS3Fixture({ exposeETag: false });
+    server = await site(fixture);
+    const opened = await open(server);
+    context = opened.context;
+    const { path, data } = await file("small.png", 100_000, 5);
+    await opened.page.setInputFiles("#file", path);
+    const outcome = await start(opened.page);
+    expect(outcome.ok, outcome.message).toBe(true);
+    expect(outcome.result).toMatchObject({ size: data.byteLength, etag: "" });
+    expect(await events(opened.page)).toContain("warning CorsETagMissing");
+    expect(sha((await fixture.getObject(outcome.result?.key ?? "")) as Uint8Array)).toBe(sha(data));
+  });
+
+  it("fails in seconds, naming CORS, when the endpoint is on another origin that does not allow the page", async () => {
+    fixture = await startS3Fixture();
+    server = await site(fixture);
+    // The same signer on another origin (another port), mounted without `cors`.
+    const other = await startStaticServer({ pages: {} });
+    other.route("/s3edge", toNodeHandler(handleS3Edge(testSigner(fixture))));
+    try {
+      const opened = await open(server);
+      context = opened.context;
+      const { path } = await file("cross.bin", 1000, 6);
+      await opened.page.setInputFiles("#file", path);
+      // Default offline timeout (5 minutes): only failing fast keeps this test short.
+      const outcome = await start(opened.page, { endpoint: `${other.url}/s3edge`, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 } });
+      expect(outcome.ok).toBe(false);
+      expect(outcome.code).toBe("NetworkError");
+      expect(outcome.message).toMatch(/another origin than this page/);
+      expect(outcome.message).toMatch(/cors/i);
+      expect(outcome.state.status).toBe("error");
+      expect((await events(opened.page)).filter((e) => e === "retry offline")).toEqual([]);
+      expect(fixture.requests.filter((r) => r.operation !== "Preflight")).toEqual([]);
+    } finally {
+      await other.close();
+    }
   });
 
   it("resumes after a page reload, sending only the parts S3 lacks", async () => {
