@@ -22,7 +22,8 @@ export function umd(globalName: string): Pick<Options, "globalName" | "banner" |
  * - ESM + CJS + .d.ts for the client (`.`), its Node wiring (`node` condition
  *   of `.`, and `./node` for the Node-only exports), `./server` and `./react`;
  * - `s3edge.global.js`: a minified UMD for a <script> tag (global `S3Edge`),
- *   AMD loaders and `require()`, ky bundled in.
+ *   AMD loaders and `require()`, ky bundled in;
+ * - `s3edge-img.global.js`: the same wrapper around `autoFallback` alone, for `<head>`.
  *
  * No source maps: the ESM/CJS output is not minified (stack traces already
  * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
@@ -36,6 +37,7 @@ export default defineConfig([
       "node-only": "src/node-only.ts",
       server: "src/server.ts",
       react: "src/react.ts",
+      dom: "src/dom.ts",
     },
     format: ["esm", "cjs"],
     dts: true,
@@ -56,6 +58,17 @@ export default defineConfig([
     target: "es2020",
     platform: "browser",
     noExternal: ["ky"],
+    outExtension: () => ({ js: ".js" }),
+  },
+  {
+    // The <head> image script: S3Edge.autoFallback only (no ky, no uploader).
+    entry: { "s3edge-img.global": "src/img.global.ts" },
+    format: ["iife"],
+    ...umd("S3Edge"),
+    minify: true,
+    sourcemap: false,
+    target: "es2020",
+    platform: "browser",
     outExtension: () => ({ js: ".js" }),
   },
 ]);

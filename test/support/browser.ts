@@ -38,9 +38,21 @@ export function chromiumPath(): string {
   throw new Error("chromium not found: run `node scripts/ensure-system-deps.mjs`");
 }
 
+/** Options of {@link launchBrowser}. */
+export interface LaunchOptions {
+  /**
+   * Host name rules for the whole browser (`--host-resolver-rules`), e.g.
+   * `"MAP cdn.test 127.0.0.1:8080"` (a test host name served by a loopback port) or
+   * `"MAP dead-cdn.test ~NOTFOUND"` (that name fails DNS resolution). They are fixed at launch.
+   */
+  hostResolverRules?: string[];
+}
+
 /** Launches headless Chromium; close it with `browser.close()` in `afterAll`. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] });
+export function launchBrowser(options: LaunchOptions = {}): Promise<Browser> {
+  const rules = options.hostResolverRules ?? [];
+  const args = rules.length > 0 ? [...CHROMIUM_ARGS, `--host-resolver-rules=${rules.join(", ")}`] : [...CHROMIUM_ARGS];
+  return chromium.launch({ executablePath: chromiumPath(), args });
 }
 
 /**

@@ -11,15 +11,21 @@ import { join } from "node:path";
 import { parseAccessLog, type EdgeLogEntry } from "./edge/access-log.js";
 import { modeName, modeProbeBody, renderEdgeConfig, validateMode, type EdgeMode } from "./edge/config.js";
 import { spawnNginx, type NginxProcess } from "./edge/nginx-process.js";
+import { startFaultServer, type FaultServer } from "./edge/fault-server.js";
 import { startSilentServer, type SilentServer } from "./edge/silent-server.js";
+
+export { PLACEHOLDER_PNG, PLACEHOLDER_SIZE, solidPng } from "./edge/fault-server.js";
 
 export type { EdgeLogEntry } from "./edge/access-log.js";
 /**
  * What the edge does:
  * - `"healthy"`: proxies to the origin with `proxy_cache` on and an `X-Cache-Status` header;
  * - `{ status }`: the edge itself answers this status with a small HTML body (the origin sees nothing);
+ * - `{ status, body: "image" }`: that status with a valid PNG body (a CDN's placeholder picture);
  * - `"hang"`: accepts the request and never answers (proxies to a socket that stays silent);
  * - `{ slowBytesPerSecond }`: like healthy, but sends responses at this rate (`limit_rate`);
+ * - `{ delayMs }`: answers (from the origin, uncached) only after this long;
+ * - `{ flapMs }`: alternates between healthy and 503 (HTML body) every `flapMs` of wall-clock time;
  * - `"stopped"`: nginx is not running, so connecting to the port is refused.
  */
 export type { EdgeMode } from "./edge/config.js";
@@ -51,6 +57,12 @@ export interface StartEdgeOptions {
   mode?: EdgeMode;
   /** How long a 200 stays fresh in the edge cache (default 600 s). */
   cacheValidSeconds?: number;
+  /**
+   * Send `Access-Control-Allow-Origin: *`, `Access-Control-Expose-Headers` and
+   * `Timing-Allow-Origin: *` on every answer, errors included (default true); false for a
+   * CDN that sends no CORS headers at all.
+   */
+  cors?: boolean;
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -137,6 +149,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
   const edgeId = randomBytes(6).toString("hex");
   const runWorkersAsRoot = process.getuid?.() === 0;
   const silent: SilentServer = await startSilentServer();
+  const faults: FaultServer = await startFaultServer(originHostPort);
+  const cors = options.cors ?? true;
 
   let mode: EdgeMode = initialMode;
   let generation = 0;
@@ -157,7 +171,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     generation += 1;
     await mkdir(cacheDir(), { recursive: true, mode: 0o777 });
     const config = renderEdgeConfig({
-      edgeId, generation, mode: active, port, originHostPort, silentPort: silent.port, dir,
+      edgeId, generation, mode: active, port, originHostPort, silentPort: silent.port, faultPort: faults.port, cors, dir,
       cacheDir: cacheDir(), cacheZone: `edge_${edgeId}_${cacheIndex}`,
       cacheValidSeconds, runWorkersAsRoot,
     });
@@ -247,6 +261,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     else await firstLaunch(initialMode);
   } catch (error) {
     await silent.close();
+    await faults.close();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -281,6 +296,7 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
         nginx = undefined;
         await proc?.stop();
         await silent.close();
+        await faults.close();
         await rm(dir, { recursive: true, force: true });
       }),
   };

@@ -6,9 +6,11 @@
 /** What the edge does; see `EdgeMode` in `../edge.ts` for the meaning of each mode. */
 export type EdgeMode =
   | "healthy"
-  | { status: number }
+  | { status: number; body?: "html" | "image" }
   | "hang"
   | { slowBytesPerSecond: number }
+  | { delayMs: number }
+  | { flapMs: number }
   | "stopped";
 
 /** Everything the config needs to know; paths are absolute. */
@@ -25,6 +27,10 @@ export interface EdgeConfigInput {
   originHostPort: string;
   /** Port of the silent socket used by the "hang" mode. */
   silentPort: number;
+  /** Port of the fault server (placeholder images, delayed answers, flapping). */
+  faultPort: number;
+  /** Send CORS and `Timing-Allow-Origin` headers (a CDN configured for reading statuses) or none at all. */
+  cors: boolean;
   /** The edge's temp dir: pid file, logs, temp folders. */
   dir: string;
   /** Cache directory and zone name (a purge switches to a fresh pair). */
@@ -39,7 +45,9 @@ export interface EdgeConfigInput {
 /** A short, stable name for a mode, used in `/__edge_mode` and in the access log. */
 export function modeName(mode: EdgeMode): string {
   if (typeof mode === "string") return mode;
-  if ("status" in mode) return `status-${mode.status}`;
+  if ("status" in mode) return `status-${mode.status}${mode.body === "image" ? "-image" : ""}`;
+  if ("delayMs" in mode) return `delay-${mode.delayMs}`;
+  if ("flapMs" in mode) return `flap-${mode.flapMs}`;
   return `slow-${mode.slowBytesPerSecond}`;
 }
 
@@ -59,6 +67,12 @@ export function validateMode(mode: EdgeMode): void {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new TypeError(`edge status must be an integer in 200..599, got ${status}`);
     }
+    if (mode.body !== undefined && mode.body !== "html" && mode.body !== "image") throw new TypeError(`edge body must be "html" or "image"`);
+    return;
+  }
+  if ("delayMs" in mode || "flapMs" in mode) {
+    const ms = "delayMs" in mode ? mode.delayMs : mode.flapMs;
+    if (!Number.isInteger(ms) || ms < 1) throw new TypeError(`edge delayMs/flapMs must be a positive integer, got ${ms}`);
     return;
   }
   const rate = mode.slowBytesPerSecond;
@@ -67,9 +81,14 @@ export function validateMode(mode: EdgeMode): void {
   }
 }
 
-const CORS_HEADERS = `
+/** The edge's CORS headers (and `Timing-Allow-Origin`), or nothing for an edge without CORS. */
+const corsHeaders = (input: EdgeConfigInput): string =>
+  input.cors
+    ? `
       add_header Access-Control-Allow-Origin "*" always;
-      add_header Access-Control-Expose-Headers "ETag, X-Cache-Status" always;`;
+      add_header Access-Control-Expose-Headers "ETag, X-Cache-Status" always;
+      add_header Timing-Allow-Origin "*" always;`
+    : "";
 
 /** Headers the origin may send that the edge replaces with its own CORS policy (no duplicates). */
 const HIDDEN_ORIGIN_HEADERS = [
@@ -83,8 +102,8 @@ const HIDDEN_ORIGIN_HEADERS = [
 
 function proxyToOrigin(input: EdgeConfigInput, extra: string): string {
   return `
-      if ($request_method = OPTIONS) {
-        add_header Access-Control-Allow-Origin "*" always;
+      if ($request_method = OPTIONS) {${input.cors ? `
+        add_header Access-Control-Allow-Origin "*" always;` : ""}
         add_header Access-Control-Allow-Methods "GET, HEAD, OPTIONS" always;
         add_header Access-Control-Allow-Headers "Range, If-None-Match, If-Modified-Since" always;
         add_header Access-Control-Max-Age "600" always;
@@ -95,7 +114,7 @@ function proxyToOrigin(input: EdgeConfigInput, extra: string): string {
       proxy_cache ${input.cacheZone};
       proxy_cache_valid 200 ${input.cacheValidSeconds}s;
 ${HIDDEN_ORIGIN_HEADERS.map((h) => `      proxy_hide_header ${h};`).join("\n")}
-      add_header X-Cache-Status $upstream_cache_status always;${CORS_HEADERS}${extra}`;
+      add_header X-Cache-Status $upstream_cache_status always;${corsHeaders(input)}${extra}`;
 }
 
 function rootLocation(input: EdgeConfigInput): string {
@@ -107,11 +126,19 @@ function rootLocation(input: EdgeConfigInput): string {
       proxy_pass http://127.0.0.1:${input.silentPort};
       proxy_connect_timeout 3600s;
       proxy_send_timeout 3600s;
-      proxy_read_timeout 3600s;${CORS_HEADERS}`;
+      proxy_read_timeout 3600s;${corsHeaders(input)}`;
   }
+  const fault = (header: string): string => `
+      proxy_pass http://127.0.0.1:${input.faultPort};
+      proxy_set_header X-Edge-Fault "${header}";
+      proxy_read_timeout 3600s;
+${HIDDEN_ORIGIN_HEADERS.map((h) => `      proxy_hide_header ${h};`).join("\n")}${corsHeaders(input)}`;
+  if ("status" in mode && mode.body === "image") return fault(`placeholder=${mode.status}`);
+  if ("delayMs" in mode) return fault(`delay=${mode.delayMs}`);
+  if ("flapMs" in mode) return fault(`flap=${mode.flapMs}`);
   if ("status" in mode) {
     const body = `<html><head><title>${mode.status}</title></head><body><h1>${mode.status}</h1><p>s3edge test edge</p></body></html>`;
-    return `${CORS_HEADERS}
+    return `${corsHeaders(input)}
       default_type text/html;
       return ${mode.status} '${body}';`;
   }

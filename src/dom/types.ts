@@ -1,0 +1,69 @@
+/**
+ * Public types of `autoFallback` (`s3edge/dom`), kept apart from the logic so
+ * that the API surface reads in one place.
+ */
+import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
+import type { OriginSpec } from "../core/urls.js";
+import type { FallbackEvent, PresignOrigin, RecoverEvent } from "../delivery/types.js";
+
+/** Options of `autoFallback`: the names and meanings of `createEdge`'s, plus the image-only ones. */
+export interface AutoFallbackOptions {
+  /** CDN base URL(s), in order of preference; only `<img>` URLs under these bases are handled. */
+  cdn: string | string[];
+  /** The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket. */
+  origin: OriginSpec | PresignOrigin;
+  /** An image not loaded after this long (its own timer) moves to the next host, in ms (default 3000). */
+  timeoutMs?: number;
+  /**
+   * Statuses that make a loaded image count as failed: a CDN's placeholder image
+   * sent with a 5xx renders and fires `load`. Read from Resource Timing when the
+   * browser exposes it (`crossorigin` images with CORS), else by a CORS `HEAD`
+   * check (see `statusCheckMs`). Default 500-599.
+   */
+  fallbackStatuses?: number[] | ((status: number) => boolean);
+  /** Share a breaker, e.g. `edge.health` of a `createEdge` on the same page: one outage is learned once. */
+  health?: HostHealth;
+  /** Tuning of the breaker created when `health` is not given. */
+  breaker?: Omit<HostHealthOptions, "store">;
+  /**
+   * Persist verdicts in `localStorage` and share them across tabs (default true),
+   * so that the next page load rewrites URLs of a CDN found down before the
+   * browser requests them. Ignored when `health` is given.
+   */
+  persist?: boolean;
+  /**
+   * At most one CORS `HEAD` check per CDN host per this long while the host looks
+   * healthy (default 10 s), to catch placeholder images (5xx with an image body);
+   * checks are made at once for the first image of a host, while its breaker has
+   * failures, and after a check found a bad status. 0 turns the checks off.
+   * Needs `Access-Control-Allow-Origin` on the CDN's answers, error answers included.
+   */
+  statusCheckMs?: number;
+}
+
+/** A fallback of one image: {@link FallbackEvent} with the element, for RUM. */
+export interface ImageFallbackEvent extends FallbackEvent {
+  element: HTMLImageElement;
+}
+
+/** Events of an {@link AutoFallback} handle. */
+export interface AutoFallbackEvents {
+  fallback: ImageFallbackEvent;
+  recover: RecoverEvent;
+}
+
+/** What `autoFallback` returns. */
+export interface AutoFallback {
+  /** Listen to `fallback` or `recover` events; returns the function that stops listening. */
+  on<K extends keyof AutoFallbackEvents>(event: K, listener: (value: AutoFallbackEvents[K]) => void): () => void;
+  /**
+   * The URL to give an image of `key` created now: the first CDN whose breaker is
+   * closed, else S3 (for a presign origin, the CDN when no S3 URL is cached).
+   * Images made with it never send a request to a CDN already found down.
+   */
+  src(key: string): string;
+  /** The breaker in use (pass it as `health` to `createEdge` to share it). */
+  readonly health: HostHealth;
+  /** Stop watching: listeners, observer and timers are removed; URLs already rewritten stay. */
+  stop(): void;
+}
