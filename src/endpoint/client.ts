@@ -13,7 +13,7 @@ import { AbortError, EndpointError, NetworkError, TimeoutError, redactUrl, type 
 import { PROTOCOL_VERSION, type Operation, type ProtocolRequest, type ProtocolResponses } from "../core/protocol.js";
 import { isRetryableStatus, parseRetryAfter } from "../core/retry.js";
 import { crossOriginHint, resolveEndpointUrl } from "./location.js";
-import { isProtocolAnswer } from "./shapes.js";
+import { isObject, isProtocolAnswer } from "./shapes.js";
 
 /** Body of operation `O` without the envelope fields. */
 export type OperationBody<O extends Operation> = Omit<Extract<ProtocolRequest, { op: O }>, "v" | "op">;
@@ -54,9 +54,6 @@ export interface EndpointHooks {
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 30_000;
 
 const CORS_REMEDY = "a cross-origin endpoint must allow it (the `cors` option of handleS3Edge), or the host is down.";
-
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
 
 /**
  * Create the function that calls the signing endpoint. Options are taken as

@@ -6,7 +6,8 @@
 import type { Operation, ProtocolResponses } from "../core/protocol.js";
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
+/** True for a JSON object (or array): something whose fields can be read. */
+export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
 const has = (value: Json, field: string, type: "string" | "number"): boolean => typeof value[field] === type;
 
 const SHAPES: Record<Operation, (body: Json) => boolean> = {
