@@ -129,11 +129,11 @@ async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<Ser
       const edge = createEdge({
         cdn,
         origin,
-        onFallback: (event) => (leftCdnMs ??= event.elapsedMs),
         ...(setting.timeoutMs !== undefined && { timeoutMs: setting.timeoutMs }),
         ...(setting.hedgeMs !== undefined && { hedgeMs: setting.hedgeMs }),
         fetch: routedFetch((url) => (url.host === edgeHost ? edgeAgent : s3Agent)),
       });
+      edge.on("fallback", (event) => (leftCdnMs ??= event.elapsedMs));
       try {
         const sample = await timed(() => edge.fetch(OBJECT.key), sourceOf);
         if (leftCdnMs !== undefined) sample.leftCdnMs = leftCdnMs;
@@ -153,7 +153,7 @@ async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<Ser
       const edge = createEdge({
         cdn,
         origin,
-        health: { cooldownMs: 10 * 60_000 },
+        breaker: { cooldownMs: 10 * 60_000 },
         fetch: routedFetch((url) => (url.host === edgeHost ? edgeAgent : s3Agent)),
       });
       try {

@@ -6,7 +6,7 @@
  * file system would rewrite (`.`/`..` segments, `//`, a leading `/`, control
  * characters), so that a key always maps to exactly one URL path and back.
  */
-import { InvalidInputError } from "./errors.js";
+import { InvalidInputError, redactUrl } from "./errors.js";
 
 /** Largest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;
@@ -18,6 +18,8 @@ export const MAX_FILENAME_BYTES = 200;
 const MAX_EXTENSION_BYTES = 32;
 
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+/** `scheme://` at the start: someone passed a URL where a key belongs. */
+const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
 
@@ -45,13 +47,17 @@ export function utf8ByteLength(text: string): number {
 /**
  * Why `key` is invalid for s3edge, or `undefined` when it is valid.
  *
- * Invalid: empty; more than {@link MAX_KEY_BYTES} UTF-8 bytes; a leading `/`; an
+ * Invalid: empty; a URL (`https://...`: the message says a URL was given where a
+ * key is expected); more than {@link MAX_KEY_BYTES} UTF-8 bytes; a leading `/`; an
  * empty segment (`a//b`, or a trailing `/`); a segment `.` or `..`; control
  * characters (U+0000-U+001F, U+007F); lone surrogates (no UTF-8 encoding).
  */
 export function keyProblem(key: string): string | undefined {
   if (typeof key !== "string") return "key must be a string";
   if (key.length === 0) return "key is empty";
+  if (URL_LIKE.test(key)) {
+    return `a URL (${redactUrl(key)}) was given where an object key is expected: pass the key, e.g. "avatars/1.png", not its CDN or S3 URL (edge.keyOf(url) gives the key of a URL)`;
+  }
   if (LONE_SURROGATE.test(key)) return "key contains a lone surrogate (not valid UTF-8)";
   if (CONTROL_CHARS.test(key)) return "key contains a control character";
   const bytes = utf8ByteLength(key);

@@ -3,9 +3,9 @@
  * URL belongs to. URL building itself is `core/urls.ts`; this only binds it to
  * the options and remembers the S3 hosts that function and presign origins reveal.
  */
-import { InvalidInputError } from "../core/errors.js";
+import { ConfigError, InvalidInputError, isS3EdgeError, redactUrl } from "../core/errors.js";
 import { assertValidKey, decodeKey, keyProblem } from "../core/keys.js";
-import { cdnObjectUrl, hostOf, originBase, s3ObjectUrl, type OriginSpec } from "../core/urls.js";
+import { cdnObjectUrl, hostOf, originBase, s3ObjectUrl, type OriginObjectSpec, type OriginSpec } from "../core/urls.js";
 import type { EdgeQuery, EdgeSource, PresignOrigin } from "./types.js";
 
 /** URL building bound to an edge's options. */
@@ -31,20 +31,60 @@ const safeHost = (url: string): string | undefined => {
   }
 };
 
-/** Bind URL building to `cdn` bases and `origin`; validates both. */
+/** How `value` may appear in a message: a URL without its query or credentials, anything else quoted and cut short. */
+const shown = (value: unknown): string =>
+  typeof value === "string" && /^[a-z][a-z0-9+.-]*:/i.test(value) ? redactUrl(value) : JSON.stringify(String(value).slice(0, 80));
+
+/** The normalised CDN bases (no trailing slash); `ConfigError("cdn")` for anything else. */
+function cdnBases(cdn: unknown): string[] {
+  const list: unknown[] = Array.isArray(cdn) ? cdn : cdn === undefined || cdn === null || cdn === "" ? [] : [cdn];
+  if (list.length === 0) {
+    throw new ConfigError("cdn", 'createEdge: cdn is required: the CDN base URL (e.g. "https://cdn.example.com"), or a list of them in order of preference');
+  }
+  return list.map((base) => {
+    try {
+      if (typeof base !== "string") throw new InvalidInputError(`got ${typeof base}`);
+      return cdnObjectUrl(base, "k").slice(0, -2);
+    } catch (error) {
+      const why = isS3EdgeError(error) ? error.message : String(error);
+      throw new ConfigError("cdn", `createEdge: cdn ${shown(base)} is not a CDN base URL (absolute http(s), no query): ${why}`);
+    }
+  });
+}
+
+const ORIGIN_FORMS =
+  "{ bucket, region } (AWS), { endpoint, bucket } (R2, MinIO...), a function (encodedKey, key) => url, or { presign } for a private bucket";
+
+/** The presigner of a presign origin, the S3 base of an object origin; `ConfigError("origin")` for anything else. */
+function originParts(origin: unknown): { presign?: PresignOrigin["presign"]; base?: string } {
+  if (typeof origin === "function") return {};
+  if (typeof origin !== "object" || origin === null) {
+    throw new ConfigError("origin", `createEdge: origin is required: the S3 fallback, as ${ORIGIN_FORMS}${origin === undefined ? "" : `; got ${shown(origin)}`}`);
+  }
+  if ("presign" in origin) {
+    if (typeof origin.presign !== "function") throw new ConfigError("origin", "createEdge: origin.presign must be a function (key) => url, e.g. presignWith({ endpoint })");
+    return { presign: origin.presign as PresignOrigin["presign"] };
+  }
+  try {
+    return { base: originBase(origin as OriginObjectSpec) };
+  } catch (error) {
+    const why = isS3EdgeError(error) ? error.message : `it must be ${ORIGIN_FORMS}`;
+    throw new ConfigError("origin", `createEdge: origin: ${why}`);
+  }
+}
+
+/** Bind URL building to `cdn` bases and `origin`; validates both (`ConfigError` naming the option). */
 export function createHosts(cdn: string | string[], origin: OriginSpec | PresignOrigin): Hosts {
-  const bases = (Array.isArray(cdn) ? cdn : [cdn]).map((base) => cdnObjectUrl(base, "k").slice(0, -2));
-  if (bases.length === 0) throw new InvalidInputError("createEdge: at least one CDN base URL is needed");
+  const bases = cdnBases(cdn);
   const cdnHosts = new Set(bases.map((base) => hostOf(base)));
   const s3Hosts = new Set<string>();
-  const presign = typeof origin === "object" && "presign" in origin ? origin.presign : undefined;
-  const s3Base = typeof origin === "object" && !("presign" in origin) ? originBase(origin) : undefined;
+  const { presign, base: s3Base } = originParts(origin);
   if (s3Base !== undefined) s3Hosts.add(hostOf(s3Base));
 
   /** Check a URL from a function or a presigner, and learn its host. */
   const learn = (url: unknown): string => {
     const host = typeof url === "string" && /^https?:\/\//i.test(url) ? safeHost(url) : undefined;
-    if (host === undefined) throw new InvalidInputError("createEdge: the origin gave something that is not an http(s) URL");
+    if (host === undefined) throw new ConfigError("origin", `createEdge: the origin gave ${shown(url)}, which is not an http(s) URL`);
     s3Hosts.add(host);
     return url as string;
   };

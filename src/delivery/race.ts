@@ -2,8 +2,13 @@
  * CDN-first with fallback: walk the candidates in order, asking the breaker
  * about each host, and (with `hedgeMs`) start the next candidate while the
  * current one is still silent. The first good answer wins; the others are
- * aborted without a verdict. Sequential fallback is the same loop without the
+ * aborted without a verdict. Sequential fallback is the same walk without the
  * hedge timer.
+ *
+ * One {@link Race} per `edge.fetch`: its fields are the whole state, its
+ * methods the transitions (begin, advance, launch, settle -> win/lose, abort,
+ * finish). Time comes from an injected {@link Clock}, so tests drive the hedge
+ * timer and `elapsedMs` without sleeping.
  */
 import { AbortError, redactUrl } from "../core/errors.js";
 import type { HostHealth } from "../core/health.js";
@@ -18,23 +23,44 @@ export interface Candidate {
   url: () => string | Promise<string>;
 }
 
+/** Time for a race: the clock of `elapsedMs` and the hedge timer. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock: `Date.now` and the global timers. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
 /** What {@link race} needs from the edge. */
 export interface RaceContext {
   health: HostHealth;
   hedgeMs: number | undefined;
   run: (url: string, signal: AbortSignal) => Promise<Outcome>;
   emit: (event: FallbackEvent) => void;
+  /** Default {@link systemClock}. */
+  clock?: Clock;
 }
 
-interface Running {
+/** One started request to one host. */
+interface Attempt {
   source: EdgeSource;
   url: string;
   host: string;
+  /** Holds the breaker's half-open probe slot of `host`. */
   probe: boolean;
-  ctl: AbortController;
-  /** Start order. */
-  n: number;
+  controller: AbortController;
+  /** Start order (0 for the first attempt). */
+  order: number;
 }
+
+/** Where a race stands: attempts may still be made, or it has settled. */
+type Phase = "racing" | "settled";
 
 /**
  * The signal of one attempt: ours, and the caller's for as long as the response body
@@ -48,134 +74,185 @@ function link(own: AbortController, caller: AbortSignal | undefined): AbortSigna
   return own.signal;
 }
 
+/** The state and transitions of one `edge.fetch`; see the module documentation. */
+class Race {
+  #phase: Phase = "racing";
+  /** Index of the next candidate to consider. */
+  #next = 0;
+  /** Attempts started so far (gives each its start order). */
+  #startedCount = 0;
+  /** Attempts in flight, in start order. */
+  #inFlight: Attempt[] = [];
+  /** Every host failure so far, for the {@link FallbackError}. */
+  readonly #failures: HostFailure[] = [];
+  /** Why a candidate's URL could not be had (kept as the error's cause). */
+  #urlError: unknown;
+  /** First host skipped for an open breaker; its `circuit-open` event goes out with the next start. */
+  #skipped: string | undefined;
+  #skipAnnounced = false;
+  /** A failure with nothing else in flight: its event waits for the host that takes over. */
+  #unannounced: HostFailure | undefined;
+  #hedgeTimer: unknown;
+  /** Advances run one at a time (the hedge timer and a failure may ask together). */
+  #queue: Promise<void> = Promise.resolve();
+  readonly #startedAt: number;
+  readonly #clock: Clock;
+  readonly #onAbort = (): void => this.#abort();
+
+  constructor(
+    private readonly ctx: RaceContext,
+    private readonly key: string,
+    private readonly candidates: Candidate[],
+    private readonly signal: AbortSignal | undefined,
+    private readonly resolve: (response: Response) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    this.#clock = ctx.clock ?? systemClock;
+    this.#startedAt = this.#clock.now();
+  }
+
+  /** Start: fail at once for an aborted signal, else advance to the first candidate. */
+  begin(): void {
+    if (this.signal?.aborted) return this.#abort();
+    this.signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#step();
+  }
+
+  #step(): void {
+    this.#queue = this.#queue.then(() => this.#advance()).catch((error: unknown) => this.#finish(error));
+  }
+
+  /**
+   * Start the next candidate the breaker lets through. The last candidate (S3)
+   * is the last resort: tried even when its breaker is open, but only once the
+   * hosts in flight have failed. Fails the race when nothing is left.
+   */
+  async #advance(): Promise<void> {
+    while (this.#phase === "racing" && this.#next < this.candidates.length) {
+      const candidate = this.candidates[this.#next++] as Candidate;
+      const last = this.#next === this.candidates.length;
+      let url: string;
+      let host: string;
+      try {
+        url = await candidate.url();
+        host = hostOf(url);
+      } catch (error) {
+        this.#urlError = error;
+        this.#failures.push({ source: candidate.source, host: "", url: "", reason: "url" });
+        continue;
+      }
+      if (this.#phase !== "racing") return;
+      const verdict = this.ctx.health.acquire(host);
+      if (verdict === "skip" && !last) {
+        this.#skipped ??= host;
+        continue;
+      }
+      if (verdict === "skip" && this.#inFlight.length > 0) {
+        this.#next--; // the last resort waits until the hosts in flight have failed
+        return;
+      }
+      this.#launch(candidate.source, url, host, verdict === "probe");
+      return;
+    }
+    if (this.#phase === "racing" && this.#inFlight.length === 0) {
+      this.#finish(new FallbackError(this.key, this.#failures, this.#urlError));
+    }
+  }
+
+  /** Send the request to `host`, announce the fallback that led here, and arm the hedge timer. */
+  #launch(source: EdgeSource, url: string, host: string, probe: boolean): void {
+    const attempt: Attempt = { source, url, host, probe, controller: new AbortController(), order: this.#startedCount++ };
+    const failed = this.#unannounced;
+    if (failed) this.#announce(failed.host, host, failed.reason as FallbackReason, failed.status);
+    this.#unannounced = undefined;
+    if (this.#skipped !== undefined && !this.#skipAnnounced) {
+      this.#announce(this.#skipped, host, "circuit-open");
+      this.#skipAnnounced = true;
+    }
+    this.#inFlight.push(attempt);
+    this.#clock.clearTimeout(this.#hedgeTimer);
+    if (this.ctx.hedgeMs !== undefined && this.#next < this.candidates.length) {
+      this.#hedgeTimer = this.#clock.setTimeout(() => this.#step(), this.ctx.hedgeMs);
+    }
+    this.ctx
+      .run(url, link(attempt.controller, this.signal))
+      .then((outcome) => this.#settle(attempt, outcome))
+      // Only a throwing `fallbackStatuses` predicate gets here: the caller's bug, the caller's error.
+      .catch((error: unknown) => this.#finish(error));
+  }
+
+  /** An attempt answered: a good answer wins, a failure of the host moves on, an abort says nothing. */
+  #settle(attempt: Attempt, outcome: Outcome): void {
+    this.#inFlight = this.#inFlight.filter((a) => a !== attempt);
+    if (outcome.response) this.#win(attempt, outcome.response);
+    else if (outcome.reason) this.#lose(attempt, outcome.reason, outcome.status);
+    // Neither: aborted by us or the caller, no verdict on the host.
+  }
+
+  #win(attempt: Attempt, response: Response): void {
+    this.ctx.health.success(attempt.host);
+    if (this.#phase !== "racing") {
+      response.body?.cancel().catch(() => undefined); // a late winner: nobody reads it
+      return;
+    }
+    this.#finish();
+    for (const other of this.#inFlight) {
+      this.#stop(other);
+      if (other.order < attempt.order) this.#announce(other.host, attempt.host, "hedge");
+    }
+    this.resolve(response);
+  }
+
+  #lose(attempt: Attempt, reason: NonNullable<Outcome["reason"]>, status: number | undefined): void {
+    this.ctx.health.failure(attempt.host, status ? `${reason} ${status}` : reason);
+    const failure: HostFailure = { source: attempt.source, host: attempt.host, url: redactUrl(attempt.url), reason };
+    if (status) failure.status = status;
+    this.#failures.push(failure);
+    if (this.#phase !== "racing") return;
+    const taker = this.#inFlight[this.#inFlight.length - 1];
+    if (taker) this.#announce(attempt.host, taker.host, reason, status);
+    else this.#unannounced = failure;
+    this.#step();
+  }
+
+  #abort(): void {
+    if (this.#phase === "racing") this.#finish(new AbortError("edge.fetch was aborted", { cause: this.signal?.reason }));
+  }
+
+  /** Settle the race: stop the timer and, on an error, every attempt in flight. Idempotent. */
+  #finish(error?: unknown): void {
+    if (this.#phase === "settled") return;
+    this.#phase = "settled";
+    this.#clock.clearTimeout(this.#hedgeTimer);
+    this.signal?.removeEventListener("abort", this.#onAbort);
+    if (error === undefined) return;
+    for (const attempt of this.#inFlight) this.#stop(attempt);
+    this.reject(error);
+  }
+
+  /** Abort an attempt without a verdict, giving back its probe slot. */
+  #stop(attempt: Attempt): void {
+    attempt.controller.abort();
+    if (attempt.probe) this.ctx.health.release(attempt.host);
+  }
+
+  #announce(from: string, to: string, reason: FallbackReason, status?: number): void {
+    this.ctx.emit({
+      key: this.key,
+      from,
+      to,
+      reason,
+      ...(status !== undefined && { status }),
+      elapsedMs: this.#clock.now() - this.#startedAt,
+    });
+  }
+}
+
 /**
  * Fetch `key` from the first candidate that answers well. The last candidate
  * (S3) is the last resort: it is tried even when its breaker is open, so a
  * request never fails without having tried something.
  */
 export function race(ctx: RaceContext, key: string, candidates: Candidate[], signal?: AbortSignal): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
-    const started = Date.now();
-    const failures: HostFailure[] = [];
-    let running: Running[] = [];
-    let next = 0;
-    let count = 0;
-    let done = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    /** First host skipped because its breaker is open, until the event is sent. */
-    let skipped: string | undefined;
-    let skipSent = false;
-    /** A failure whose event waits for the host that takes over. */
-    let left: HostFailure | undefined;
-    let cause: unknown;
-    let chain = Promise.resolve();
-
-    const emit = (from: string, to: string, reason: FallbackReason, status?: number): void =>
-      ctx.emit({ key, from, to, reason, ...(status !== undefined && { status }), elapsedMs: Date.now() - started });
-
-    const stop = (a: Running): void => {
-      a.ctl.abort();
-      if (a.probe) ctx.health.release(a.host);
-    };
-
-    const end = (error?: unknown): void => {
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      if (error) {
-        running.forEach(stop);
-        reject(error);
-      }
-    };
-
-    function onAbort(): void {
-      if (!done) end(new AbortError("edge.fetch was aborted", { cause: signal?.reason }));
-    }
-
-    function start(source: EdgeSource, url: string, host: string, probe: boolean): void {
-      const a: Running = { source, url, host, probe, ctl: new AbortController(), n: count++ };
-      if (left) emit(left.host, host, left.reason as FallbackReason, left.status);
-      left = undefined;
-      if (skipped !== undefined && !skipSent) emit(skipped, host, "circuit-open");
-      skipSent ||= skipped !== undefined;
-      running.push(a);
-      clearTimeout(timer);
-      if (ctx.hedgeMs !== undefined && next < candidates.length) timer = setTimeout(step, ctx.hedgeMs);
-      ctx
-        .run(url, link(a.ctl, signal))
-        .then((o) => settle(a, o))
-        // Only a throwing `fallbackStatuses` predicate gets here: the caller's bug, the caller's error.
-        .catch((error: unknown) => done || end(error));
-    }
-
-    function settle(a: Running, o: Outcome): void {
-      running = running.filter((r) => r !== a);
-      if (o.response) {
-        ctx.health.success(a.host);
-        if (done) {
-          o.response.body?.cancel().catch(() => undefined);
-          return;
-        }
-        end();
-        for (const b of running) {
-          stop(b);
-          if (b.n < a.n) emit(b.host, a.host, "hedge");
-        }
-        resolve(o.response);
-        return;
-      }
-      if (!o.reason) return; // aborted by us or the caller: no verdict on the host
-      ctx.health.failure(a.host, o.status ? `${o.reason} ${o.status}` : o.reason);
-      const failure: HostFailure = { source: a.source, host: a.host, url: redactUrl(a.url), reason: o.reason };
-      if (o.status) failure.status = o.status;
-      failures.push(failure);
-      if (done) return;
-      const other = running[running.length - 1];
-      if (other) emit(a.host, other.host, o.reason, o.status);
-      else left = failure;
-      step();
-    }
-
-    /** Start the next candidate the breaker lets through; fail when nothing is left. */
-    async function advance(): Promise<void> {
-      while (!done && next < candidates.length) {
-        const c = candidates[next++] as Candidate;
-        const last = next === candidates.length;
-        let url: string;
-        let host: string;
-        try {
-          url = await c.url();
-          host = hostOf(url);
-        } catch (error) {
-          cause = error;
-          failures.push({ source: c.source, host: "", url: "", reason: "url" });
-          continue;
-        }
-        if (done) return;
-        const verdict = ctx.health.acquire(host);
-        if (verdict === "skip" && !last) {
-          skipped ??= host;
-          continue;
-        }
-        if (verdict === "skip" && running.length > 0) {
-          next--; // the last resort waits until the hosts in flight have failed
-          return;
-        }
-        start(c.source, url, host, verdict === "probe");
-        return;
-      }
-      if (!done && running.length === 0) end(new FallbackError(key, failures, cause));
-    }
-
-    /** {@link advance}, one call at a time (the hedge timer and a failure may ask together). */
-    function step(): void {
-      chain = chain.then(advance).catch((error: unknown) => {
-        if (!done) end(error);
-      });
-    }
-
-    if (signal?.aborted) return onAbort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    step();
-  });
+  return new Promise<Response>((resolve, reject) => new Race(ctx, key, candidates, signal, resolve, reject).begin());
 }

@@ -68,19 +68,16 @@ export interface EdgeOptions {
   /** If a host has not answered after this many ms, start the next candidate too and take the first good answer. */
   hedgeMs?: number;
   /**
-   * Shared circuit breaker, or options for a new one (default `createHostHealth()`).
-   * `urls()` judges whether a cooldown is over with `now` of these options when
-   * options are given, and with `Date.now` when an instance is given.
+   * A circuit breaker to share with other edges and layers (`createHostHealth()`),
+   * so that one outage is learned once. Default: a new breaker tuned by `breaker`.
    */
-  health?: HostHealth | HostHealthOptions;
+  health?: HostHealth;
+  /** Options of the edge's own breaker when no `health` is given (thresholds, cool-down, clock, persistence). */
+  breaker?: HostHealthOptions;
   /** Follow redirects (default false: a 3xx is a failure of the host). The final URL must be on a configured host. */
   followRedirects?: boolean;
   /** `fetch` implementation (default the global one). */
   fetch?: typeof fetch;
-  /** Called when a request moves from a host to another. */
-  onFallback?: (event: FallbackEvent) => void;
-  /** Called when a configured host's breaker closes again after being open. */
-  onRecover?: (event: RecoverEvent) => void;
 }
 
 /** `RequestInit` of `edge.fetch`, plus a per-call timeout and CDN query. */
@@ -105,6 +102,21 @@ export interface EdgeState {
 export interface Edge extends Observable<EdgeState> {
   /** URL of `key` on the first CDN, with `query` (CDN URLs only ever carry a query). */
   cdnUrl(key: string, query?: EdgeQuery): string;
+  /**
+   * The one URL to use for `key` right now, e.g. for an `<img src>` created after
+   * an outage was learned: the first CDN whose breaker lets it be used, else S3.
+   * A CDN past its cool-down counts as usable again (report the image's load or
+   * error with {@link Edge.report}: it is the probe).
+   *
+   * For a presign origin (private bucket), S3 is returned only when the presigner
+   * has the URL cached; otherwise this returns the first CDN even when it is down,
+   * and starts presigning so that a later call can return S3 (or await
+   * {@link Edge.resolveUrls} for the full list).
+   *
+   * @example
+   * img.src = edge.src("avatars/1.png");
+   */
+  src(key: string, query?: EdgeQuery): string;
   /** Direct S3 URL of `key`. Throws for a presign origin: use {@link Edge.resolveS3Url}. */
   s3Url(key: string): string;
   /** S3 URL of `key`, presigned for a private bucket. */
@@ -128,7 +140,11 @@ export interface Edge extends Observable<EdgeState> {
   report(url: string, ok: boolean, reason?: string): void;
   /** Send a fallback event to the listeners (for layers that fall back themselves, e.g. `<img>`). */
   notify(event: FallbackEvent): void;
-  /** Listen to `fallback` or `recover` events; returns the function that stops listening. */
+  /**
+   * Listen to `fallback` (a request moved from a host to another) or `recover` (a
+   * configured host's breaker closed again after being open) events; returns the
+   * function that stops listening. The one way to observe an edge's events.
+   */
   on<K extends keyof EdgeEvents>(event: K, listener: (value: EdgeEvents[K]) => void): () => void;
   /** Which configured side a URL belongs to, by host. */
   sourceOf(url: string): EdgeSource | undefined;

@@ -50,9 +50,9 @@ function edgeFor(options: Partial<EdgeOptions> = {}) {
   const edge = createEdge({
     cdn: cdnBase,
     origin: { endpoint: s3.endpoint, bucket: s3.bucket, pathStyle: true },
-    onFallback: (e) => events.push(e),
     ...options,
   });
+  edge.on("fallback", (e) => events.push(e));
   return { edge, events };
 }
 
@@ -142,9 +142,9 @@ describe("delivery through a real nginx edge in front of S3", () => {
     const clock = { t: 0 };
     const recovered: string[] = [];
     const { edge } = edgeFor({
-      health: { failureThreshold: 2, cooldownMs: 30_000, now: () => clock.t },
-      onRecover: (e) => recovered.push(e.host),
+      breaker: { failureThreshold: 2, cooldownMs: 30_000, now: () => clock.t },
     });
+    edge.on("recover", (e) => recovered.push(e.host));
     await fixture.setMode({ status: 502 });
     for (let i = 0; i < 2; i++) expect((await bytesOf(await edge.fetch(key))).equals(body)).toBe(true);
     expect(edge.health.status(edgeHost()).state).toBe("open");
@@ -213,7 +213,7 @@ describe("delivery through a real nginx edge in front of S3", () => {
   it("does not time out a slow body, and lets the caller abort it without blaming the edge", async () => {
     const { key, body } = await put("slow.bin", 64 * 1024);
     await fixture.setMode({ slowBytesPerSecond: 8 * 1024 });
-    const { edge } = edgeFor({ timeoutMs: 500, health: { failureThreshold: 1 } });
+    const { edge } = edgeFor({ timeoutMs: 500, breaker: { failureThreshold: 1 } });
     const controller = new AbortController();
     const response = await edge.fetch(key, { signal: controller.signal });
     expect(response.url.startsWith(`${cdnBase}/`)).toBe(true);

@@ -17,7 +17,7 @@ describe("circuit breaker through edge.fetch", () => {
   it("opens after N failures, then sends requests straight to S3 with one circuit-open event each", async () => {
     const time = clock();
     server.use(cdnAnswers(503), ...s3Serves());
-    const { edge, events } = makeEdge({ health: { failureThreshold: 2, cooldownMs: 1000, now: time.now } });
+    const { edge, events } = makeEdge({ breaker: { failureThreshold: 2, cooldownMs: 1000, now: time.now } });
     await edge.fetch("a");
     await edge.fetch("b");
     expect(edge.health.status("cdn.test").state).toBe("open");
@@ -35,10 +35,8 @@ describe("circuit breaker through edge.fetch", () => {
     let cdnStatus = 503;
     server.use(http.get(`${CDN}/*`, () => new HttpResponse("cdn", { status: cdnStatus })), ...s3Serves());
     const recovered: string[] = [];
-    const { edge } = makeEdge({
-      health: { failureThreshold: 1, cooldownMs: 1000, now: time.now },
-      onRecover: ({ host }) => recovered.push(host),
-    });
+    const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    edge.on("recover", ({ host }) => recovered.push(host));
     await edge.fetch("a");
     expect(edge.health.status("cdn.test").state).toBe("open");
 
@@ -61,7 +59,7 @@ describe("circuit breaker through edge.fetch", () => {
   it("re-opens when the probe fails, and the request still gets S3's bytes", async () => {
     const time = clock();
     server.use(cdnAnswers(502), ...s3Serves());
-    const { edge, events } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    const { edge, events } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
     await edge.fetch("a");
     time.t += 1000;
     events.length = 0;
@@ -81,7 +79,7 @@ describe("circuit breaker through edge.fetch", () => {
       }),
       ...s3Serves(),
     );
-    const { edge, events } = makeEdge({ timeoutMs: 10_000, health: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    const { edge, events } = makeEdge({ timeoutMs: 10_000, breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
     edge.health.failure("cdn.test");
     time.t += 1000;
     const probe = edge.fetch("probe");
@@ -98,7 +96,7 @@ describe("circuit breaker through edge.fetch", () => {
   it("still tries S3 when every breaker is open: never fails without trying", async () => {
     const time = clock();
     server.use(cdnAnswers(503), ...s3Serves());
-    const { edge, events } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 60_000, now: time.now } });
+    const { edge, events } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 60_000, now: time.now } });
     edge.health.failure("cdn.test");
     edge.health.failure("s3.test");
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
@@ -109,7 +107,7 @@ describe("circuit breaker through edge.fetch", () => {
   it("skips an open CDN among several and sends one circuit-open event per request", async () => {
     const time = clock();
     server.use(cdnAnswers(200, CDN2, "cdn2"), ...s3Serves());
-    const { edge, events } = makeEdge({ cdn: [CDN, CDN2], health: { failureThreshold: 1, cooldownMs: 60_000, now: time.now } });
+    const { edge, events } = makeEdge({ cdn: [CDN, CDN2], breaker: { failureThreshold: 1, cooldownMs: 60_000, now: time.now } });
     edge.health.failure("cdn.test");
     expect(await (await edge.fetch("k")).text()).toBe("cdn2");
     expect(events.map((e) => [e.from, e.to, e.reason])).toEqual([["cdn.test", "cdn2.test", "circuit-open"]]);
@@ -147,7 +145,8 @@ describe("edge.report, getState, subscribe", () => {
   it("an <img> that loads from the CDN after its cool-down closes the breaker (the load was the probe)", () => {
     const time = clock();
     const recovered: string[] = [];
-    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 1000, now: time.now }, onRecover: (e) => recovered.push(e.host) });
+    const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    edge.on("recover", (e) => recovered.push(e.host));
     edge.report(`${CDN}/a.png`, false, "img-error");
     expect(edge.urls("a.png")[0]).toMatch(/^https:\/\/s3\.test\//); // open: S3 first
     edge.report(`${CDN}/a.png`, true); // a late success during the cool-down changes nothing
@@ -161,7 +160,7 @@ describe("edge.report, getState, subscribe", () => {
 
   it("an <img> that fails on the CDN after its cool-down re-opens it with a longer cool-down", () => {
     const time = clock();
-    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
     edge.report(`${CDN}/a.png`, false);
     time.t += 1001;
     edge.report(`${CDN}/a.png`, false, "img-timeout");
@@ -172,7 +171,7 @@ describe("edge.report, getState, subscribe", () => {
 
   it("exposes the configured hosts' breakers, with a stable identity while nothing changes", () => {
     const time = clock();
-    const { edge } = makeEdge({ cdn: [CDN, CDN2], health: { failureThreshold: 1, cooldownMs: 500, now: time.now } });
+    const { edge } = makeEdge({ cdn: [CDN, CDN2], breaker: { failureThreshold: 1, cooldownMs: 500, now: time.now } });
     const first = edge.getState();
     expect(first.hosts.map((h) => [h.host, h.source, h.state])).toEqual([
       ["cdn.test", "cdn", "closed"],
@@ -190,7 +189,7 @@ describe("edge.report, getState, subscribe", () => {
 
   it("notifies subscribers of breaker changes of its hosts, and stops after unsubscribe", () => {
     const time = clock();
-    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 500, now: time.now } });
+    const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 500, now: time.now } });
     const seen: EdgeState[] = [];
     const unsubscribe = edge.subscribe((s) => seen.push(s));
     edge.health.failure("other.test");
@@ -227,7 +226,7 @@ describe("edge.report, getState, subscribe", () => {
     expect(active).toBe(1);
     offB();
     expect(active).toBe(0);
-    makeEdge({ health, onRecover: () => undefined });
+    makeEdge({ health }).edge.on("recover", () => undefined);
     expect(active).toBe(1);
     const offRecover = edge.on("recover", () => undefined);
     expect(active).toBe(2);
@@ -237,7 +236,7 @@ describe("edge.report, getState, subscribe", () => {
 
   it("delivers recover events to edge.on listeners", () => {
     const time = clock();
-    const { edge } = makeEdge({ health: { failureThreshold: 1, cooldownMs: 10, now: time.now } });
+    const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 10, now: time.now } });
     const recovered: string[] = [];
     edge.on("recover", (e) => recovered.push(e.host));
     edge.health.failure("cdn.test");
@@ -251,7 +250,8 @@ describe("edge.report, getState, subscribe", () => {
     const time = clock();
     const health = createHostHealth({ failureThreshold: 1, cooldownMs: 10, now: time.now });
     const recovered: string[] = [];
-    const { edge, events } = makeEdge({ health, onRecover: (e) => recovered.push(e.host) });
+    const { edge, events } = makeEdge({ health });
+    edge.on("recover", (e) => recovered.push(e.host));
     for (const host of ["cdn.test", "other.test"]) {
       health.failure(host);
       time.t += 10;

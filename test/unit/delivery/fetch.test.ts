@@ -271,7 +271,7 @@ describe("edge.fetch: caller abort", () => {
       }),
       ...s3Serves(),
     );
-    const { edge, events } = makeEdge({ timeoutMs: 10_000, health: { failureThreshold: 1 } });
+    const { edge, events } = makeEdge({ timeoutMs: 10_000, breaker: { failureThreshold: 1 } });
     const controller = new AbortController();
     const pending = edge.fetch("k", { signal: controller.signal });
     await delay(20);
@@ -301,7 +301,7 @@ describe("edge.fetch: caller abort", () => {
       }),
       ...s3Serves(),
     );
-    const { edge } = makeEdge({ timeoutMs: 10_000, health: { failureThreshold: 1, cooldownMs: 100, now: () => t } });
+    const { edge } = makeEdge({ timeoutMs: 10_000, breaker: { failureThreshold: 1, cooldownMs: 100, now: () => t } });
     edge.health.failure("cdn.test");
     t = 100;
     const controller = new AbortController();

@@ -99,7 +99,7 @@ describe("hedging", () => {
       }),
       ...s3Serves(),
     );
-    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, health: { failureThreshold: 1, cooldownMs: 60_000, now: () => time.t } });
+    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, breaker: { failureThreshold: 1, cooldownMs: 60_000, now: () => time.t } });
     edge.health.failure("s3.test");
     const pending = edge.fetch("k");
     await delay(40);
@@ -112,7 +112,7 @@ describe("hedging", () => {
   it("releases the probe slot of a probing CDN that lost the race", async () => {
     const time = { t: 0 };
     server.use(hangs(CDN), ...s3Serves());
-    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, health: { failureThreshold: 1, cooldownMs: 100, now: () => time.t } });
+    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, breaker: { failureThreshold: 1, cooldownMs: 100, now: () => time.t } });
     edge.health.failure("cdn.test");
     time.t = 100;
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");

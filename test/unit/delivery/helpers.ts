@@ -57,7 +57,8 @@ export function cdnAnswers(status: number, base = CDN, body = `cdn ${status}`): 
 /** A test edge on {@link CDN} and {@link ORIGIN}, collecting its fallback events. */
 export function makeEdge(options: Partial<EdgeOptions> = {}): { edge: Edge; events: FallbackEvent[] } {
   const events: FallbackEvent[] = [];
-  const edge = createEdge({ cdn: CDN, origin: ORIGIN, onFallback: (e) => events.push(e), ...options });
+  const edge = createEdge({ cdn: CDN, origin: ORIGIN, ...options });
+  edge.on("fallback", (e) => events.push(e));
   return { edge, events };
 }
 

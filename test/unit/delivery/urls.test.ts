@@ -120,7 +120,7 @@ describe("URL building through createEdge", () => {
     const edge = createEdge({
       cdn: ["https://a.example", "https://b.example"],
       origin: { endpoint: "https://s3.example", bucket: "media" },
-      health: { failureThreshold: 1, cooldownMs: 1000, now: () => t },
+      breaker: { failureThreshold: 1, cooldownMs: 1000, now: () => t },
     });
     edge.health.failure("a.example");
     expect(edge.urls("k")).toEqual(["https://b.example/k", "https://s3.example/media/k", "https://a.example/k"]);
