@@ -83,22 +83,22 @@ function lazyBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; d
 }
 
 /**
- * Close a connection whose request body was not read: discard what still arrives
- * (up to {@link LINGER_BYTES} / {@link LINGER_MS}) so the client reads the
- * answer rather than a reset, end the socket once the answer is out, then
- * destroy it. Started before the answer is written, so that Node's own
- * unbounded discarding of an unread body does not take over.
+ * Close a connection whose request body was not read. The answer says
+ * `Connection: close` (so that no client reuses the connection); what still
+ * arrives is discarded for a moment (up to {@link LINGER_BYTES} /
+ * {@link LINGER_MS}) so that the client reads the answer rather than a reset,
+ * then the socket is destroyed. Node ends a `Connection: close` socket with
+ * `destroySoon()` (end, then destroy as soon as the answer is out, while the
+ * body may still arrive): for this socket it ends and lingers instead.
  */
 function closeUnread(req: IncomingMessage, res: ServerResponse): void {
   const { socket } = req;
   let discarded = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const stop = (): void => {
     clearTimeout(timer);
     socket.destroy();
   };
-  const timer = setTimeout(stop, LINGER_MS);
-  timer.unref?.();
-  socket.once("close", () => clearTimeout(timer));
   req.removeAllListeners("data");
   req.on("data", (chunk: Buffer) => {
     discarded += chunk.byteLength;
@@ -106,9 +106,13 @@ function closeUnread(req: IncomingMessage, res: ServerResponse): void {
   });
   req.on("error", () => undefined);
   req.resume();
-  // No `Connection: close` header: Node would destroy the socket right after the answer (a reset
-  // while the body still arrives, which can wipe the answer on the client); end it and linger instead.
-  res.once("finish", () => socket.end());
+  socket.once("close", () => clearTimeout(timer));
+  socket.destroySoon = () => {
+    socket.end();
+    timer = setTimeout(stop, LINGER_MS);
+    timer.unref?.();
+  };
+  res.setHeader("connection", "close");
 }
 
 /** The body a body parser left on the request, re-encoded, or `undefined` when none did. */
