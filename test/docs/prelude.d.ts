@@ -20,7 +20,10 @@ declare function getSession(cookie: string | null): Promise<{ userId: string } |
 declare const metrics: { count(name: string, tags?: Record<string, string>): void };
 /** An Express- or Hono-like app (docs/server.md "Mounting"). */
 declare const app: {
-  all(path: string, handler: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void): void;
+  all(
+    path: string,
+    handler: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => void,
+  ): void;
   on(methods: string[], path: string, handler: (c: { req: { raw: Request } }) => Response | Promise<Response>): void;
 };
 /** Defined by the first snippet of docs/server.md. */

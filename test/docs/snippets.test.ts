@@ -27,7 +27,7 @@ interface Snippet {
 const SKIP = /^<!--\s*snippet:\s*skip\b.*-->\s*$/;
 
 /** The ```ts / ```tsx blocks of a Markdown file. */
-export function extractSnippets(file: string, text: string): Snippet[] {
+function extractSnippets(file: string, text: string): Snippet[] {
   const lines = text.split("\n");
   const snippets: Snippet[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -35,7 +35,11 @@ export function extractSnippets(file: string, text: string): Snippet[] {
     if (!open) continue;
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
     if (end === -1) throw new Error(`${file}:${i + 1}: unclosed code block`);
-    const before = lines.slice(0, i).reverse().find((l) => l.trim() !== "") ?? "";
+    const before =
+      lines
+        .slice(0, i)
+        .reverse()
+        .find((l) => l.trim() !== "") ?? "";
     snippets.push({
       where: `${file}:${i + 1}`,
       file,
@@ -49,7 +53,12 @@ export function extractSnippets(file: string, text: string): Snippet[] {
   return snippets;
 }
 
-const DOCS = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+  "README.md",
+  ...readdirSync(join(ROOT, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 const snippets = DOCS.flatMap((file) => extractSnippets(file, readFileSync(join(ROOT, file), "utf8")));
 const checked = snippets.filter((s) => !s.skip);
 const WORK = join(ROOT, ".tmp", "snippets");
