@@ -1,0 +1,22 @@
+/**
+ * `s3edge/sw`: CDN fallback in a service worker, for what `<img>` events cannot
+ * reach (CSS backgrounds, fonts, `<video>` ranges, `fetch()` of third-party code).
+ * `registerEdgeFallback` in the worker; `onEdgeWorkerMessage` in the page for
+ * its events. No ky, no uploader.
+ */
+export { registerEdgeFallback } from "./sw/register.js";
+export { onEdgeWorkerMessage } from "./sw/page.js";
+export { optionsFromQuery } from "./sw/query.js";
+export { workerHealthStore, type WorkerHealthStore, type WorkerHealthStoreOptions } from "./sw/health-store.js";
+export { idbPersistence, type VerdictPersistence } from "./sw/idb.js";
+export type {
+  EdgeFallback,
+  EdgeFallbackEvents,
+  EdgeFallbackOptions,
+  EdgeFallbackPlugin,
+  EdgeWorkerMessage,
+  FetchEventLike,
+  HandlerOptions,
+  WorkerFallbackEvent,
+} from "./sw/types.js";
+export type { HostHealth, HostHealthOptions, HostStatus } from "./core/health-types.js";

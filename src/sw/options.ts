@@ -1,0 +1,52 @@
+/**
+ * `registerEdgeFallback`'s options, checked once with the same rules (and the
+ * same code) as `createEdge`'s: every misconfiguration is a `ConfigError`
+ * naming the option, its message naming `registerEdgeFallback`.
+ */
+import { ConfigError } from "../core/errors.js";
+import { createHostHealth, type HostHealth } from "../core/health.js";
+import { createHosts, type Hosts } from "../delivery/hosts.js";
+import { checkDuration, DEFAULT_EDGE_TIMEOUT_MS, fallbackPredicate } from "../delivery/options.js";
+import { workerHealthStore } from "./health-store.js";
+import type { EdgeFallbackOptions } from "./types.js";
+
+/** The options a worker runs with. */
+export interface FallbackConfig {
+  hosts: Hosts;
+  timeoutMs: number;
+  hedgeMs: number | undefined;
+  isFallback: (status: number) => boolean;
+  cors: boolean;
+  health: HostHealth;
+  /** Persisted verdicts loaded. */
+  ready: Promise<void>;
+}
+
+const NAME = "registerEdgeFallback";
+
+/** Check `options`; throws `ConfigError` naming the option at fault. */
+export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConfig {
+  try {
+    if (typeof options !== "object" || options === null) throw new ConfigError("options", `${NAME}: pass an options object { cdn, origin, ... }`);
+    const fail = (name: string) => (m: string) => new ConfigError(name, `${NAME}: ${m}`);
+    for (const name of ["cors", "persist", "listen"] as const) {
+      if (options[name] !== undefined && typeof options[name] !== "boolean") throw new ConfigError(name, `${NAME}: ${name} must be true or false`);
+    }
+    const hosts = createHosts(options.cdn, options.origin);
+    const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, fail("timeoutMs")) as number;
+    const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
+    const isFallback = fallbackPredicate(options.fallbackStatuses);
+    let ready = Promise.resolve();
+    let health = options.health;
+    if (health === undefined) {
+      const store = options.persist === false ? undefined : workerHealthStore();
+      if (store) ready = store.ready;
+      health = createHostHealth({ ...options.breaker, ...(store && { store }) });
+    }
+    return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, ready };
+  } catch (error) {
+    // The shared checks name `createEdge`: say which call was misconfigured.
+    if (error instanceof ConfigError) throw new ConfigError(error.option, error.message.replace(/^createEdge/, NAME), { cause: error.cause });
+    throw error;
+  }
+}
