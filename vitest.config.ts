@@ -63,8 +63,10 @@ export default defineConfig({
           globalSetup: ["test/support/rgw/global-setup.ts"],
           testTimeout: 120_000,
           hookTimeout: 240_000,
-          // Fault scenarios share two cores with everything else: one file at a time.
+          // Fault scenarios share two cores: one file at a time, after the other projects (groupOrder)
+          // so that restarting the shared RGW gateway never disturbs another suite.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
