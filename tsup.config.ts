@@ -23,7 +23,8 @@ export function umd(globalName: string): Pick<Options, "globalName" | "banner" |
  *   of `.`, and `./node` for the Node-only exports), `./server` and `./react`;
  * - `s3edge.global.js`: a minified UMD for a <script> tag (global `S3Edge`),
  *   AMD loaders and `require()`, ky bundled in;
- * - `s3edge-img.global.js`: the same wrapper around `autoFallback` alone, for `<head>`.
+ * - `s3edge-img.global.js`: the same wrapper around `autoFallback` alone, for `<head>`;
+ * - `s3edge-sw.js`: the service worker script (`registerEdgeFallback`, global `S3Edge` in the worker).
  *
  * No source maps: the ESM/CJS output is not minified (stack traces already
  * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
@@ -38,6 +39,7 @@ export default defineConfig([
       server: "src/server.ts",
       react: "src/react.ts",
       dom: "src/dom.ts",
+      sw: "src/sw.ts",
     },
     format: ["esm", "cjs"],
     dts: true,
@@ -65,6 +67,17 @@ export default defineConfig([
     entry: { "s3edge-img.global": "src/img.global.ts" },
     format: ["iife"],
     ...umd("S3Edge"),
+    minify: true,
+    sourcemap: false,
+    target: "es2020",
+    platform: "browser",
+    outExtension: () => ({ js: ".js" }),
+  },
+  {
+    // The ready-made service worker script (importScripts or its own URL's query): no ky, no uploader.
+    entry: { "s3edge-sw": "src/sw.global.ts" },
+    format: ["iife"],
+    globalName: "S3Edge",
     minify: true,
     sourcemap: false,
     target: "es2020",

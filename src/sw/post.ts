@@ -24,5 +24,9 @@ export function post(message: EdgeWorkerMessage, id?: string): void {
   const all = clients();
   if (all === undefined || id === "") return;
   const sent = id === undefined ? all.matchAll() : all.get(id).then((client) => (client ? [client] : []));
-  sent.then((list) => list.forEach((client) => client.postMessage(message))).catch(() => undefined);
+  sent
+    .then((list) => {
+      for (const client of list) client.postMessage(message);
+    })
+    .catch(() => undefined);
 }
