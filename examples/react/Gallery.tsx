@@ -1,39 +1,20 @@
 /**
  * React: upload with a progress bar, and images that keep loading when the CDN
- * fails (CDN first, S3 after an error or 3 s; one breaker shared by all images).
+ * fails, with <EdgeImage> (CDN first; the next host on an error, a placeholder
+ * status, 3 s without an answer, or the breaker opening; one breaker shared by
+ * every image, persisted so that the next page load skips a CDN found down).
  */
 import { useState } from "react";
-import { createEdge, createUploader, type Upload } from "s3edge";
-import { useObservable, useUpload, useUploader } from "s3edge/react";
+import { createEdge, createHostHealth, createUploader, type Upload } from "s3edge";
+import { browserHealthStore } from "s3edge/dom";
+import { EdgeImage, EdgeProvider, useObservable, useUpload, useUploader } from "s3edge/react";
 
 const uploader = createUploader({ endpoint: "/api/s3edge" });
-const edge = createEdge({ cdn: "https://cdn.example.com", origin: { bucket: "my-uploads", region: "eu-west-1" } });
-
-function EdgeImage({ k, alt }: { k: string; alt: string }) {
-  const [attempt, setAttempt] = useState(0);
-  const urls = edge.urls(k);
-  const url = urls[attempt];
-  if (!url) return <span>unavailable</span>;
-  const next = (reason: string) => {
-    edge.report(url, false, reason);
-    setAttempt((a) => a + 1);
-  };
-  return (
-    <img
-      key={url}
-      src={url}
-      alt={alt}
-      ref={(img) => {
-        if (!img) return undefined;
-        // A hung CDN never fires `error`: only a timer of ours moves on.
-        const timer = setTimeout(() => !img.complete && next("timeout"), edge.timeoutMs);
-        return () => clearTimeout(timer);
-      }}
-      onLoad={() => edge.report(url, true)}
-      onError={() => next("error")}
-    />
-  );
-}
+const edge = createEdge({
+  cdn: "https://cdn.example.com",
+  origin: { bucket: "my-uploads", region: "eu-west-1" },
+  health: createHostHealth({ store: browserHealthStore() }),
+});
 
 function Row({ upload }: { upload: Upload }) {
   const s = useUpload(upload);
@@ -48,7 +29,7 @@ function Row({ upload }: { upload: Upload }) {
   );
 }
 
-export function Gallery() {
+function Uploads() {
   const state = useUploader(uploader);
   const health = useObservable(edge);
   const [uploads, setUploads] = useState<Upload[]>([]);
@@ -59,7 +40,15 @@ export function Gallery() {
       <p>{health.hosts.filter((h) => h.state !== "closed").map((h) => `${h.source} ${h.state}`).join(", ")}</p>
       {state.uploads
         .filter((u) => u.status === "done" && u.key)
-        .map((u) => <EdgeImage key={u.id} k={u.key as string} alt={u.filename} />)}
+        .map((u) => <EdgeImage key={u.id} objectKey={u.key as string} alt={u.filename} loading="lazy" width={240} />)}
     </section>
+  );
+}
+
+export function Gallery() {
+  return (
+    <EdgeProvider edge={edge}>
+      <Uploads />
+    </EdgeProvider>
   );
 }

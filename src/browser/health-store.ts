@@ -1,8 +1,11 @@
 /**
  * Browser wiring of the persisted breaker (`core/health-store.ts`): verdicts in
- * `localStorage`, shared with the other tabs through the `storage` event; where
- * `localStorage` is missing or refused (workers, service workers, storage
- * disabled) through a `BroadcastChannel` instead. Nothing here throws.
+ * `localStorage`, shared with the other tabs through the `storage` event, and
+ * through a `BroadcastChannel` with every other breaker of the origin: other
+ * tabs, workers and service workers (which have no `localStorage`), and other
+ * breakers of the same page (e.g. the `<head>` script's and the React app's,
+ * two copies of the library). A verdict that arrives twice is taken once.
+ * Nothing here throws.
  */
 import { createHealthStore, type ChannelLike, type HealthStoreOptions, type StorageLike } from "../core/health-store.js";
 import type { HealthStore } from "../core/health-types.js";
@@ -56,7 +59,7 @@ export function browserHealthStore(options: BrowserHealthStoreOptions = {}): Hea
           return () => removeEventListener("storage", handler);
         }
       : undefined;
-  const channel = storage ? undefined : broadcastChannel("s3edge-health");
+  const channel = broadcastChannel("s3edge-health");
   return createHealthStore({
     ...options,
     ...(storage && { storage }),

@@ -169,6 +169,12 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const key = given ?? (first === undefined ? undefined : hosts.keyOf(first));
     if (key === undefined || key === "" || (first === undefined && !onS3 && urls.length > 0)) return;
     const index = first === undefined ? (onS3 ? count : 0) : baseOf(first);
+    if (img.hasAttribute("data-s3edge-react")) {
+      // An <EdgeImage> rendered on the server: only move it before its request; the component does the rest.
+      const to = index < count ? pick(index) : index;
+      if (to !== index) quietly(() => rewriteImage(img, (u) => mapUrl(u, to, key)));
+      return;
+    }
     const w: Watch = { key, index, host: index < count ? (cdnHosts[index] ?? "") : safeHost(img.src), since: Date.now() };
     watches.set(img, w);
     const usable = index < count ? pick(index) : index;

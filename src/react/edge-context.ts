@@ -1,0 +1,63 @@
+/**
+ * `<EdgeProvider edge={…}>`: the edge (and its placeholder checker) that
+ * `<EdgeImage>` and `useEdgeUrl` use below it, so one breaker serves the whole tree.
+ */
+import { createContext, createElement, useContext, useMemo, type ReactNode } from "react";
+import { ConfigError } from "../core/errors.js";
+import type { Edge } from "../delivery/types.js";
+import { createStatusChecker, type StatusChecker } from "../dom/status.js";
+
+/** What the provider shares. */
+export interface EdgeContextValue {
+  edge: Edge;
+  /** Placeholder detection for images loaded from a CDN (see `statusCheckMs`). */
+  checker: StatusChecker;
+  /** Whether a status makes a loaded image count as failed. */
+  isFallback: (status: number) => boolean;
+}
+
+const EdgeContext = createContext<EdgeContextValue | undefined>(undefined);
+
+/** Props of {@link EdgeProvider}. */
+export interface EdgeProviderProps {
+  /** The edge from `createEdge` (module scope or `useState`: keep it stable). */
+  edge: Edge;
+  /** Statuses that make a loaded image count as failed (a placeholder sent with a 5xx); default 500-599. */
+  fallbackStatuses?: number[] | ((status: number) => boolean);
+  /** At most one CORS `HEAD` check per CDN host per this long while it looks healthy (default 10 s; 0: no checks). See `autoFallback`. */
+  statusCheckMs?: number;
+  children?: ReactNode;
+}
+
+/** Provide an edge to the `<EdgeImage>`s and `useEdgeUrl`s below. */
+export function EdgeProvider({ edge, fallbackStatuses, statusCheckMs = 10_000, children }: EdgeProviderProps): ReactNode {
+  const value = useMemo((): EdgeContextValue => {
+    const statuses = fallbackStatuses;
+    const isFallback =
+      typeof statuses === "function" ? statuses : statuses ? (s: number) => statuses.includes(s) : (s: number) => s > 499 && s < 600;
+    return { edge, isFallback, checker: createStatusChecker(edge.health, isFallback, statusCheckMs) };
+  }, [edge, fallbackStatuses, statusCheckMs]);
+  return createElement(EdgeContext.Provider, { value }, children);
+}
+
+/** The provider's value; `edge` overrides the provider's edge (with a checker of its own). */
+export function useEdgeContext(edge?: Edge): EdgeContextValue {
+  const provided = useContext(EdgeContext);
+  const own = useMemo(
+    () =>
+      edge === undefined || edge === provided?.edge
+        ? undefined
+        : { edge, isFallback: (s: number) => s > 499 && s < 600, checker: createStatusChecker(edge.health, (s) => s > 499 && s < 600, 10_000) },
+    [edge, provided],
+  );
+  const value = own ?? provided;
+  if (value === undefined) {
+    throw new ConfigError("edge", "s3edge/react: no edge; wrap the tree in <EdgeProvider edge={createEdge(...)}> or pass edge={...}");
+  }
+  return value;
+}
+
+/** The edge of the nearest `<EdgeProvider>`. */
+export function useEdge(): Edge {
+  return useEdgeContext().edge;
+}

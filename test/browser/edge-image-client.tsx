@@ -1,0 +1,9 @@
+/** Browser entry of the <EdgeImage> suite: hydrate the server's HTML, or render into an empty root. */
+import { createRoot, hydrateRoot } from "react-dom/client";
+import { App, makeEdge, type AppConfig } from "./edge-image-app.js";
+
+const config = (globalThis as unknown as { __config: AppConfig & { hydrate?: boolean } }).__config;
+const root = document.getElementById("root") as HTMLElement;
+const app = <App config={config} edge={makeEdge(config)} />;
+if (config.hydrate) hydrateRoot(root, app);
+else createRoot(root).render(app);
