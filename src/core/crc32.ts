@@ -3,6 +3,7 @@
  * `CRC32` (`x-amz-checksum-crc32`). Slicing-by-8, tables built lazily on first
  * use. Pure and isomorphic (no Buffer, no zlib).
  */
+import { CRC32_BASE64 } from "./protocol.js";
 
 /** 8 tables of 256 entries, table k at offset 256 * k. */
 let tables: Uint32Array | undefined;
@@ -80,7 +81,7 @@ export function crc32ToBase64(value: number): string {
 
 /** Inverse of {@link crc32ToBase64}: the CRC-32 value of a header value, or `undefined` if malformed. */
 export function crc32FromBase64(header: string): number | undefined {
-  if (!/^[A-Za-z0-9+/]{6}==$/.test(header)) return undefined;
+  if (!CRC32_BASE64.test(header)) return undefined;
   const d = (i: number): number => BASE64.indexOf(header[i]!);
   const first = (d(0) << 18) | (d(1) << 12) | (d(2) << 6) | d(3);
   const c4 = d(4);

@@ -6,6 +6,7 @@
  * file system would rewrite (`.`/`..` segments, `//`, a leading `/`, control
  * characters), so that a key always maps to exactly one URL path and back.
  */
+import { encodeRfc3986 } from "./encode.js";
 import { InvalidInputError, redactUrl } from "./errors.js";
 
 /** Largest key S3 accepts, in UTF-8 bytes. */
@@ -79,15 +80,6 @@ export function assertValidKey(key: string): void {
   if (problem !== undefined) throw new InvalidInputError(`Invalid key: ${problem}`, "InvalidKey");
 }
 
-/** RFC 3986 encoding of one path segment: only unreserved characters stay literal. */
-function encodeSegment(segment: string): string {
-  // encodeURIComponent keeps ! ' ( ) * too; RFC 3986 (and SigV4) want them encoded.
-  return encodeURIComponent(segment).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
 /**
  * Percent-encode a key for a URL path: each `/`-separated segment is
  * RFC 3986-encoded as UTF-8 (unreserved `A-Z a-z 0-9 - . _ ~` kept, everything
@@ -101,7 +93,7 @@ export function encodeKey(key: string): string {
   if (LONE_SURROGATE.test(key)) {
     throw new InvalidInputError("Invalid key: key contains a lone surrogate (not valid UTF-8)", "InvalidKey");
   }
-  return key.split("/").map(encodeSegment).join("/");
+  return key.split("/").map(encodeRfc3986).join("/");
 }
 
 /**

@@ -4,10 +4,7 @@
  * Pure and isomorphic.
  */
 import { InvalidInputError } from "./errors.js";
-
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
-const TiB = 1024 * GiB;
+import { GiB, MiB, TiB } from "./sizes.js";
 
 /** S3's multipart limits, in bytes and parts. */
 export interface S3Limits {
@@ -62,8 +59,16 @@ export function choosePartSize(size: number | null, preferred: number = DEFAULT_
   if (size > S3_LIMITS.maxObjectSize) {
     throw new InvalidInputError(`Object size ${size} is larger than S3's limit of 5 TiB (${S3_LIMITS.maxObjectSize} bytes)`);
   }
-  const needed = Math.ceil(Math.ceil(size / S3_LIMITS.maxParts) / MiB) * MiB;
-  return Math.min(S3_LIMITS.maxPartSize, Math.max(S3_LIMITS.minPartSize, preferred, needed));
+  return Math.min(S3_LIMITS.maxPartSize, Math.max(S3_LIMITS.minPartSize, preferred, partSizeToFit(size)));
+}
+
+/**
+ * Smallest part size, rounded up to a whole MiB, that cuts `size` bytes into at
+ * most `maxParts` parts (default {@link S3_LIMITS}.maxParts). Not clamped to S3's
+ * part size limits: callers combine it with their preferred size.
+ */
+export function partSizeToFit(size: number, maxParts: number = S3_LIMITS.maxParts): number {
+  return Math.ceil(Math.ceil(size / maxParts) / MiB) * MiB;
 }
 
 /**

@@ -12,6 +12,12 @@ import type { ServerErrorCode } from "./errors.js";
 /** Version of the wire protocol this build speaks. */
 export const PROTOCOL_VERSION = 1 as const;
 
+/** Most parts one `sign` request may ask URLs for; clients batch up to this many, servers refuse more. */
+export const MAX_PARTS_PER_SIGN = 100;
+
+/** A part's `checksum` on the wire: the 4 bytes of its CRC-32, big-endian, base64 (8 characters ending in `==`). */
+export const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
+
 /** Checksum algorithms a part may carry; S3 verifies the bytes against them. */
 export type ChecksumAlgorithm = "CRC32";
 

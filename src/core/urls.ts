@@ -4,6 +4,7 @@
  * isomorphic. Every key goes through {@link assertValidKey} and
  * {@link encodeKey}, so a key can never change the host or escape the path.
  */
+import { encodeRfc3986 } from "./encode.js";
 import { InvalidInputError } from "./errors.js";
 import { assertValidKey, encodeKey } from "./keys.js";
 
@@ -133,11 +134,6 @@ export function s3ObjectUrl(origin: OriginSpec, key: string): string {
 /** Values a query parameter of {@link cdnObjectUrl} may take; `undefined` skips it. */
 export type QueryValue = string | number | boolean | undefined;
 
-/** RFC 3986 component encoding (also encodes `! ' ( ) *`). */
-function encodeQueryPart(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
 /**
  * CDN URL of `key`: `base` (an absolute http(s) URL, which may carry a path
  * prefix; trailing slashes tolerated) + `/` + {@link encodeKey}(key), then the
@@ -154,7 +150,7 @@ export function cdnObjectUrl(base: string, key: string, query?: Record<string, Q
   for (const name of Object.keys(query).sort()) {
     const value = query[name];
     if (value === undefined) continue;
-    pairs.push(`${encodeQueryPart(name)}=${encodeQueryPart(String(value))}`);
+    pairs.push(`${encodeRfc3986(name)}=${encodeRfc3986(String(value))}`);
   }
   return pairs.length === 0 ? url : `${url}?${pairs.join("&")}`;
 }

@@ -113,7 +113,10 @@ class Race {
 
   /** Start: fail at once for an aborted signal, else advance to the first candidate. */
   begin(): void {
-    if (this.signal?.aborted) return this.#abort();
+    if (this.signal?.aborted) {
+      this.#abort();
+      return;
+    }
     this.signal?.addEventListener("abort", this.#onAbort, { once: true });
     this.#step();
   }

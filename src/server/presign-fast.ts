@@ -21,6 +21,7 @@ import {
   type UploadTarget,
 } from "./presign.js";
 import type { Aws } from "./sdk.js";
+import { encodeRfc3986 as encodeQuery } from "../core/encode.js";
 
 /** What a batch reuses of the SDK's first URL. */
 interface UrlTemplate {
@@ -104,11 +105,6 @@ function parseTemplate(url: string, upload: UploadTarget, part: PartToSign, timi
     if (!name.startsWith("X-Amz-") && name !== "partNumber") query[name] = value;
   }
   return { protocol, authority, path, query, accessKeyId, sessionToken: params.get("X-Amz-Security-Token"), region, service };
-}
-
-/** RFC 3986 encoding of a query name or value, as SigV4 canonicalises it. */
-function encodeQuery(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function formatPresigned(template: UrlTemplate, query: QueryParameterBag): string {

@@ -2,6 +2,7 @@ import { crc32 as zlibCrc32 } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crc32, crc32FromBase64, crc32ToBase64 } from "../../../src/core/crc32.js";
+import { CRC32_BASE64 } from "../../../src/core/protocol.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -76,5 +77,16 @@ describe("crc32", () => {
     const data = new Uint8Array(size);
     for (let i = 0; i < size; i += 4096) data[i] = (i * 2654435761) >>> 24;
     expect(crc32(data)).toBe(zlibCrc32(data));
+  });
+});
+
+describe("CRC32_BASE64 (the wire format of a part checksum)", () => {
+  it("accepts every value crc32ToBase64 writes and refuses other shapes", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 0xffffffff }), (value) => {
+        expect(crc32ToBase64(value)).toMatch(CRC32_BASE64);
+      }),
+    );
+    for (const bad of ["", "AAAAAA=", "AAAAAAA=", "AAAAAA===", "AAAA-A==", "AAAAAAAA"]) expect(bad).not.toMatch(CRC32_BASE64);
   });
 });

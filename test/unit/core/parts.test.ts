@@ -8,6 +8,7 @@ import {
   partCount,
   partListProblem,
   partRange,
+  partSizeToFit,
 } from "../../../src/core/parts.js";
 
 const MiB = 1024 * 1024;
@@ -159,6 +160,25 @@ describe("partListProblem", () => {
       fc.property(fc.array(fc.integer({ min: 1, max: 10_000 }), { minLength: 1, maxLength: 50 }), (list) => {
         const ascending = list.every((n, i) => i === 0 || n > list[i - 1]!);
         expect(partListProblem(list) === undefined).toBe(ascending);
+      }),
+    );
+  });
+});
+
+describe("partSizeToFit", () => {
+  it("is the smallest whole-MiB part size that fits the object in the part limit", () => {
+    const MiB = 1024 * 1024;
+    expect(partSizeToFit(0)).toBe(0);
+    expect(partSizeToFit(10_000 * MiB)).toBe(MiB);
+    expect(partSizeToFit(10_000 * MiB + 1)).toBe(2 * MiB);
+    expect(partSizeToFit(100 * MiB, 10)).toBe(10 * MiB);
+    expect(partSizeToFit(100 * MiB + 1, 10)).toBe(11 * MiB);
+  });
+
+  it("never needs more than maxParts parts", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: S3_LIMITS.maxObjectSize }), fc.integer({ min: 1, max: 10_000 }), (size, maxParts) => {
+        expect(partCount(size, partSizeToFit(size, maxParts))).toBeLessThanOrEqual(maxParts);
       }),
     );
   });

@@ -1,5 +1,5 @@
 import { HttpResponse, delay, http } from "msw";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FallbackError, createEdge } from "../../../src/delivery/index.js";
 import { AbortError } from "../../../src/core/errors.js";
 import { CDN, CDN2, ORIGIN, S3, cdnAnswers, makeEdge, s3Serves, useMswServer } from "./helpers.js";

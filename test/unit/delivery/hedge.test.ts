@@ -1,5 +1,5 @@
 import { HttpResponse, delay, http } from "msw";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CDN, CDN2, S3, cdnAnswers, deferred, makeEdge, s3Serves, useMswServer } from "./helpers.js";
 
 const msw = useMswServer();

@@ -139,7 +139,11 @@ describe("edge.src", () => {
   it("for a presign origin, stays on the down CDN until the presigned URL is cached, then is S3", async () => {
     const cache = new Map<string, string>();
     const presign = (key: string): string | Promise<string> =>
-      cache.get(key) ?? Promise.resolve(`https://s3.example/m/${key}?sig=1`).then((url) => (cache.set(key, url), url));
+      cache.get(key) ??
+      Promise.resolve(`https://s3.example/m/${key}?sig=1`).then((url) => {
+        cache.set(key, url);
+        return url;
+      });
     const edge = createEdge({ cdn: CDN, origin: { presign }, breaker: { failureThreshold: 1 } });
     edge.report(`${CDN}/x.png`, false);
     expect(edge.src("a.png")).toBe(`${CDN}/a.png`);

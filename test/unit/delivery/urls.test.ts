@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createEdge, type EdgeOptions } from "../../../src/delivery/index.js";
 import { decodeKey, keyProblem } from "../../../src/core/keys.js";
-import { createHostHealth } from "../../../src/core/health.js";
 
 const KEY = "photos/été 2024/a+b (1).png";
 const ENCODED = "photos/%C3%A9t%C3%A9%202024/a%2Bb%20%281%29.png";
