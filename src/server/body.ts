@@ -9,16 +9,17 @@
  */
 import { PROTOCOL_VERSION } from "../core/protocol.js";
 import type { Operation } from "../core/protocol.js";
+import { KiB, MiB } from "../core/sizes.js";
 import { SignerError } from "./errors.js";
 import { isRecord } from "./validate.js";
 
 /** Largest request body of every operation but `complete`, in bytes. */
-export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * KiB;
 /**
  * Largest `complete` body: 10,000 parts with ETags and checksums take up to
  * about 1 MB of JSON, which {@link MAX_BODY_BYTES} cannot hold.
  */
-export const MAX_COMPLETE_BODY_BYTES = 2 * 1024 * 1024;
+export const MAX_COMPLETE_BODY_BYTES = 2 * MiB;
 /** Deepest nesting of arrays and objects accepted (the protocol uses 3). */
 export const MAX_JSON_DEPTH = 8;
 /** Time allowed to receive the body once reading starts, by default. */

@@ -4,13 +4,12 @@
  * and of part planning.
  */
 import { ConfigError } from "../core/errors.js";
-import { S3_LIMITS, choosePartSize, partCount } from "../core/parts.js";
+import { S3_LIMITS, choosePartSize, partCount, partSizeToFit } from "../core/parts.js";
+import { GiB, MiB } from "../core/sizes.js";
 import { SignerError } from "./errors.js";
 import type { CreateInput, SignerContext, SignerLimits } from "./types.js";
 import { mediaType } from "./validate.js";
 
-const MiB = 1024 * 1024;
-const GiB = 1024 * MiB;
 
 /** {@link SignerLimits} with every default applied. */
 export interface ResolvedLimits {
@@ -105,7 +104,7 @@ export function planPartSize(size: number | null, preferred: number | undefined,
   if (size === null) wanted = Math.min(wanted, Math.max(S3_LIMITS.minPartSize, limits.maxSize));
   let partSize = choosePartSize(size, wanted);
   if (size !== null && partCount(size, partSize) > limits.maxParts) {
-    partSize = Math.ceil(Math.ceil(size / limits.maxParts) / MiB) * MiB;
+    partSize = partSizeToFit(size, limits.maxParts);
     if (partSize > S3_LIMITS.maxPartSize) {
       throw new SignerError("TooManyParts", `file would need more than ${limits.maxParts} parts`);
     }

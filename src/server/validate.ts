@@ -6,6 +6,7 @@
  */
 import { utf8ByteLength } from "../core/keys.js";
 import { S3_LIMITS } from "../core/parts.js";
+import { CRC32_BASE64, MAX_PARTS_PER_SIGN } from "../core/protocol.js";
 import type { ChecksumAlgorithm, CompletedPart, SignPart } from "../core/protocol.js";
 import { SignerError } from "./errors.js";
 
@@ -13,8 +14,6 @@ import { SignerError } from "./errors.js";
 export const MAX_FILENAME_BYTES = 1024;
 /** Largest user metadata (names plus values), in bytes, as S3 counts it. */
 export const MAX_METADATA_BYTES = 2048;
-/** Most parts signed by one `sign` call. */
-export const MAX_PARTS_PER_SIGN = 100;
 
 const MEDIA_TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
 /** RFC 9110 quoted-string: printable ASCII but `"` and `\`, or a `\`-escaped pair. */
@@ -23,8 +22,6 @@ const PARAMETER = `;[ \\t]*${MEDIA_TOKEN}=(?:${MEDIA_TOKEN}|${QUOTED})[ \\t]*`;
 const CONTENT_TYPE = new RegExp(`^(${MEDIA_TOKEN})/(${MEDIA_TOKEN})[ \\t]*(?:${PARAMETER})*$`);
 const METADATA_NAME = /^[a-z0-9-]+$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-/** Base64 of the 4 bytes of a CRC-32. */
-const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
 
 function bad(message: string): SignerError {
   return new SignerError("BadRequest", message);

@@ -18,6 +18,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 import { ConfigError } from "../../core/errors.js";
+import { MiB } from "../../core/sizes.js";
 import { requestWithRefusedMethod } from "../method.js";
 
 /** A Node request listener that also works as an Express / Connect middleware. */
@@ -32,7 +33,7 @@ interface ParsedRequest extends IncomingMessage {
 }
 
 /** After an answer that left the body unread: bytes discarded at most before the socket is destroyed. */
-const LINGER_BYTES = 1024 * 1024;
+const LINGER_BYTES = MiB;
 /** Same, time. */
 const LINGER_MS = 2000;
 
