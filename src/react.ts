@@ -1,5 +1,5 @@
 /** `s3edge/react`: thin hooks over the framework-free uploader and edge objects. */
-export { useObservable, useUploader, useUpload } from "./react/hooks.js";
+export { useObservable, useUploader, useUpload, type Equality, type Selector } from "./react/hooks.js";
 export { EdgeProvider, useEdge, type EdgeProviderProps } from "./react/edge-context.js";
 export { EdgeImage, type EdgeImageProps } from "./react/edge-image.js";
 export { useEdgeUrl } from "./react/use-edge-url.js";

@@ -27,3 +27,19 @@ describe("s3edge/react on the server (SSR)", () => {
     expect(renderToString(createElement(View))).toBe("<p>1 5 hello.txt queued true</p>");
   });
 });
+
+describe("selectors", () => {
+  it("useObservable, useUploader and useUpload render what the selector picks", () => {
+    const state = createState({ n: 41, label: "x" });
+    const uploader = createUploader({ endpoint: "http://app.test/s3edge", autoStart: false, store: false });
+    const upload = uploader.add(new Blob(["hello"]), { filename: "hello.txt" });
+    function View() {
+      const n = useObservable(state, (s) => s.n + 1);
+      const counts = useUploader(uploader, (s) => ({ uploads: s.uploads.length, total: s.total }));
+      const name = useUpload(upload, (s) => s.filename.toUpperCase());
+      const none = useUpload(undefined, (s) => s.filename);
+      return createElement("p", null, `${n} ${counts.uploads}/${counts.total} ${name} ${none === undefined}`);
+    }
+    expect(renderToString(createElement(View))).toBe("<p>42 1/5 HELLO.TXT true</p>");
+  });
+});
