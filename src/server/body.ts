@@ -3,7 +3,8 @@
  * announced `Content-Length` over the limit refused before reading (413), a
  * body read with a byte cap (never trusting Content-Length) within a time limit
  * (408), each operation's size limit applied BEFORE parsing (only `complete`
- * may pass 64 KiB), a nesting depth bound (the protocol nests 3 levels; a
+ * may pass 64 KiB, and only when its first 64 KiB name the operation: nothing
+ * else is read past 64 KiB), a nesting depth bound (the protocol nests 3 levels; a
  * deeply nested body is refused without parsing it), UTF-8, a JSON object,
  * protocol version and a known operation. Everything else is a 400 `BadRequest`.
  */
@@ -40,8 +41,28 @@ function tooLarge(cap: number): SignerError {
   return bad(`request body is larger than ${cap} bytes`, 413);
 }
 
-/** Read at most `cap` bytes of the body within `timeoutMs`; refuses a longer or slower one without reading it all. */
-export async function readCapped(request: Request, cap: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<Uint8Array> {
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/** Past a first, smaller cap: whether the bytes read so far allow reading on. */
+export interface SoftCap {
+  bytes: number;
+  allows(prefix: Uint8Array): boolean;
+}
+
+/**
+ * Read at most `cap` bytes of the body within `timeoutMs`; refuses a longer or
+ * slower one without reading it all. With `soft`, a body that passes
+ * `soft.bytes` is read on only when `soft.allows` what came so far.
+ */
+export async function readCapped(request: Request, cap: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS, soft?: SoftCap): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -50,6 +71,10 @@ export async function readCapped(request: Request, cap: number, timeoutMs = DEFA
   const timedOut = new Promise<"timeout">((resolve) => {
     timer = setTimeout(() => resolve("timeout"), timeoutMs);
   });
+  const refuse = async (error: SignerError): Promise<never> => {
+    await reader.cancel().catch(() => undefined);
+    throw error;
+  };
   try {
     for (;;) {
       let result: ReadableStreamReadResult<Uint8Array> | "timeout";
@@ -58,28 +83,22 @@ export async function readCapped(request: Request, cap: number, timeoutMs = DEFA
       } catch (error) {
         throw new SignerError("BadRequest", "could not read the request body", { cause: error });
       }
-      if (result === "timeout") {
-        await reader.cancel().catch(() => undefined);
-        throw bad(`request body not received within ${timeoutMs} ms`, 408);
+      if (result === "timeout") await refuse(bad(`request body not received within ${timeoutMs} ms`, 408));
+      else if (result.done) break;
+      else {
+        const before = total;
+        total += result.value.byteLength;
+        if (total > cap) await refuse(tooLarge(cap));
+        chunks.push(result.value);
+        if (soft !== undefined && before <= soft.bytes && total > soft.bytes && !soft.allows(concat(chunks, total))) {
+          await refuse(tooLarge(soft.bytes));
+        }
       }
-      if (result.done) break;
-      total += result.value.byteLength;
-      if (total > cap) {
-        await reader.cancel().catch(() => undefined);
-        throw tooLarge(cap);
-      }
-      chunks.push(result.value);
     }
   } finally {
     clearTimeout(timer);
   }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concat(chunks, total);
 }
 
 /**
@@ -133,7 +152,12 @@ export async function readProtocolRequest(request: Request, options: ReadOptions
     await request.body?.cancel().catch(() => undefined);
     throw tooLarge(MAX_COMPLETE_BODY_BYTES);
   }
-  const bytes = await readCapped(request, MAX_COMPLETE_BODY_BYTES, options.timeoutMs);
+  // Only `complete` may pass 64 KiB, and it must say so within its first 64 KiB: nothing else is
+  // read past that.
+  const bytes = await readCapped(request, MAX_COMPLETE_BODY_BYTES, options.timeoutMs, {
+    bytes: MAX_BODY_BYTES,
+    allows: (prefix) => COMPLETE_OP.test(new TextDecoder().decode(prefix.subarray(0, MAX_BODY_BYTES))),
+  });
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);

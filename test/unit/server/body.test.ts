@@ -91,6 +91,16 @@ describe("size limits before parsing", () => {
     expect(body.pulled()).toBeLessThanOrEqual(MAX_COMPLETE_BODY_BYTES + 256 * 1024);
   });
 
+  it("reads no more than 64 KiB of a body that does not name complete in its first 64 KiB", async () => {
+    const { handler } = setup();
+    const opening = new TextEncoder().encode('{"v":1,"op":"sign","pad":"');
+    const body = tracked([opening, ...Array.from({ length: 200 }, () => new Uint8Array(16 * 1024).fill(0x61))]);
+    const res = await handler(post(body.stream));
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as ErrorJson).error.message).toBe(`request body is larger than ${MAX_BODY_BYTES} bytes`);
+    expect(body.pulled()).toBeLessThanOrEqual(MAX_BODY_BYTES + 16 * 1024);
+  });
+
   it("accepts a complete body over 64 KiB (10,000 parts)", async () => {
     const { call } = setup({ limits: { maxSize: 5 * 1024 * 1024 * MiB } });
     const up = await createMultipart(call, { size: 10_000 * 5 * MiB, partSize: 5 * MiB });
