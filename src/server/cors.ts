@@ -41,8 +41,8 @@ export function createCors(options: CorsOptions): Cors {
   if (list === undefined && typeof origin !== "function") {
     throw new ConfigError("cors.origin", 'cors.origin is required: an origin such as "https://app.example.com", a list, "*" or a predicate');
   }
-  if (list !== undefined && list.some((o) => typeof o !== "string")) throw new ConfigError("cors.origin", "cors.origin must hold strings");
-  if (credentials && list !== undefined && list.includes("*")) {
+  if (list?.some((o) => typeof o !== "string")) throw new ConfigError("cors.origin", "cors.origin must hold strings");
+  if (credentials && list?.includes("*")) {
     throw new ConfigError(
       "cors.origin",
       'cors: origin "*" with credentials: true would let any website read your users\' upload tokens and signed URLs with their cookies: list the origins of your pages (or pass a predicate)',

@@ -80,7 +80,7 @@ describe("hostile input: generated", () => {
   it("any numbers as size, part size, part number and declared part size: refused unless valid, never a 5xx", async () => {
     const env = setup();
     const up = await createMultipart(env.call, { size: null });
-    const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, 1e400, -1, 2 ** 53, 5 * 1024 * MiB, 8 * MiB + 1), fc.string({ maxLength: 5 }), fc.boolean());
+    const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, Number.POSITIVE_INFINITY, -1, 2 ** 53, 5 * 1024 * MiB, 8 * MiB + 1), fc.string({ maxLength: 5 }), fc.boolean());
     await fc.assert(
       fc.asyncProperty(number, number, async (sentA, sentB) => {
         // What the server receives: JSON turns NaN and Infinity into null (an unknown size), -0 into 0.

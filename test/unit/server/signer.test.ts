@@ -177,7 +177,12 @@ describe("list, complete, abort", () => {
       { Parts: [{ PartNumber: 2, ETag: '"b"', Size: 6, ChecksumCRC32: "AAAAAA==" }], IsTruncated: false },
     ];
     const markers: unknown[] = [];
-    const { call } = setup({}, { ListPartsCommand: (input) => (markers.push(input.PartNumberMarker), pages[markers.length - 1]) });
+    const { call } = setup({}, {
+      ListPartsCommand: (input) => {
+        markers.push(input.PartNumberMarker);
+        return pages[markers.length - 1];
+      },
+    });
     const up = await createMultipart(call);
     const res = await call({ v: 1, op: "list", ...up });
     expect(res.json).toEqual({ parts: [{ partNumber: 1, etag: '"a"', size: 5 }, { partNumber: 2, etag: '"b"', size: 6, checksum: "AAAAAA==" }] });
