@@ -128,7 +128,11 @@ async function createMultipart(size: number | null, extra: Record<string, unknow
   const res = await create(size, extra, user, at);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   expect(res.body.mode).toBe("multipart");
-  return res.body as unknown as Multipart;
+  const { key, uploadId, token, partSize } = res.body;
+  if (typeof key !== "string" || typeof uploadId !== "string" || typeof token !== "string" || typeof partSize !== "number") {
+    throw new Error(`not a multipart answer: ${JSON.stringify(res.body)}`);
+  }
+  return { key, uploadId, token, partSize };
 }
 
 async function sign(up: Multipart, parts: unknown[], user = "alice", at = endpoint): Promise<Answer> {

@@ -52,7 +52,7 @@ export function stubClient(stubs: Record<string, Stub> = {}): { client: S3Client
     if (stub === undefined) throw new Error(`unexpected S3 command ${name}`);
     return stub(command.input);
   };
-  (client as unknown as { send: typeof send }).send = send;
+  Object.assign(client, { send });
   return { client, sent };
 }
 
@@ -75,7 +75,8 @@ export function setup(options: Partial<SignerOptions> = {}, stubs: Record<string
     ...options,
   });
   const handler = handleS3Edge(signer);
-  async function call(body: unknown, init: { user?: string | null; method?: string; contentType?: string; raw?: string } = {}) {
+  /** Call the handler; `T` is the answer's expected shape (unchecked: the tests check it). */
+  async function call<T extends object = Record<string, unknown>>(body: unknown, init: { user?: string | null; method?: string; contentType?: string; raw?: string } = {}) {
     const headers: Record<string, string> = { "content-type": init.contentType ?? "application/json" };
     const user = init.user === undefined ? "alice" : init.user;
     if (user !== null) headers["x-user"] = user;
@@ -87,7 +88,7 @@ export function setup(options: Partial<SignerOptions> = {}, stubs: Record<string
     });
     const response = await handler(request);
     const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: JSON.parse(text) as Record<string, unknown> };
+    return { status: response.status, headers: response.headers, text, json: JSON.parse(text) as T };
   }
   return { signer, handler, client, sent, errors, call };
 }

@@ -14,9 +14,9 @@ type ErrorJson = { error: { code: string; message: string } };
 describe("create", () => {
   it("answers one presigned PUT below the multipart threshold", async () => {
     const { call, sent } = setup({ cdn: "https://cdn.example.com/assets" });
-    const res = await call(create({ metadata: { owner: "alice" } }));
+    const res = await call<CreateSingleResponse>(create({ metadata: { owner: "alice" } }));
     expect(res.status).toBe(200);
-    const body = res.json as unknown as CreateSingleResponse;
+    const body = res.json;
     expect(body.mode).toBe("single");
     expect(body.key).toMatch(/^uploads\/[0-9a-f-]{36}\/photo\.png$/);
     expect(body.headers).toEqual({ "content-type": "image/png", "x-amz-meta-owner": "alice" });
@@ -31,7 +31,7 @@ describe("create", () => {
   it("states when the PUT URL expires (signing second + urlExpiresInMs)", async () => {
     const now = Date.UTC(2030, 0, 1, 0, 0, 0, 700);
     const { call } = setup({ now: () => now, urlExpiresInMs: 120_000 });
-    const body = (await call(create())).json as unknown as CreateSingleResponse;
+    const body = (await call<CreateSingleResponse>(create())).json;
     expect(body.expiresAt).toBe(Date.UTC(2030, 0, 1, 0, 2, 0));
     expect(new URL(body.url).searchParams.get("X-Amz-Date")).toBe("20300101T000000Z");
   });
@@ -39,8 +39,8 @@ describe("create", () => {
   it("starts a multipart upload at the threshold, with content type, metadata and checksum algorithm", async () => {
     const now = Date.UTC(2030, 0, 1);
     const { call, sent } = setup({ now: () => now, tokenExpiresInMs: 3_600_000, limits: { multipartThreshold: 1000 } });
-    const res = await call(create({ size: 1000, metadata: { a: "1" }, checksum: "CRC32" }));
-    const body = res.json as unknown as CreateMultipartResponse;
+    const res = await call<CreateMultipartResponse>(create({ size: 1000, metadata: { a: "1" }, checksum: "CRC32" }));
+    const body = res.json;
     expect(body).toMatchObject({ mode: "multipart", uploadId: "upload-1", partSize: 8 * MiB, expiresAt: now + 3_600_000 });
     expect(sent).toEqual([
       { name: "CreateMultipartUploadCommand", input: { Bucket: "unit-bucket", Key: body.key, ContentType: "image/png", Metadata: { a: "1" }, ChecksumAlgorithm: "CRC32" } },
@@ -117,9 +117,9 @@ describe("sign", () => {
   it("derives part sizes from a known size and signs each as content-length", async () => {
     const { call } = setup();
     const up = await createMultipart(call, { size: 20 * MiB }); // 8 + 8 + 4 MiB
-    const res = await call({ v: 1, op: "sign", ...up, parts: [{ partNumber: 3, size: 4 * MiB }, { partNumber: 1 }] });
+    const res = await call<SignResponse>({ v: 1, op: "sign", ...up, parts: [{ partNumber: 3, size: 4 * MiB }, { partNumber: 1 }] });
     expect(res.status).toBe(200);
-    const body = res.json as unknown as SignResponse;
+    const body = res.json;
     expect(Object.keys(body.urls).sort()).toEqual(["1", "3"]);
     expect(body.urls["1"]!.headers).toEqual({});
     expect(new URL(body.urls["3"]!.url).searchParams.get("partNumber")).toBe("3");
@@ -152,8 +152,8 @@ describe("sign", () => {
     expect(missing.status).toBe(400);
     const malformed = await call({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "abc" }] });
     expect(malformed.status).toBe(400);
-    const ok = await call({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }] });
-    expect((ok.json as unknown as SignResponse).urls["1"]!.headers).toEqual({ "x-amz-checksum-crc32": "3q2+7w==" });
+    const ok = await call<SignResponse>({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }] });
+    expect(ok.json.urls["1"]!.headers).toEqual({ "x-amz-checksum-crc32": "3q2+7w==" });
     const without = await createMultipart(call);
     const extra = await call({ v: 1, op: "sign", ...without, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }] });
     expect(extra.status).toBe(400);
@@ -341,7 +341,7 @@ describe("findings of the hostile review (issue 18)", () => {
     const sign = (parts: unknown) => call({ v: 1, op: "sign", ...up, parts });
     expect((await sign([{ partNumber: 1, size: 64 * MiB + 1 }])).status).toBe(400);
     expect((await sign([{ partNumber: 2, size: 1 }])).json).toMatchObject({ error: { code: "TooManyParts" } });
-    const ok = (await sign([{ partNumber: 1, size: 64 * MiB }])).json as unknown as SignResponse;
+    const ok = (await call<SignResponse>({ v: 1, op: "sign", ...up, parts: [{ partNumber: 1, size: 64 * MiB }] })).json;
     expect(ok.urls["1"]).toBeDefined();
   });
 
