@@ -140,7 +140,7 @@ export function shallowEqual<T>(a: T, b: T): boolean {
 }
 
 /** Fields that carry progress in s3edge's states (upload and uploader): changes to them alone are coalesced. */
-export const PROGRESS_FIELDS: readonly string[] = Object.freeze(["loaded", "speed", "eta", "partsDone"]);
+export const PROGRESS_FIELDS: readonly string[] = ["loaded", "speed", "eta", "partsDone"];
 
 /**
  * True when `a` and `b` differ only in `fields`, looking one level into arrays

@@ -5,6 +5,7 @@
  * for UIs (edge-state.ts).
  */
 import { ConfigError } from "../core/errors.js";
+import { createHostHealth } from "../core/health.js";
 import { hostOf } from "../core/urls.js";
 import { Emitter } from "../core/observable.js";
 import { attempt, type AttemptOptions } from "./attempt.js";
@@ -33,7 +34,8 @@ export function createEdge(options: EdgeOptions): Edge {
   }
   const hosts = createHosts(options.cdn, options.origin);
   const config = checkEdgeOptions(options);
-  const { health, timeoutMs, hedgeMs } = config;
+  const { timeoutMs, hedgeMs } = config;
+  const health = config.health ?? createHostHealth(options.breaker);
   const attemptOptions: AttemptOptions = {
     timeoutMs,
     follow: config.follow,

@@ -4,7 +4,7 @@
  * edge runs with; nothing downstream checks again.
  */
 import { ConfigError, InvalidInputError } from "../core/errors.js";
-import { createHostHealth, type HostHealth } from "../core/health.js";
+import type { HostHealth } from "../core/health.js";
 import type { EdgeOptions } from "./types.js";
 
 /** Default time to response headers per host attempt, in ms. */
@@ -16,7 +16,8 @@ export interface EdgeConfig {
   hedgeMs: number | undefined;
   isFallback: (status: number) => boolean;
   follow: boolean;
-  health: HostHealth;
+  /** The shared breaker given as `health`; `undefined`: the edge creates its own from `breaker`. */
+  health: HostHealth | undefined;
   fetch: typeof fetch | undefined;
 }
 
@@ -66,8 +67,8 @@ export function fallbackPredicate(statuses: unknown): (status: number) => boolea
   );
 }
 
-/** The breaker: the shared `health`, or a new one tuned by `breaker`. */
-function breakerOf(options: EdgeOptions): HostHealth {
+/** The shared `health` when given (checked), else `undefined`; checks `breaker` too. */
+function sharedBreaker(options: EdgeOptions): HostHealth | undefined {
   const { health, breaker } = options;
   if (health !== undefined) {
     if (!isHostHealth(health)) {
@@ -84,7 +85,7 @@ function breakerOf(options: EdgeOptions): HostHealth {
   if (breaker !== undefined && (typeof breaker !== "object" || breaker === null)) {
     throw new ConfigError("breaker", "createEdge: breaker must be an object of breaker options, e.g. { failureThreshold: 3, cooldownMs: 15000 }");
   }
-  return createHostHealth(breaker);
+  return undefined;
 }
 
 /** Check every option but `cdn` and `origin` (see `createHosts`). */
@@ -103,7 +104,7 @@ export function checkEdgeOptions(options: EdgeOptions): EdgeConfig {
     hedgeMs,
     isFallback: fallbackPredicate(options.fallbackStatuses),
     follow: options.followRedirects === true,
-    health: breakerOf(options),
+    health: sharedBreaker(options),
     fetch: options.fetch,
   };
 }
