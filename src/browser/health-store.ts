@@ -26,6 +26,8 @@ function localStorageIfUsable(): StorageLike | undefined {
 function broadcastChannel(name: string): ChannelLike | undefined {
   try {
     const channel = new BroadcastChannel(name);
+    // Node has BroadcastChannel too: never keep a process alive for it.
+    (channel as { unref?: () => void }).unref?.();
     return {
       post: (message) => channel.postMessage(message),
       listen(listener) {

@@ -103,12 +103,18 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     if (host && hosts.sourceOf(`http://${host}/`) !== undefined) health.report(host, ok, reason);
   };
 
+  /** When each host last delivered an image: a host that does is busy, not hung. */
+  const lastLoad = new Map<string, number>();
   const arm = (img: HTMLImageElement, w: Watch): void => {
     clearTimeout(w.timer);
     live.add(img);
+    const armedAt = Date.now();
     const tick = (): void => {
       if (watches.get(img) !== w || img.complete) return;
-      if (notRequestedYet(img)) w.timer = setTimeout(tick, timeoutMs);
+      const t = Date.now();
+      // Queued behind the browser's 6 connections to a host that keeps answering: wait more (up to 4 timeouts).
+      const busy = t - (lastLoad.get(w.host) ?? 0) < timeoutMs && t - armedAt < 4 * timeoutMs;
+      if (busy || notRequestedYet(img)) w.timer = setTimeout(tick, timeoutMs);
       else fail(img, w, "timeout");
     };
     w.timer = setTimeout(tick, timeoutMs);
@@ -144,6 +150,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
   const loaded = (img: HTMLImageElement, w: Watch): void => {
     clearTimeout(w.timer);
     const host = w.host;
+    lastLoad.set(host, Date.now());
     if (w.index >= count) {
       live.delete(img);
       report(host, true);

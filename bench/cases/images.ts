@@ -1,0 +1,178 @@
+/**
+ * Images case: time until every image of a 24-image page is visible (its real pixels), per CDN
+ * fault mode, with `autoFallback` (the `<head>` script, inlined) against the browser alone (plain
+ * `<img>` tags), in the same run; plus the second page load during an outage (persisted health)
+ * and the requests it sends to the CDN.
+ *
+ * Geography is emulated (TESTING.md): the nginx edge behind a 20 ms-RTT latency proxy, S3 behind a
+ * 150 ms-RTT one. Chromium reaches the CDN as `cdn.test` (`--host-resolver-rules`).
+ *
+ * Not wired into `npm run bench` (bench/run.ts and bench/lib/options.ts belong to the bench's
+ * owner); run it on its own after `npm run build`:
+ *   npx esbuild bench/cases/images.ts --bundle --platform=node --format=esm --packages=external \
+ *     --outfile=.tmp/bench/images.mjs && node .tmp/bench/images.mjs [--quick]
+ * `runImages(ctx)` has the runner's signature for when it is wired in.
+ */
+import type { Browser } from "playwright-core";
+import { galleryHtml, plainObjects, putGalleryObjects } from "../../test/browser/images-page.js";
+import { launchBrowser, startStaticServer } from "../../test/support/browser.js";
+import { startEdge, type EdgeMode } from "../../test/support/edge.js";
+import { startLatencyProxy } from "../../test/support/latency-proxy.js";
+import { startS3Fixture } from "../../test/support/s3/fixture.js";
+import type { BenchContext, CaseResult } from "../lib/context.js";
+import { fixed, pairedRatios, spread, summarize } from "../lib/stats.js";
+import type { Table } from "../lib/table.js";
+
+const COUNT = 24;
+const EDGE_RTT_MS = 20;
+const S3_RTT_MS = 150;
+/** The browser alone never shows images of a dead CDN: stop waiting after this. */
+const DEADLINE_MS = 6_000;
+
+/** Records, in the page, when every image first shows its real pixels (ms since navigation start). */
+const VISIBLE_PROBE = `(() => {
+  const check = () => {
+    const images = [...document.images];
+    const done = images.length >= ${COUNT} && images.every((im) => im.complete && im.naturalWidth === Number(im.dataset.w));
+    if (done) window.__visibleAt = performance.now();
+    else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})();`;
+
+interface Sample {
+  /** ms until every image was visible; NaN when not within the deadline. */
+  ms: number;
+  visible: number;
+}
+
+/** Run the case (see the module documentation). */
+export async function runImages(ctx: Pick<BenchContext, "progress"> & { options: { quick: boolean } }): Promise<CaseResult> {
+  const reps = ctx.options.quick ? 1 : 3;
+  const s3 = await startS3Fixture();
+  const edge = await startEdge({ origin: s3.endpoint });
+  const edgeProxy = await startLatencyProxy({ target: `127.0.0.1:${edge.port}`, rttMs: EDGE_RTT_MS });
+  const s3Proxy = await startLatencyProxy({ target: new URL(s3.endpoint).host, rttMs: S3_RTT_MS });
+  const server = await startStaticServer();
+  let browser: Browser | undefined;
+  try {
+    await putGalleryObjects(
+      { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey },
+      plainObjects(COUNT),
+    );
+    browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${edgeProxy.port}`, "MAP nxdomain.test ~NOTFOUND"] });
+    const origin = { endpoint: s3Proxy.url, bucket: s3.bucket };
+    const page = (script: "head" | "none", cdn = `http://cdn.test/${s3.bucket}`): string => {
+      const { head, body } = galleryHtml({ cdn, origin, script, count: COUNT, inline: true, stream: false });
+      return `<!doctype html><html><head><meta charset="utf-8">${head}</head><body>${body}</body></html>`;
+    };
+    server.route("/s3edge.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("head")));
+    server.route("/browser.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("none")));
+    server.route("/s3edge-dns.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("head", `http://nxdomain.test/${s3.bucket}`)));
+    server.route("/browser-dns.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("none", `http://nxdomain.test/${s3.bucket}`)));
+    server.route("/favicon.ico", (_q, res) => res.writeHead(204).end());
+    const b = browser;
+
+    /** One page load in a fresh profile (or `reload` in the same one); time until every image is visible. */
+    async function load(path: string, reload = false): Promise<Sample & { secondLoad?: Sample; cdnRequests?: number }> {
+      const context = await b.newContext();
+      await context.addInitScript(VISIBLE_PROBE);
+      const tab = await context.newPage();
+      const measure = async (): Promise<Sample> => {
+        const ms = await tab
+          .waitForFunction(() => (window as { __visibleAt?: number }).__visibleAt, null, { timeout: DEADLINE_MS, polling: 20 })
+          .then((h) => h.jsonValue() as Promise<number>, () => Number.NaN);
+        if (process.env["BENCH_IMAGES_DEBUG"]) console.error(JSON.stringify(await tab.evaluate(() => (window as { __events?: unknown }).__events)));
+        const visible = await tab.evaluate(() => [...document.images].filter((im) => im.complete && im.naturalWidth === Number(im.dataset["w"])).length);
+        return { ms, visible };
+      };
+      try {
+        await tab.goto(`${server.url}${path}`, { waitUntil: "commit" });
+        const first = await measure();
+        if (!reload) return first;
+        await edge.clearRequests();
+        await tab.reload({ waitUntil: "commit" });
+        const secondLoad = await measure();
+        return { ...first, secondLoad, cdnRequests: (await edge.requests()).length };
+      } finally {
+        await context.close();
+      }
+    }
+
+    const modes: Array<[string, EdgeMode, string]> = [
+      ["healthy", "healthy", ""],
+      ["refused (edge stopped)", "stopped", ""],
+      ["DNS failure", "healthy", "-dns"],
+      ["503, HTML body", { status: 503 }, ""],
+      ["503, placeholder image (CORS)", { status: 503, body: "image" }, ""],
+      ["hang", "hang", ""],
+      ["slow (answers after 8 s)", { delayMs: 8_000 }, ""],
+    ];
+    const only = process.env["BENCH_IMAGES_MODES"]?.split(",");
+    if (only) modes.splice(0, modes.length, ...modes.filter(([name]) => only.some((o) => name.startsWith(o))));
+    const rows: string[][] = [];
+    const data: Record<string, unknown> = {};
+    for (const [name, mode, suffix] of modes) {
+      await edge.setMode(mode);
+      const ours: Sample[] = [];
+      const alone: Sample[] = [];
+      for (let i = 0; i < reps; i++) {
+        ctx.progress(`images: ${name}, repetition ${i + 1}/${reps}`);
+        // Alternate who goes first, so that drift between repetitions cancels out.
+        if (i % 2 === 0) {
+          ours.push(await load(`/s3edge${suffix}.html`));
+          alone.push(await load(`/browser${suffix}.html`));
+        } else {
+          alone.push(await load(`/browser${suffix}.html`));
+          ours.push(await load(`/s3edge${suffix}.html`));
+        }
+      }
+      const s = summarize(ours.map((x) => x.ms));
+      const a = summarize(alone.map((x) => x.ms));
+      const ratio = summarize(pairedRatios(ours.map((x) => x.ms), alone.map((x) => x.ms)));
+      const aloneText = a.n === 0 ? `never (${Math.min(...alone.map((x) => x.visible))}/${COUNT} after ${DEADLINE_MS / 1000} s)` : spread(a, 0);
+      rows.push([name, s.n === 0 ? "never" : spread(s, 0), aloneText, ratio.n === 0 ? "-" : `${fixed(ratio.median, 2)}x`]);
+      data[name] = { s3edge: ours, browser: alone };
+    }
+
+    ctx.progress("images: second page load during an outage (503)");
+    await edge.setMode({ status: 503 });
+    const second: Array<Sample & { secondLoad?: Sample; cdnRequests?: number }> = [];
+    for (let i = 0; i < reps; i++) second.push(await load("/s3edge.html", true));
+    const firstMs = summarize(second.map((x) => x.ms));
+    const secondMs = summarize(second.map((x) => x.secondLoad?.ms ?? Number.NaN));
+    const requests = second.map((x) => x.cdnRequests ?? Number.NaN);
+    rows.push(["503: first load (outage learnt)", spread(firstMs, 0), "never", "-"]);
+    rows.push([`503: second load (persisted; CDN requests ${requests.join(", ")})`, spread(secondMs, 0), "never", "-"]);
+    data["second load"] = second;
+    await edge.setMode("healthy");
+
+    const table: Table = {
+      title: `Images: ms until all ${COUNT} images of a page are visible (median (min..max) of ${reps})`,
+      columns: ["CDN", "s3edge autoFallback", "browser alone", "s3edge / browser"],
+      rows,
+      notes: [
+        `Emulated geography: CDN ${EDGE_RTT_MS} ms RTT, S3 ${S3_RTT_MS} ms RTT (latency proxies); autoFallback timeoutMs 1500, inlined in <head>.`,
+        `"never": the browser alone shows no image of a dead CDN (a hung one not within minutes); counted at ${DEADLINE_MS / 1000} s.`,
+        "Second load: the page arrives in one chunk, so Chromium's preload scanner requests the <img> URLs it reads before the head script runs; the images themselves are moved to S3 before their request (0 CDN requests when the head is streamed first: test/browser/images.test.ts).",
+        "react-image is not compared: it is not installed (it handles `error` only, like the browser-alone column plus one retry).",
+      ],
+    };
+    return { tables: [table], goals: [], data };
+  } finally {
+    await browser?.close();
+    await server.close();
+    await edgeProxy.close();
+    await s3Proxy.close();
+    await edge.close();
+    await s3.close();
+  }
+}
+
+// Run on its own: node .tmp/bench/images.mjs [--quick]
+if (process.argv[1]?.endsWith("images.mjs")) {
+  const quick = process.argv.includes("--quick");
+  const { renderText } = await import("../lib/table.js");
+  const result = await runImages({ options: { quick }, progress: (m) => process.stderr.write(`  . ${m}\n`) });
+  for (const table of result.tables) console.log(renderText(table));
+}
