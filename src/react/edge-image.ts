@@ -83,7 +83,7 @@ function srcSetFor(edge: Edge, srcSet: string | undefined, url: string, first: s
 /** An `<img>` for `objectKey` that survives a CDN outage (see the module documentation). */
 export const EdgeImage = forwardRef<HTMLImageElement, EdgeImageProps>(function EdgeImage(props, ref): ReactElement {
   const { objectKey, query, edge: edgeProp, srcSet, onLoad, onError, ...rest } = props;
-  const { edge, checker, isFallback } = useEdgeContext(edgeProp);
+  const { edge, checker } = useEdgeContext(edgeProp);
   const img = useRef<HTMLImageElement>(null);
   useImperativeHandle(ref, () => img.current as HTMLImageElement, []);
   const hydrating = useSyncExternalStore(subscribeNothing, () => false, () => true);
