@@ -1,9 +1,10 @@
 /**
  * The ready-made worker script, `dist/s3edge-sw.js` (global `S3Edge` in the
- * worker): registered with its options in its query string it handles the
- * CDN's requests at once, e.g.
- * `navigator.serviceWorker.register("/s3edge-sw.js?cdn=https://cdn.example.com&bucket=media&region=eu-west-1")`;
- * loaded with `importScripts("/s3edge-sw.js")` by a worker whose own URL names
+ * worker). Registered with its options in its query string it handles the
+ * CDN's requests, and takes control of open pages as soon as it is active
+ * (`skipWaiting` + `clients.claim`), e.g.
+ * `navigator.serviceWorker.register("/s3edge-sw.js?cdn=https://cdn.example.com&bucket=media&region=eu-west-1")`.
+ * Loaded with `importScripts("/s3edge-sw.js")` by a worker whose own URL names
  * no `cdn`, it does nothing until `S3Edge.registerEdgeFallback({...})` is called.
  */
 import { optionsFromQuery } from "./sw/query.js";
@@ -11,5 +12,20 @@ import { registerEdgeFallback } from "./sw/register.js";
 
 export { registerEdgeFallback };
 
+interface Extendable extends Event {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
 const options = typeof location === "undefined" ? undefined : optionsFromQuery(location.search);
-if (options !== undefined) registerEdgeFallback(options);
+if (options !== undefined) {
+  registerEdgeFallback(options);
+  addEventListener("install", () => {
+    const skip: unknown = Reflect.get(globalThis, "skipWaiting");
+    if (typeof skip === "function") void skip.call(globalThis);
+  });
+  addEventListener("activate", (event) => {
+    const clients: { claim?: () => Promise<void> } | undefined = Reflect.get(globalThis, "clients");
+    const claimed = clients?.claim?.();
+    if (claimed && "waitUntil" in event) (event as Extendable).waitUntil(claimed);
+  });
+}

@@ -19,7 +19,7 @@ import type { FallbackEvent } from "../delivery/types.js";
 import { checkFallbackOptions } from "./options.js";
 import { post } from "./post.js";
 import { attempt } from "./request.js";
-import { resumable, spanOf } from "./resume.js";
+import { rebuilt, requestedRange, resumable, spanOf } from "./resume.js";
 import type { EdgeFallback, EdgeFallbackEvents, EdgeFallbackOptions, FetchEventLike, WorkerFallbackEvent } from "./types.js";
 import { createPlugin } from "./workbox.js";
 
@@ -80,12 +80,15 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
     let s3Url: string | undefined;
     candidates.push({ source: "s3", url: async () => (s3Url = await hosts.resolveS3Url(key)) });
     const started = Date.now();
+    const asked = requestedRange(request);
     const run = async (url: string, signal: AbortSignal): Promise<Outcome> => {
       const last = url === s3Url;
       const outcome = await attempt(request, url, config, signal, last);
       const response = outcome.response;
-      const span = response && !last && response.type !== "opaque" ? spanOf(response) : undefined;
+      const span = response && response.type !== "opaque" ? spanOf(response, asked) : undefined;
       if (response === undefined || span === undefined) return outcome;
+      // Ranges of one resource must come from one origin for a <video>: S3's answer takes the page's URL.
+      if (last) return asked ? { response: rebuilt(response, response.body, span) } : outcome;
       const host = hostOf(url);
       return {
         response: resumable(response, span, config.timeoutMs, rest(key), (reason) => {

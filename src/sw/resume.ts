@@ -17,16 +17,39 @@ export interface Span {
   size: number | undefined;
 }
 
-/** The span of a 200 or 206 answer from its visible headers; undefined when it cannot be known. */
-export function spanOf(response: Response): Span | undefined {
+/** The byte range a request asks for (`Range: bytes=<start>-[<end>]`), if any. */
+export function requestedRange(request: Request): { start: number; end: number | undefined } | undefined {
+  const m = /^bytes=(\d+)-(\d*)$/.exec(request.headers.get("range") ?? "");
+  return m ? { start: Number(m[1]), end: m[2] ? Number(m[2]) : undefined } : undefined;
+}
+
+/**
+ * The span of a readable 200 or 206 answer; undefined when it cannot be known.
+ * `Content-Range` is visible to the worker only when the host exposes it;
+ * otherwise a 206 to `bytes=<start>-` is placed by its length.
+ */
+export function spanOf(response: Response, asked?: { start: number; end: number | undefined }): Span | undefined {
   const length = response.headers.get("content-length");
   const size = length === null ? undefined : Number(length);
   if (response.status === 200) return { start: 0, end: size === undefined ? undefined : size - 1, size };
-  // `Content-Range` is visible to the worker only when the CDN exposes it.
+  if (response.status !== 206) return undefined;
   const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
-  if (response.status !== 206 || range === null) return undefined;
-  const total = range[3] === "*" ? undefined : Number(range[3]);
-  return { start: Number(range[1]), end: Number(range[2]), size: total };
+  if (range !== null) return { start: Number(range[1]), end: Number(range[2]), size: range[3] === "*" ? undefined : Number(range[3]) };
+  if (asked === undefined || size === undefined) return undefined;
+  const end = asked.start + size - 1;
+  return { start: asked.start, end, size: asked.end === undefined ? end + 1 : undefined };
+}
+
+/**
+ * An answer the worker builds itself with `body`: it has the page's URL (a
+ * `<video>` refuses ranges of one resource from two origins), the visible
+ * headers of `response`, and the `Content-Range` of `span` for a 206.
+ */
+export function rebuilt(response: Response, body: ReadableStream<Uint8Array> | null, span: Span | undefined): Response {
+  const headers = new Headers(response.headers);
+  headers.set("accept-ranges", "bytes");
+  if (response.status === 206 && span?.end !== undefined) headers.set("content-range", `bytes ${span.start}-${span.end}/${span.size ?? "*"}`);
+  return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
 /** Fetch the rest of the object from S3: bytes `from`..`end` (to the end when undefined). */
@@ -102,5 +125,5 @@ export function resumable(response: Response, span: Span, idleMs: number, rest: 
       return reader.cancel(reason);
     },
   });
-  return new Response(stream, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return rebuilt(response, stream, span);
 }

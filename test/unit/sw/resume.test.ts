@@ -98,3 +98,37 @@ describe("resumable CDN bodies", () => {
     expect(spanOf(new Response("x", { status: 206, headers: { "content-range": "bytes 5-5/*" } }))).toEqual({ start: 5, end: 5, size: undefined });
   });
 });
+
+describe("ranged answers from S3", () => {
+  it("take the page's URL and get their Content-Range back when S3 does not expose it (a <video> wants one origin and a range)", async () => {
+    const object = bytes(5_000);
+    const hidden: Behaviour = (request) => {
+      const answer = serveBytes(object)(request) as Response;
+      const headers = new Headers(answer.headers);
+      headers.delete("content-range");
+      return new Response(answer.body, { status: answer.status, headers });
+    };
+    network({ "cdn.test": () => "error", "s3.test": hidden });
+    const { fallback } = setup();
+    const response = await fallback.fetch(new Request(`${CDN}/v.wav`, { mode: "no-cors", headers: { range: "bytes=4000-" } }));
+    expect(response.url).toBe("");
+    expect([response.status, response.headers.get("content-range"), response.headers.get("accept-ranges")]).toEqual([206, "bytes 4000-4999/5000", "bytes"]);
+    expect(await readAll(response)).toEqual(object.slice(4_000));
+  });
+
+  it("places a CDN 206 without a visible Content-Range by the range asked, so it can continue from S3", async () => {
+    const object = bytes(10_000);
+    const cdn: Behaviour = (request) => {
+      const answer = breaking(object, 1_000, { status: 206, first: 6_000 })(request) as Response;
+      const headers = new Headers(answer.headers);
+      headers.delete("content-range");
+      return new Response(answer.body, { status: 206, headers });
+    };
+    const net = network({ "cdn.test": cdn, "s3.test": serveBytes(object) });
+    const { fallback } = setup();
+    const response = await fallback.fetch(new Request(`${CDN}/v.wav`, { headers: { range: "bytes=6000-" } }));
+    expect(response.headers.get("content-range")).toBe("bytes 6000-9999/10000");
+    expect(await readAll(response)).toEqual(object.slice(6_000));
+    expect(net.seen.at(-1)?.range).toBe("bytes=7000-9999");
+  });
+});
