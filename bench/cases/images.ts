@@ -13,6 +13,7 @@
  *     --outfile=.tmp/bench/images.mjs && node .tmp/bench/images.mjs [--quick]
  * `runImages(ctx)` has the runner's signature for when it is wired in.
  */
+import { loadavg } from "node:os";
 import type { Browser } from "playwright-core";
 import { galleryHtml, plainObjects, putGalleryObjects } from "../../test/browser/images-page.js";
 import { launchBrowser, startStaticServer } from "../../test/support/browser.js";
@@ -152,7 +153,7 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
       columns: ["CDN", "s3edge autoFallback", "browser alone", "s3edge / browser"],
       rows,
       notes: [
-        `Emulated geography: CDN ${EDGE_RTT_MS} ms RTT, S3 ${S3_RTT_MS} ms RTT (latency proxies); autoFallback timeoutMs 1500, inlined in <head>.`,
+        `Emulated geography: CDN ${EDGE_RTT_MS} ms RTT, S3 ${S3_RTT_MS} ms RTT (latency proxies); autoFallback timeoutMs 1500, inlined in <head>. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (2 cores: figures taken under load spread widely).`,
         `"never": the browser alone shows no image of a dead CDN (a hung one not within minutes); counted at ${DEADLINE_MS / 1000} s.`,
         "Second load: the page arrives in one chunk, so Chromium's preload scanner requests the <img> URLs it reads before the head script runs; the images themselves are moved to S3 before their request (0 CDN requests when the head is streamed first: test/browser/images.test.ts).",
         "react-image is not compared: it is not installed (it handles `error` only, like the browser-alone column plus one retry).",

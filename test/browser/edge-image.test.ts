@@ -50,6 +50,11 @@ beforeAll(async () => {
     platform: "browser",
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "error",
+    // S3EDGE_REACT_DIR=<node_modules with another react/react-dom> runs the client suite on that
+    // React (e.g. 18.3; the server-render tests keep the repository's React).
+    ...(process.env["S3EDGE_REACT_DIR"] && {
+      alias: { react: join(process.env["S3EDGE_REACT_DIR"], "react"), "react-dom": join(process.env["S3EDGE_REACT_DIR"], "react-dom") },
+    }),
   });
   appJs = bundle.outputFiles[0]?.text ?? "";
   edge = await startEdge({ origin: s3.endpoint });
@@ -96,6 +101,7 @@ async function hostsOnceRendered(count = IMAGES.length): Promise<Map<string, num
 describe("<EdgeImage> in a React app", () => {
   it("loads from the CDN when it is healthy, and forwards its ref to the <img>", async () => {
     await open(pageHtml(base));
+    console.log(`React ${await page.evaluate(() => (globalThis as { __reactVersion?: string }).__reactVersion)} in the page`);
     expect(await hostsOnceRendered()).toEqual(new Map([["cdn.test", IMAGES.length]]));
     expect(await page.evaluate(() => (globalThis as { __firstRef?: string }).__firstRef)).toBe("IMG");
   });
