@@ -12,7 +12,7 @@
 import { AbortError, EndpointError, NetworkError, TimeoutError, redactUrl, type ServerErrorCode } from "../core/errors.js";
 import { PROTOCOL_VERSION, type Operation, type ProtocolRequest, type ProtocolResponses } from "../core/protocol.js";
 import { isRetryableStatus, parseRetryAfter } from "../core/retry.js";
-import { crossOriginHint, resolveEndpointUrl } from "./location.js";
+import { resolveEndpointUrl } from "./location.js";
 import { isObject, isProtocolAnswer } from "./shapes.js";
 
 /** Body of operation `O` without the envelope fields. */
@@ -53,8 +53,6 @@ export interface EndpointHooks {
 /** Default of {@link EndpointOptions.endpointTimeoutMs}. */
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 30_000;
 
-const CORS_REMEDY = "a cross-origin endpoint must allow it (the `cors` option of handleS3Edge), or the host is down.";
-
 /**
  * Create the function that calls the signing endpoint. Options are taken as
  * they are (the factories check them); a relative endpoint is resolved at each
@@ -93,9 +91,8 @@ export function createEndpoint(options: EndpointOptions, hooks: EndpointHooks = 
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? new AbortError();
       if (timedOut) throw new TimeoutError(`Signing endpoint ${op}: no answer from ${where} within ${timeout} ms`, { cause: error });
-      throw new NetworkError(`Signing endpoint ${op}: ${where} could not be reached.${crossOriginHint(url, CORS_REMEDY)}`, {
-        cause: error,
-      });
+      const { endpointHint } = await import("./cross-origin.js");
+      throw new NetworkError(`Signing endpoint ${op}: ${where} could not be reached.${endpointHint(url)}`, { cause: error });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);

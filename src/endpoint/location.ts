@@ -1,19 +1,18 @@
 /**
  * Where requests go, seen from the page: relative endpoint URLs resolved at the
- * first request (a module evaluated while prerendering has no page location),
- * and cross-origin hints for failures the browser does not explain (a CORS
- * refusal looks exactly like a network error to scripts).
+ * first request (a module evaluated while prerendering has no page location).
+ * The cross-origin hints for failures are `cross-origin.ts`'s (loaded on failure).
  */
 import { ConfigError } from "../core/errors.js";
 
 /** The page's location, when there is one (browsers, workers); `undefined` in Node. */
-function pageHref(): string | undefined {
+export function pageHref(): string | undefined {
   const href = (globalThis as { location?: { href?: unknown } }).location?.href;
   return typeof href === "string" ? href : undefined;
 }
 
 /** `new URL(url, base)`, or `undefined` when it does not parse (`URL.canParse` is missing in Safari < 17). */
-function parse(url: string, base?: string): URL | undefined {
+export function parse(url: string, base?: string): URL | undefined {
   try {
     return new URL(url, base);
   } catch {
@@ -54,17 +53,4 @@ export function resolveEndpointUrl(url: string): URL {
     "endpoint",
     `endpoint "${shown}" is relative, and a relative endpoint needs a base URL in Node: pass an absolute URL (e.g. "https://app.example.com${shown?.startsWith("/") ? shown : `/${shown}`}")`,
   );
-}
-
-/**
- * A hint for a request that failed below HTTP, when the page is on another
- * origin than `url`: browsers report a CORS refusal as a plain network error.
- * Empty outside browsers and for same-origin requests.
- */
-export function crossOriginHint(url: string | URL, remedy: string): string {
-  const base = pageHref();
-  if (base === undefined) return "";
-  const page = parse(base)?.origin;
-  const target = parse(String(url), base)?.origin;
-  return page === undefined || target === undefined || target === page ? "" : ` It is on another origin than this page (${page}): ${remedy}`;
 }

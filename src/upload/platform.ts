@@ -1,6 +1,6 @@
 /** Browser (and any Web runtime) wiring: XHR for progress where it exists, localStorage for resume. */
 import type { Platform } from "./context.js";
-import { commonSource, unsupportedInput } from "./sources/index.js";
+import { commonSource, refuse } from "./sources/index.js";
 import { webStorageStore } from "./stores/web-storage.js";
 import { fetchTransport } from "./transports/fetch.js";
 import { xhrTransport } from "./transports/xhr.js";
@@ -8,9 +8,7 @@ import { xhrTransport } from "./transports/xhr.js";
 /** The default platform of the uploader (browsers, workers, Deno, Bun). */
 export const webPlatform: Platform = {
   toSource(input, options) {
-    const source = commonSource(input, options);
-    if (!source) throw unsupportedInput(input);
-    return source;
+    return commonSource(input, options) ?? refuse(input);
   },
   transport: (fetchImpl) =>
     !fetchImpl && typeof XMLHttpRequest !== "undefined" ? xhrTransport() : fetchTransport(fetchImpl),

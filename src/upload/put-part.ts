@@ -2,9 +2,8 @@
  * One PUT of a presigned URL, with stall detection and S3's answer turned into
  * an outcome (ETag, checksum echoed or not) or a typed, classified error.
  */
-import { CorsETagMissingError, NetworkError, S3Error, TimeoutError, isS3EdgeError, redactUrl } from "../core/errors.js";
+import { S3Error, TimeoutError, isS3EdgeError } from "../core/errors.js";
 import { isRetryableStatus, parseRetryAfter, parseS3Error } from "../core/retry.js";
-import { crossOriginHint } from "../endpoint/location.js";
 import { sizeOf } from "./part-body.js";
 import type { PartBody, PutResponse, Transport } from "./types.js";
 
@@ -30,18 +29,6 @@ export interface PutOutcome {
   etag: string | null;
   /** True when every `x-amz-checksum-*` header sent came back with the same value (S3 verified it). */
   checksumEchoed: boolean;
-}
-
-/** What a browser needs to PUT to a bucket on another origin. */
-const CORS_REMEDY =
-  'unless the host is down, the bucket\'s CORS configuration does not allow it (AllowedOrigins with this origin, AllowedMethods PUT, AllowedHeaders "*"; see the README section "Bucket CORS").';
-
-/** The error for a part S3 stored but whose ETag the browser may not read. */
-export function corsETagMissing(what: string, status: number): CorsETagMissingError {
-  return new CorsETagMissingError(
-    `S3 stored ${what} but the browser cannot read its ETag header, so the upload cannot be completed: add "ETag" to ExposeHeaders (AllowedHeaders "*", AllowedMethods PUT) in the bucket's CORS configuration; see the README section "Bucket CORS"`,
-    { status },
-  );
 }
 
 /** True where a browser guards S3's answers with CORS (what an unreadable ETag then means). */
@@ -89,8 +76,7 @@ export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
     if (controller.signal.reason === stalled) throw stalled;
     if (signal.aborted) throw signal.reason;
     if (!isS3EdgeError(error, "NetworkError")) throw error;
-    const where = redactUrl(options.url);
-    throw new NetworkError(`PUT of ${what} to ${where} failed before an answer.${crossOriginHint(options.url, CORS_REMEDY)}`, { cause: error });
+    throw (await import("./failures.js")).putFailed(options.url, what, error);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", onAbort);

@@ -7,8 +7,8 @@
  */
 import { InternalError, S3Error } from "../core/errors.js";
 import type { UploadContext } from "./context.js";
-import { PartUrls, pastExpiry, type SignedUrl } from "./part-urls.js";
-import { corsETagMissing, inBrowser, isExpiredUrl, putPart, type PutOutcome } from "./put-part.js";
+import { PartUrls, type SignedUrl } from "./part-urls.js";
+import { inBrowser, putPart, type PutOutcome } from "./put-part.js";
 import type { PartBody, UploadSource } from "./types.js";
 
 /** A part's bookkeeping. */
@@ -51,10 +51,11 @@ export async function sendPartOnce(part: Part, a: AttemptContext): Promise<PutOu
     multipart
       ? urls.get({ partNumber: part.n, size: part.size, ...(part.checksum && { checksum: part.checksum }) })
       : Promise.resolve(urls);
-  // Without a checksum the URL does not depend on the bytes: ask first, so that parts
-  // starting together share one signing round trip while their bytes are read.
-  const early = ctx.checksum ? undefined : sign();
-  early?.catch(() => undefined);
+  // Without a checksum the URL does not depend on the bytes: wait for it before reading them, so
+  // that parts starting together share one signing round trip that is not held up by their reads
+  // (slicing a page-built Blob takes ~25 ms of main thread in Chromium), and no part's bytes are
+  // held while its URL is signed.
+  const early = ctx.checksum ? undefined : await sign();
   let body = await bodyOf(part, source);
   if (ctx.checksum && multipart && part.checksum === undefined) {
     body = body instanceof Uint8Array ? body : new Uint8Array(await body.arrayBuffer());
@@ -62,7 +63,7 @@ export async function sendPartOnce(part: Part, a: AttemptContext): Promise<PutOu
     const { crc32, crc32ToBase64 } = await import("../core/crc32.js");
     part.checksum = crc32ToBase64(crc32(body));
   }
-  const signed = await (early ?? sign());
+  const signed = early ?? (await sign());
   const what = multipart ? `part ${part.n}` : "the object";
   try {
     const outcome = await putPart({
@@ -77,34 +78,16 @@ export async function sendPartOnce(part: Part, a: AttemptContext): Promise<PutOu
       onProgress: a.onProgress,
     });
     if (outcome.etag === null && multipart) {
-      throw inBrowser() ? corsETagMissing(what, 200) : new S3Error(`S3 answered 2xx for ${what} without an ETag header`, { status: 200 });
+      throw inBrowser()
+        ? (await import("./failures.js")).corsETagMissing(what, 200)
+        : new S3Error(`S3 answered 2xx for ${what} without an ETag header`, { status: 200 });
     }
     return outcome;
   } catch (error) {
-    throw expiredOr(error, signed, part.n, a);
+    // A 403 may be an expired URL (rare: loaded only then).
+    throw error instanceof S3Error && error.status === 403 ? (await import("./expired.js")).expiredOr(error, signed, part.n, a) : error;
   } finally {
     // The request is over: a body read for this attempt goes back to the source's pool.
     if (!part.body) source.release?.(body);
   }
-}
-
-/** `error`, or a retryable error when S3 refused the URL for its age (then dropped from the cache). */
-function expiredOr(error: unknown, signed: SignedUrl, partNumber: number, a: AttemptContext): unknown {
-  if (!(error instanceof S3Error) || error.status !== 403) return error;
-  const byAge = !isExpiredUrl(error) && pastExpiry(signed.expiresAt, a.ctx.clock.now());
-  if (!isExpiredUrl(error) && !byAge) return error;
-  if (!(a.urls instanceof PartUrls)) {
-    return new S3Error(`The presigned URL of the object expired before it was sent (${error.message}); add the file again`, {
-      status: 403,
-      ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
-    });
-  }
-  a.urls.invalidate(partNumber);
-  if (!byAge) return error;
-  return new S3Error(`${error.message}: its URL expired at ${new Date(signed.expiresAt).toISOString()} (server time), signing it again`, {
-    status: 403,
-    retryable: true,
-    cause: error,
-    ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
-  });
 }

@@ -1,21 +1,10 @@
 /**
  * Opening an upload on the server: continue a stored multipart upload of the
- * same source when there is one and S3 still has it, else `create` a new one.
- *
- * On resume, S3 is the truth: the parts S3 lists with the size the plan
- * expects are done; anything else (a part only the local record knows, a
- * part of another size) is uploaded again.
+ * same source when there is one and S3 still has it (`resume.ts`, loaded only
+ * then), else `create` a new one.
  */
-import { EndpointError } from "../core/errors.js";
-import { partCount, partRange } from "../core/parts.js";
-import type {
-  ChecksumAlgorithm,
-  CreateResponse,
-  StoredPart,
-  UploadRef,
-} from "../core/protocol.js";
+import type { ChecksumAlgorithm, CreateResponse, StoredPart, UploadRef } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
-import { RESUME_RECORD_VERSION, parseResumeRecord, refOf } from "./stores/record.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
 
 /** An upload the server knows, ready for its parts. */
@@ -52,38 +41,19 @@ export interface OpenSessionOptions {
   onRestart(event: UploadEvents["restart"]): void;
 }
 
-/**
- * The stored record of `fingerprint`, checked. A record that is malformed or of
- * another version is removed (its upload aborted, best effort, when it names
- * one) and reported as a `mismatch` restart; a store that cannot be read means
- * no resume. Never throws.
- */
-async function storedRecord(o: OpenSessionOptions, store: ResumeStore, fingerprint: string): Promise<ResumeRecord | undefined> {
-  let raw: unknown;
-  try {
-    raw = await store.get(fingerprint);
-  } catch {
-    return undefined;
-  }
-  if (raw === undefined || raw === null) return undefined;
-  const record = parseResumeRecord(raw);
-  if (record?.fingerprint === fingerprint) return record;
-  o.onRestart({ reason: "mismatch" });
-  const ref = refOf(raw);
-  if (ref) await o.call("abort", ref, o.signal).catch(() => undefined);
-  await store.remove(fingerprint).catch(() => undefined);
-  return undefined;
-}
-
 /** Resume a stored upload of the same source, or create a new one. */
 export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const { source, store } = o;
   const fingerprint = store && source.kind === "random" ? source.fingerprint : undefined;
-  const record = store && fingerprint ? await storedRecord(o, store, fingerprint) : undefined;
-  if (record && fingerprint && source.kind === "random") {
-    const resumed = await tryResume(o, record, source.size);
-    if (resumed) return resumed;
-    await store?.remove(fingerprint).catch(() => undefined);
+  if (store && fingerprint && source.kind === "random") {
+    // The resume code is loaded only when the store holds something for this source.
+    const raw: unknown = await Promise.resolve()
+      .then(() => store.get(fingerprint))
+      .catch(() => undefined); // a store that cannot be read means no resume
+    if (raw !== undefined && raw !== null) {
+      const resumed = await (await import("./resume.js")).resumeStored(o, store, fingerprint, raw, source.size);
+      if (resumed) return resumed;
+    }
   }
 
   const created = await o.attempt(() =>
@@ -113,7 +83,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   };
   if (store && fingerprint && source.size !== null) {
     session.record = {
-      v: RESUME_RECORD_VERSION,
+      v: 1, // ResumeRecord["v"]: the type holds the version this build writes
       fingerprint,
       filename: o.filename,
       size: source.size,
@@ -131,40 +101,3 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   return session;
 }
 
-async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: number): Promise<Session | undefined> {
-  const ref: UploadRef = { key: record.key, uploadId: record.uploadId, token: record.token };
-  const reason = record.size !== size || record.checksum !== o.checksum ? "mismatch" : record.expiresAt <= o.now() ? "expired" : undefined;
-  if (reason) {
-    o.onRestart({ reason });
-    // Best effort: the server accepts an expired token for abort, so the stale parts stop being billed.
-    await o.call("abort", ref, o.signal).catch(() => undefined);
-    return undefined;
-  }
-  let listed: StoredPart[];
-  try {
-    listed = (await o.attempt(() => o.call("list", ref, o.signal))).parts;
-  } catch (error) {
-    const code = error instanceof EndpointError ? error.serverCode : undefined;
-    if (code === "UploadNotFound" || code === "InvalidToken" || code === "TokenExpired") {
-      o.onRestart({ reason: code === "UploadNotFound" ? "not-found" : "expired" });
-      return undefined;
-    }
-    throw error;
-  }
-  const count = partCount(size, record.partSize);
-  const done = listed.filter((part) => {
-    if (!Number.isInteger(part.partNumber) || part.partNumber < 1 || part.partNumber > count || !part.etag) return false;
-    const { start, end } = partRange(part.partNumber, record.partSize, size);
-    return part.size === end - start;
-  });
-  return {
-    mode: "multipart",
-    key: record.key,
-    ref,
-    partSize: record.partSize,
-    expiresAt: record.expiresAt,
-    done,
-    resumed: true,
-    record: { ...record, parts: done.map(({ partNumber, etag, size, checksum }) => ({ partNumber, etag, size, ...(checksum && { checksum }) })) },
-  };
-}

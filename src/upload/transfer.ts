@@ -8,7 +8,6 @@ import { AbortError } from "../core/errors.js";
 import { partCount, partRange } from "../core/parts.js";
 import type { UploadContext } from "./context.js";
 import { PartUrls, type SignedUrl } from "./part-urls.js";
-import { inBrowser } from "./put-part.js";
 import { sendPartOnce, type Part } from "./send-part.js";
 import type { Session } from "./session.js";
 import type { SequentialSource, UploadedObject, UploadSource, UploadState, UploadWarning } from "./types.js";
@@ -216,6 +215,12 @@ export class Transfer {
     let checksumEchoed: boolean;
     try {
       ({ etag, checksumEchoed } = await hooks.attempt(() => sendPartOnce(part, attempt), signal, part.n, reset));
+      const unverified = part.checksum !== undefined && !checksumEchoed;
+      // Warnings (and their messages) are loaded only when there is one; the part stays in flight meanwhile.
+      if (etag === null || unverified) {
+        const warnings = await import("./warnings.js").catch(() => undefined);
+        warnings?.warnAbout(part.n, etag === null, unverified, hooks.warn);
+      }
     } catch (error) {
       part.loaded = 0;
       if (signal.reason === PAUSE && !hooks.cancelled.aborted) {
@@ -226,37 +231,14 @@ export class Transfer {
     } finally {
       this.#active.delete(part);
     }
+    if (part.checksum !== undefined) part.verified = checksumEchoed;
     part.state = "done";
     part.etag = etag ?? "";
-    if (etag === null) this.#etagMissing();
-    if (part.checksum !== undefined) {
-      part.verified = checksumEchoed;
-      if (!checksumEchoed) {
-        hooks.warn({
-          code: "ChecksumUnverified",
-          message: `S3 did not echo the checksum of part ${part.n}: the bytes were not proven intact (the server may not verify checksums, or the bucket's CORS does not expose x-amz-checksum-crc32)`,
-          partNumber: part.n,
-        });
-      }
-    }
     if (part.body) this.source.release?.(part.body);
     delete part.body;
     this.#doneBytes += part.size;
     hooks.set({ partsDone: ++this.#partsDone });
     this.#progress();
     hooks.partDone(part as Part & { etag: string });
-  }
-
-  /** A single PUT was stored but its ETag is not readable: the object exists, so the upload succeeds, with a warning. */
-  #etagMissing(): void {
-    this.hooks.warn(
-      inBrowser()
-        ? {
-            code: "CorsETagMissing",
-            message:
-              'S3 stored the object but the browser cannot read its ETag (the result\'s etag is empty): add "ETag" to ExposeHeaders in the bucket\'s CORS configuration; see the README section "Bucket CORS"',
-          }
-        : { code: "ETagMissing", message: "S3 stored the object but answered without an ETag header (the result's etag is empty)" },
-    );
   }
 }

@@ -8,7 +8,6 @@ import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
 import { checkOptions } from "./options.js";
 import { Semaphore } from "./semaphore.js";
-import { parseResumeRecord } from "./stores/record.js";
 import { fetchTransport } from "./transports/fetch.js";
 import { xhrTransport } from "./transports/xhr.js";
 import type {
@@ -130,7 +129,9 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     resumable: async () => {
       const at = clock.now();
       const listed = await Promise.resolve(ctx.store?.list()).catch(() => undefined);
-      return (listed ?? []).flatMap((raw: unknown) => {
+      if (!listed?.length) return [];
+      const { parseResumeRecord } = await import("./stores/record.js");
+      return listed.flatMap((raw: unknown) => {
         const record = parseResumeRecord(raw);
         return record && record.expiresAt > at ? [record] : [];
       });

@@ -1,7 +1,7 @@
 /** Node wiring: paths, Node streams, the keep-alive node:http transport and the file store. */
 import { InvalidInputError } from "../../core/errors.js";
 import type { Platform } from "../context.js";
-import { commonSource, unsupportedInput } from "../sources/index.js";
+import { commonSource, refuse } from "../sources/index.js";
 import { fileStore } from "./file-store.js";
 import { nodeHttpTransport } from "./http-transport.js";
 import { pathSource } from "./path-source.js";
@@ -14,9 +14,7 @@ export const nodePlatform: Platform = {
       if (!input) throw new InvalidInputError("Cannot upload an empty path");
       return pathSource(input, options.filename);
     }
-    const source = commonSource(input, options);
-    if (!source) throw unsupportedInput(input);
-    return source;
+    return commonSource(input, options) ?? refuse(input);
   },
   transport: (fetchImpl) => (fetchImpl ? fetchTransport(fetchImpl) : nodeHttpTransport()),
   store: () => fileStore(),

@@ -7,7 +7,7 @@ import type { UploadRef } from "../../core/protocol.js";
 import type { ResumeRecord } from "../types.js";
 
 /** Version of the records this build writes. */
-export const RESUME_RECORD_VERSION = 1;
+export const RESUME_RECORD_VERSION: ResumeRecord["v"] = 1;
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);

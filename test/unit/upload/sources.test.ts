@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createUploader, SourceChangedError } from "../../../src/node.js";
 import { retrying, toS3EdgeError } from "../../../src/upload/retrying.js";
-import { unsupportedInput } from "../../../src/upload/sources/index.js";
+import { unsupportedInput } from "../../../src/upload/failures.js";
 import { blobSource } from "../../../src/upload/sources/blob.js";
 import { bytesSource } from "../../../src/upload/sources/bytes.js";
 import { streamSource } from "../../../src/upload/sources/stream.js";
