@@ -90,7 +90,8 @@ function lazyBody(req: IncomingMessage): { stream: ReadableStream<Uint8Array>; d
  * {@link LINGER_MS}) so that the client reads the answer rather than a reset,
  * then the socket is destroyed. Node ends a `Connection: close` socket with
  * `destroySoon()` (end, then destroy as soon as the answer is out, while the
- * body may still arrive): for this socket it ends and lingers instead.
+ * body may still arrive): for this socket it only ends, and the linger timer
+ * (started when the answer is out, whatever Node calls) destroys it.
  */
 function closeUnread(req: IncomingMessage, res: ServerResponse): void {
   const { socket } = req;
@@ -108,11 +109,11 @@ function closeUnread(req: IncomingMessage, res: ServerResponse): void {
   req.on("error", () => undefined);
   req.resume();
   socket.once("close", () => clearTimeout(timer));
-  socket.destroySoon = () => {
-    socket.end();
+  socket.destroySoon = () => socket.end();
+  res.once("finish", () => {
     timer = setTimeout(stop, LINGER_MS);
     timer.unref?.();
-  };
+  });
   res.setHeader("connection", "close");
 }
 
