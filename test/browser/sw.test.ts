@@ -16,6 +16,7 @@ import { solidPng, startEdge, type Edge, type EdgeMode } from "../support/edge.j
 import { startS3Fixture } from "../support/s3/fixture.js";
 import type { S3Fixture } from "../support/s3/api.js";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { build } from "esbuild";
 import {
   BG_RGB,
   SEEK_TO,
@@ -63,6 +64,29 @@ beforeAll(async () => {
   server.route("/sw-page", swPageRoute);
   server.route("/s3edge-sw.js", workerRoute);
   server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
+  const bundled = await build({
+    entryPoints: [new URL("./sw/workbox-worker.ts", import.meta.url).pathname],
+    bundle: true,
+    format: "iife",
+    platform: "browser",
+    target: "es2020",
+    write: false,
+    logLevel: "silent",
+  });
+  const workboxWorker = bundled.outputFiles[0]?.text ?? "";
+  server.route("/wb-sw.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(workboxWorker));
+  server.route("/wb-page", (req, res) => {
+    const query = new URL(req.url ?? "/", "http://x").search.slice(1);
+    const cdn = new URLSearchParams(query).get("cdn") ?? "";
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    res.end(`<!doctype html><html><head><style>#bg { width: 64px; height: 48px; background-image: url("${cdn}/sw/bg.png"); }</style></head><body>
+<div id="bg"></div><img id="i0" src="${cdn}/gallery/k0.png" data-w="40">
+<script>
+window.__hash = fetch("${cdn}/sw/data.bin").then((r) => r.arrayBuffer()).then((b) => crypto.subtle.digest("SHA-256", b))
+  .then((h) => [...new Uint8Array(h)].map((x) => x.toString(16).padStart(2, "0")).join(""), (e) => "error: " + e);
+navigator.serviceWorker.register("/wb-sw.js?${query}");
+</script></body></html>`);
+  });
 });
 afterAll(async () => {
   await browser?.close();
@@ -303,6 +327,56 @@ describe("a <video> that started on the CDN", () => {
     expect(media.currentTime).toBeCloseTo(SEEK_TO, 0);
     expect(rangedFromS3()).toBe(true);
   });
+});
+
+describe("inside Workbox: CacheFirst for images with the fallback as its plugin, the fallback as handler for the rest", () => {
+  const wbPage = () => `${server.url}/wb-page?${new URLSearchParams({ cdn: CDN, endpoint: proxy.url, bucket: s3.bucket })}`;
+  /** Insert an image of `key` and wait until it shows its real pixels (or fails). */
+  const showImage = (key: string, width: number) =>
+    page.evaluate(
+      ([url, w]) =>
+        new Promise<number>((resolve) => {
+          const im = new Image();
+          im.onload = () => resolve(im.naturalWidth === w ? w : -im.naturalWidth);
+          im.onerror = () => resolve(0);
+          im.src = url as string;
+          document.body.append(im);
+        }),
+      [`${CDN}/${key}`, width] as const,
+    );
+
+  for (const [name, mode] of [
+    ["a 503 (the plugin's fetchDidSucceed)", { status: 503 }],
+    ["a hung CDN (the plugin's timeout, then handlerDidError)", "hang"],
+  ] as Array<[string, EdgeMode]>) {
+    it(`keeps cached images, fetches new ones from S3 and caches them under the CDN URL, with ${name}`, async () => {
+      await freshPage();
+      await page.goto(wbPage());
+      await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
+      await reload(); // under the worker: k0 and the background are cached by CacheFirst
+      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, { timeout: 10_000 });
+      await edge.setMode(mode);
+      proxy.log.length = 0;
+      await reload();
+      expect(await fetchHash()).toBe(DATA_SHA);
+      expect(await bgColour()).toEqual([...BG_RGB]);
+      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, { timeout: 10_000 });
+      expect(await showImage("gallery/k1.png", 41)).toBe(41);
+      expect(await showImage("gallery/k2.png", 42)).toBe(42);
+      // Three failures (data.bin, k1, k2) opened the breaker: the plugin now sends images straight to S3.
+      expect(await showImage("gallery/k3.png", 43)).toBe(43);
+      const fromS3 = proxy.log.map((e) => e.path);
+      expect(fromS3).toContain(`/${s3.bucket}/gallery/k1.png`);
+      expect(fromS3).toContain(`/${s3.bucket}/sw/data.bin`);
+      // Cached images never left the cache.
+      expect(fromS3).not.toContain(`/${s3.bucket}/gallery/k0.png`);
+      expect(fromS3).not.toContain(`/${s3.bucket}/sw/bg.png`);
+      const cached = await page.evaluate(async () => (await (await caches.open("images")).keys()).map((r) => r.url));
+      // What the strategy fetched is cached under the CDN URL, except answers given by handlerDidError (Workbox caches none).
+      expect(cached).toEqual(expect.arrayContaining([`${CDN}/gallery/k0.png`, `${CDN}/gallery/k3.png`]));
+      expect(cached.includes(`${CDN}/gallery/k1.png`)).toBe(mode !== "hang");
+    });
+  }
 });
 
 describe("first visit: no worker yet", () => {
