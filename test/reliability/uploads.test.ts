@@ -7,7 +7,7 @@
  * parts); no timed assertions.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pseudoRandomBytes } from "../support/data.js";
+import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { RGW_START_TIMEOUT_MS } from "../support/rgw/connect.js";
 import { startTarget, targetNames, type Target } from "../support/targets.js";
 import { countRetries, ending, firstPart, reaches, startRig, type Rig, type ScenarioRecord } from "./support/rig.js";
@@ -20,7 +20,7 @@ const records: ScenarioRecord[] = [];
  * gateway restart). `S3EDGE_RELIABILITY=full` (npm run test:reliability) runs every scenario on every target.
  */
 const FULL = process.env["S3EDGE_RELIABILITY"] === "full";
-const RGW_FAST = new Set(["expiring", "complete-lost", "s3-restart"]);
+const RGW_FAST = new Set(["expiring", "complete-lost", "s3-restart", "flip", "create-lost"]);
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -80,7 +80,9 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     const r = await rigFor("resets");
     for (const proxy of [r.s3, r.endpoint]) {
       proxy.add({ fault: { kind: "reset" }, probability: 0.05 });
-      proxy.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, probability: 0.05 / 0.95 });
+      // A lost answer to a create leaves an upload nobody knows: that case has its own scenario below.
+      const create = (q: { operation: string }) => q.operation === "CreateMultipartUpload";
+      proxy.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, probability: 0.05 / 0.95, match: (q) => !create(q) });
     }
     const up = r.uploader({ concurrency: 4 });
     const files = [0, 1, 2].map((i) => pseudoRandomBytes(11 * MiB + i * 1000, 20 + i));
@@ -170,6 +172,36 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     record(`URLs expiring mid-upload (clock ${offsetMs / 60_000} min)`, r, end.kind, { "expired URLs": refused });
   });
 
+  // KNOWN DEFECT (found by the soak): a create whose answer is lost after S3 created the upload is
+  // retried and creates a second one; the first is left behind, known to nobody, until a lifecycle
+  // rule aborts it. `it.fails` keeps the suite green while that is so, and turns red once create is
+  // idempotent: then make these plain `it`. See docs/reliability.md "Known gaps".
+  it.runIf(runs("create-lost")).fails("CreateMultipartUpload's answer lost (the signer's SDK retries it): byte-identical, and no multipart upload left", async () => {
+    const r = await rigFor("create-lost");
+    r.s3.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, match: (q) => q.operation === "CreateMultipartUpload", times: 1 });
+    const data = pseudoRandomBytes(11 * MiB, 11);
+    const upload = r.uploader().add(data, { filename: "create-lost.bin" });
+    const end = await ending(r, upload, data);
+    expect(end.kind).toBe("identical");
+    const left = await r.leftovers();
+    record("CreateMultipartUpload's answer lost", r, `${end.kind}; ${left.length} upload(s) left`);
+    expect(left).toEqual([]);
+  });
+
+  it.runIf(runs("create-lost")).fails("the endpoint's answer to create lost (the client retries create): byte-identical, and no multipart upload left", async () => {
+    const r = await rigFor("create-answer-lost");
+    // The first request to the endpoint is this upload's create.
+    r.endpoint.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, times: 1 });
+    const data = pseudoRandomBytes(11 * MiB, 12);
+    const upload = r.uploader().add(data, { filename: "create-answer-lost.bin" });
+    const end = await ending(r, upload, data);
+    expect(end.kind).toBe("identical");
+    expect(r.app.ops.filter((op) => op === "create")).toHaveLength(2);
+    const left = await r.leftovers();
+    record("the endpoint's answer to create lost", r, `${end.kind}; ${left.length} upload(s) left`);
+    expect(left).toEqual([]);
+  });
+
   it.runIf(runs("complete-fails"))("complete failing after all parts (S3 answers 500 to every attempt of the signer's SDK, twice): retried, byte-identical", async () => {
     const r = await rigFor("complete-fails");
     // The SDK tries 3 times per call: 6 failures make two `complete` calls fail for the client.
@@ -203,6 +235,30 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     expect(r.app.ops).toContain("abort");
     expect(await r.target.getObject(upload.getState().key ?? "")).toBeUndefined();
     record("complete fails for good", r, end.kind === "typed-error" ? `typed error ${end.code}` : end.kind);
+  });
+
+  it.runIf(runs("flip"))("a byte flipped on the wire in a part sent with a CRC32: refused and sent again where S3 verifies checksums; elsewhere stored as sent, and the result says checksumVerified: false", async () => {
+    const r = await rigFor("flip");
+    r.s3.add({ fault: { kind: "flip" }, match: (q) => q.operation === "UploadPart" && q.partNumber === 2, times: 1 });
+    const data = pseudoRandomBytes(11 * MiB, 10);
+    const upload = r.uploader({ checksum: "CRC32" }).add(data, { filename: "flip.bin" });
+    const warnings: string[] = [];
+    upload.on("warning", (w) => warnings.push(w.code));
+    const result = await upload.done();
+    expect(r.s3.counts().flip).toBe(1);
+    if (target.capabilities.checksums) {
+      // S3 answers BadDigest; the part is sent again; the object is intact and proven so.
+      expect(await r.storedHash(result.key)).toBe(sha256(data));
+      expect(result.checksumVerified).toBe(true);
+    } else {
+      // Neither s3rver nor RGW verifies x-amz-checksum-*: the flipped byte is stored. s3edge cannot
+      // prevent that; it says so instead of claiming the bytes were verified.
+      expect(await r.storedHash(result.key)).not.toBe(sha256(data));
+      expect(result.checksumVerified).toBe(false);
+      expect(warnings).toContain("ChecksumUnverified");
+    }
+    expect(await r.leftovers()).toEqual([]);
+    record("a byte flipped in a part (CRC32 sent)", r, target.capabilities.checksums ? "identical (BadDigest, resent)" : "stored as sent; checksumVerified false");
   });
 
   it.runIf(runs("cancel-complete"))("cancel during complete (complete hangs at S3): cancelled, nothing left, no object", async () => {

@@ -67,7 +67,11 @@ osd crush update on start = false
 [${RGW_NAME}]
 rgw frontends = beast endpoint=127.0.0.1:${input.rgwPort}
 rgw data = ${dir}/rgw
-# Answer as soon as a write is durable on the single OSD; keep the gateway's threads few.
 rgw thread pool size = 64
+# Deleted and aborted objects go to the garbage collector, which by default waits 2 hours: free the
+# memstore within seconds instead, so long runs (the soak) that delete what they verified fit in it.
+rgw gc obj min wait = 5
+rgw gc processor period = 5
+rgw gc processor max time = 5
 `;
 }
