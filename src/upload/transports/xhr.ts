@@ -2,6 +2,25 @@
 import { ConfigError, NetworkError } from "../../core/errors.js";
 import type { Transport } from "../types.js";
 
+/**
+ * Header lookup over the headers CORS exposes. `getResponseHeader` of a header
+ * CORS hides returns null but also logs "Refused to get unsafe header" in the
+ * console on every PUT; `getAllResponseHeaders` lists only the exposed ones.
+ */
+function exposedHeaders(xhr: XMLHttpRequest): (name: string) => string | null {
+  let map: Map<string, string> | undefined;
+  return (name) => {
+    if (map === undefined) {
+      map = new Map();
+      for (const line of xhr.getAllResponseHeaders().split(/\r?\n/)) {
+        const at = line.indexOf(":");
+        if (at > 0) map.set(line.slice(0, at).trim().toLowerCase(), line.slice(at + 1).trim());
+      }
+    }
+    return map.get(name.toLowerCase()) ?? null;
+  };
+}
+
 /** Send parts with XHR, reporting `upload.onprogress`. */
 export function xhrTransport(): Transport {
   return {
@@ -18,11 +37,12 @@ export function xhrTransport(): Transport {
         xhr.upload.onprogress = (event) => onProgress(event.loaded);
         xhr.onload = () => {
           signal.removeEventListener("abort", onAbort);
+          const header = exposedHeaders(xhr);
           resolve({
             status: xhr.status,
-            etag: xhr.getResponseHeader("ETag"),
+            etag: header("etag"),
             body: typeof xhr.responseText === "string" ? xhr.responseText : "",
-            header: (name) => xhr.getResponseHeader(name),
+            header,
           });
         };
         xhr.onerror = () => {
