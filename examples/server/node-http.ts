@@ -16,10 +16,15 @@ const signer = createSigner({
   keyPolicy: ({ filename }, { user }) => `users/${user.id}/${crypto.randomUUID()}/${sanitizeFilename(filename)}`,
   limits: { maxSize: 5 * 1024 ** 3, contentTypes: ["image/*", "video/*", "application/pdf"] },
   ...(process.env["CDN_URL"] && { cdn: process.env["CDN_URL"] }),
-  onError: (error, op) => console.warn(`s3edge ${op}: ${error.code} ${error.message}`),
 });
 
-const handler = toNodeHandler(handleS3Edge(signer, { cors: { origin: ["http://localhost:5173"], credentials: true } }));
+const handler = toNodeHandler(
+  handleS3Edge(signer, {
+    cors: { origin: ["http://localhost:5173"], credentials: true },
+    // Without onError, 5xx answers are logged with console.error (redacted); this logs every error.
+    onError: (error, op) => console.warn(`s3edge ${op}: ${error.code} ${error.message}`),
+  }),
+);
 
 createServer((req, res) => {
   if (req.url === "/api/s3edge") handler(req, res);
