@@ -5,16 +5,12 @@
  * every image, persisted so that the next page load skips a CDN found down).
  */
 import { useState } from "react";
-import { createEdge, createHostHealth, createUploader, type Upload } from "s3edge";
-import { browserHealthStore } from "s3edge/dom";
+import { createEdge, createUploader, type Upload } from "s3edge";
 import { EdgeImage, EdgeProvider, useObservable, useUpload, useUploader } from "s3edge/react";
 
 const uploader = createUploader({ endpoint: "/api/s3edge" });
-const edge = createEdge({
-  cdn: "https://cdn.example.com",
-  origin: { bucket: "my-uploads", region: "eu-west-1" },
-  health: createHostHealth({ store: browserHealthStore() }),
-});
+// In a page its breaker is persisted (localStorage) and shared with the other tabs.
+const edge = createEdge({ cdn: "https://cdn.example.com", origin: { bucket: "my-uploads", region: "eu-west-1" } });
 
 function Row({ upload }: { upload: Upload }) {
   const s = useUpload(upload);

@@ -5,6 +5,7 @@
  * for UIs (edge-state.ts).
  */
 import { ConfigError } from "../core/errors.js";
+import { browserHealthStore } from "../browser/health-store.js";
 import { createHostHealth } from "../core/health.js";
 import { hostOf } from "../core/urls.js";
 import { Emitter } from "../core/observable.js";
@@ -35,7 +36,11 @@ export function createEdge(options: EdgeOptions): Edge {
   const hosts = createHosts(options.cdn, options.origin);
   const config = checkEdgeOptions(options);
   const { timeoutMs, hedgeMs } = config;
-  const health = config.health ?? createHostHealth(options.breaker);
+  // In a page, the default breaker's verdicts persist and are shared with the other tabs and with
+  // `autoFallback` (browserHealthStore; `breaker.store` replaces it, `health` replaces the breaker).
+  const health =
+    config.health ??
+    createHostHealth({ ...(typeof document !== "undefined" && { store: browserHealthStore() }), ...options.breaker });
   const attemptOptions: AttemptOptions = {
     timeoutMs,
     follow: config.follow,

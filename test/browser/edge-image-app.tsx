@@ -1,7 +1,6 @@
 /** The React app of the <EdgeImage> Chromium suite: a grid of EdgeImage, optionally re-rendered all the time. */
 import { useEffect, useRef, useState } from "react";
 import { createHostHealth } from "../../src/core/health.js";
-import { browserHealthStore } from "../../src/dom.js";
 import { createEdge, type Edge } from "../../src/index.js";
 import { EdgeImage, EdgeProvider } from "../../src/react.js";
 
@@ -18,11 +17,14 @@ export interface AppConfig {
   persist?: boolean;
 }
 
-/** An edge for the page (persisted health unless told otherwise). */
+/** An edge for the page: createEdge's default breaker, persisted in a page (unless `persist: false`). */
 export function makeEdge(config: AppConfig, server = false): Edge {
-  const store = config.persist === false || server ? undefined : browserHealthStore();
-  const health = createHostHealth(store ? { store } : {});
-  const edge = createEdge({ cdn: config.cdn, origin: config.origin, timeoutMs: config.timeoutMs ?? 1500, health });
+  const edge = createEdge({
+    cdn: config.cdn,
+    origin: config.origin,
+    timeoutMs: config.timeoutMs ?? 1500,
+    ...(config.persist === false && { health: createHostHealth() }),
+  });
   if (!server) {
     const log: unknown[] = ((globalThis as { __events?: unknown[] }).__events = []);
     edge.on("fallback", (e) => log.push({ key: e.key, reason: e.reason, status: e.status }));
