@@ -15,6 +15,9 @@ export interface AppConfig {
   rerenderEveryMs?: number;
   /** Persist health (default true). */
   persist?: boolean;
+  /** Images added one by one afterwards (every `insertEveryMs`, default 150). */
+  insert?: Array<{ key: string; width: number; height: number }>;
+  insertEveryMs?: number;
 }
 
 /** An edge for the page: createEdge's default breaker, persisted in a page (unless `persist: false`). */
@@ -34,6 +37,14 @@ export function makeEdge(config: AppConfig, server = false): Edge {
 
 function Grid({ config }: { config: AppConfig }) {
   const [tick, setTick] = useState(0);
+  const [added, setAdded] = useState(0);
+  useEffect(() => {
+    const more = config.insert?.length ?? 0;
+    if (more === 0) return;
+    const t = setInterval(() => setAdded((n) => (n < more ? n + 1 : n)), config.insertEveryMs ?? 150);
+    return () => clearInterval(t);
+  }, [config.insert, config.insertEveryMs]);
+  const images = [...config.images, ...(config.insert ?? []).slice(0, added)];
   const first = useRef<HTMLImageElement>(null);
   useEffect(() => {
     if (!config.rerenderEveryMs) return;
@@ -45,7 +56,7 @@ function Grid({ config }: { config: AppConfig }) {
   }, []);
   return (
     <div id="grid" data-tick={tick}>
-      {config.images.map((o, i) => (
+      {images.map((o, i) => (
         <EdgeImage
           key={o.key}
           ref={i === 0 ? first : undefined}

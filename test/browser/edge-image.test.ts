@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { attachConsole, launchBrowser, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
 import { startEdge, type Edge, type EdgeMode } from "../support/edge.js";
 import { App, makeEdge, type AppConfig } from "./edge-image-app.js";
-import { allRendered, imageScript, plainObjects, putGalleryObjects, readImages } from "./images-page.js";
+import { allRendered, imageScript, lateObjects, plainObjects, putGalleryObjects, readImages } from "./images-page.js";
 
 const s3 = inject("s3");
 const S3_HOST = new URL(s3.endpoint).host;
@@ -40,7 +40,7 @@ function pageHtml(config: AppConfig & { hydrate?: boolean }, options: { ssr?: st
 }
 
 beforeAll(async () => {
-  await putGalleryObjects(s3, IMAGES);
+  await putGalleryObjects(s3, [...IMAGES, ...lateObjects(30)]);
   const bundle = await build({
     entryPoints: [join(import.meta.dirname, "edge-image-client.tsx")],
     bundle: true,
@@ -89,7 +89,7 @@ async function open(html: string): Promise<void> {
 }
 
 async function hostsOnceRendered(count = IMAGES.length): Promise<Map<string, number>> {
-  await page.waitForFunction(allRendered, count, { timeout: 15_000, polling: 50 }).catch(async (error: unknown) => {
+  await page.waitForFunction(allRendered, count, { timeout: 25_000, polling: 50 }).catch(async (error: unknown) => {
     const broken = (await page.evaluate(readImages)).filter((r) => !r.complete || r.naturalWidth !== r.expectedWidth);
     throw new Error(`not every image rendered: ${JSON.stringify(broken.slice(0, 4))}`, { cause: error });
   });
@@ -134,6 +134,14 @@ describe("<EdgeImage> in a React app", () => {
     expect(reasons.filter((r) => r === "timeout").length).toBeGreaterThanOrEqual(1);
     expect(reasons.every((r) => r === "timeout" || r === "circuit-open")).toBe(true);
     expect(Number(await page.getAttribute("#grid", "data-tick"))).toBeGreaterThan(10);
+  });
+
+  it("keeps every image rendered while the CDN flaps (healthy/503 every 2 s) and images keep being added", async () => {
+    await edge.setMode({ flapMs: 2_000 });
+    await open(pageHtml({ ...base, insert: lateObjects(30), insertEveryMs: 150 }));
+    const hosts = await hostsOnceRendered(IMAGES.length + 30);
+    expect([...hosts.values()].reduce((a, b) => a + b, 0)).toBe(IMAGES.length + 30);
+    expect([...hosts.keys()].every((h) => h === "cdn.test" || h === S3_HOST)).toBe(true);
   });
 
   it("catches server-rendered images that failed before hydration (complete && naturalWidth === 0)", async () => {
