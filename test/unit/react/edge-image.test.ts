@@ -4,7 +4,7 @@ import { renderToString } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 import { createHostHealth } from "../../../src/core/health.js";
 import { createEdge } from "../../../src/index.js";
-import { EdgeImage, EdgeProvider, useEdgeUrl } from "../../../src/react.js";
+import { EdgeImage, EdgeProvider, useEdge, useEdgeUrl } from "../../../src/react.js";
 
 const origin = { bucket: "media-bucket", region: "eu-west-1" };
 const S3 = "https://media-bucket.s3.eu-west-1.amazonaws.com";
@@ -46,6 +46,19 @@ describe("<EdgeImage> on the server", () => {
     expect(() => renderToString(createElement(EdgeImage, { objectKey: "k.png", alt: "" }))).toThrow(
       expect.objectContaining({ code: "InvalidConfig", option: "edge" }),
     );
+  });
+});
+
+describe("useEdge", () => {
+  it("returns the provider's edge", () => {
+    const edge = createEdge({ cdn: "https://cdn.example.com", origin });
+    let seen: unknown;
+    function Probe() {
+      seen = useEdge();
+      return null;
+    }
+    renderToString(createElement(EdgeProvider, { edge }, createElement(Probe)));
+    expect(seen).toBe(edge);
   });
 });
 
