@@ -311,7 +311,7 @@ describe("a <video> that started on the CDN", () => {
     expect(media.error).toBeUndefined();
     expect(media.currentTime).toBeCloseTo(SEEK_TO, 0);
     expect(media.readyState).toBeGreaterThanOrEqual(2);
-    expect(rangedFromS3()).toBe(true);
+    expect(rangedFromS3(), JSON.stringify(proxy.log)).toBe(true);
   });
 
   it("without cors, cannot mix its opaque CDN bytes with S3's: the element errors, and plays from S3 under a new URL (documented limit)", async () => {
@@ -377,6 +377,43 @@ describe("inside Workbox: CacheFirst for images with the fallback as its plugin,
       expect(cached.includes(`${CDN}/gallery/k1.png`)).toBe(mode !== "hang");
     });
   }
+});
+
+describe("health shared between the worker and the pages", () => {
+  it("the worker's verdict reaches the page's autoFallback: images inserted later go to S3 by their own URL", async () => {
+    await installWorker(pageOptions({ images: { count: 1, origin: S3_BASE() } }));
+    await edge.setMode("hang");
+    await reload();
+    await loaded(); // the worker timed out on the CDN for the background, font, track and fetch: its breaker is open
+    const host = await page.evaluate(
+      (url) =>
+        new Promise<string>((resolve) => {
+          const im = new Image();
+          im.onload = () => resolve(new URL(im.currentSrc).host);
+          im.onerror = () => resolve("error");
+          im.src = url;
+          document.body.append(im);
+        }),
+      `${CDN}/gallery/k3.png`,
+    );
+    expect(host).toBe(new URL(proxy.url).host);
+  });
+
+  it("a restarted worker remembers the outage (IndexedDB): it does not ask the CDN again", async () => {
+    await installWorker(pageOptions());
+    await edge.setMode("hang");
+    await reload();
+    await loaded();
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("ServiceWorker.enable");
+    await cdp.send("ServiceWorker.stopAllWorkers");
+    await cdp.send("Network.clearBrowserCache");
+    await edge.clearRequests();
+    proxy.log.length = 0;
+    expect(await page.evaluate((url) => fetch(url).then((r) => r.status), `${CDN}/sw/data.bin`)).toBe(200);
+    expect(s3Gets("sw/data.bin").length).toBe(1);
+    expect((await edge.requests()).filter((r) => r.uri.includes("data.bin"))).toEqual([]);
+  });
 });
 
 describe("first visit: no worker yet", () => {

@@ -15,8 +15,8 @@ import { REPO_ROOT } from "../../support/browser.js";
 /** Colour of the CSS background object (the edge's placeholder is grey, 7x3). */
 export const BG_RGB = [20, 160, 90] as const;
 /** Seconds of the audio track and where the test seeks to. */
-export const TRACK_SECONDS = 300;
-export const SEEK_TO = 250;
+export const TRACK_SECONDS = 1200;
+export const SEEK_TO = 1000;
 
 /** A mono 16-bit PCM WAV of `seconds` at 8 kHz: seekable by byte ranges, decodable by Chromium. */
 export function wav(seconds: number, rate = 8000): Buffer {
