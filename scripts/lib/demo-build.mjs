@@ -30,6 +30,7 @@ export async function buildApp(root, outDir) {
       emptyOutDir: true,
       sourcemap: true,
       reportCompressedSize: false,
+      chunkSizeWarningLimit: 1500,
       rolldownOptions: { checks: { pluginTimings: false } },
     },
   });

@@ -28,29 +28,32 @@ function forgetHealth(): void {
   }
 }
 
-/** A new edge (and breaker, persisted in localStorage) whose events feed the log. */
+/** A new edge, with its own breaker persisted in localStorage (the default of `createEdge` in browsers, made explicit). */
 function makeEdge(config: DemoConfig): Edge {
-  const edge = createEdge({
-    cdn: config.cdn,
-    origin: config.origin,
-    health: createHostHealth({ store: browserHealthStore() }),
-  });
+  return createEdge({ cdn: config.cdn, origin: config.origin, health: createHostHealth({ store: browserHealthStore() }) });
+}
+
+/** The edge's events in the log; returns the function that stops listening. */
+function logEdge(edge: Edge): () => void {
   const name = (host: string): string => (edge.sourceOf(`http://${host}/`) === "cdn" ? "CDN" : "S3");
-  edge.on("fallback", (e) =>
-    telemetry.log(
-      "fallback",
-      `${e.key}: ${name(e.from)} → ${name(e.to)} (${e.reason}${e.status ? ` ${e.status}` : ""}, after ${ms(e.elapsedMs)})`,
-    ),
-  );
-  edge.on("recover", (e) => telemetry.log("recover", `${name(e.host)} recovered: images load from it again`));
-  edge.health.subscribe((s) => {
-    if (s.state === "open") {
-      telemetry.log("down", `${name(s.host)} marked down for ${Math.round(s.cooldownMs / 1000)} s (${s.failures} failures${s.lastReason ? `, ${s.lastReason}` : ""})`);
-    } else if (s.state === "half-open") {
-      telemetry.log("info", `${name(s.host)}: cool-down over, the next image tests it`);
-    }
-  });
-  return edge;
+  const offs = [
+    edge.on("fallback", (e) => {
+      const why = `${e.reason}${e.status ? ` ${e.status}` : ""}, after ${ms(e.elapsedMs)}`;
+      telemetry.log("fallback", `${e.key}: ${name(e.from)} → ${name(e.to)} (${why})`);
+    }),
+    edge.on("recover", (e) => telemetry.log("recover", `${name(e.host)} recovered: images load from it again`)),
+    edge.health.subscribe((s) => {
+      if (s.state === "open") {
+        const why = `${s.failures} failures${s.lastReason ? `, ${s.lastReason}` : ""}`;
+        telemetry.log("down", `${name(s.host)} marked down for ${Math.round(s.cooldownMs / 1000)} s (${why})`);
+      } else if (s.state === "half-open") {
+        telemetry.log("info", `${name(s.host)}: cool-down over, the next image tests it`);
+      }
+    }),
+  ];
+  return () => {
+    for (const off of offs) off();
+  };
 }
 
 function App({ initial }: { initial: DemoConfig }) {
@@ -61,6 +64,7 @@ function App({ initial }: { initial: DemoConfig }) {
   const [objects, setObjects] = useState<ListedObject[]>([]);
   const edge = useMemo(() => makeEdge(config), [config]);
   const sw = useServiceWorker(config, generation);
+  useEffect(() => logEdge(edge), [edge]);
 
   const refresh = (): void => void listObjects().then(setObjects, () => undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: once, and on each finished upload.
