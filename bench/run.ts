@@ -13,6 +13,7 @@ import { runBundle } from "./cases/bundle.js";
 import { runFallback } from "./cases/fallback.js";
 import { runMemory } from "./cases/memory.js";
 import { runSign } from "./cases/sign.js";
+import { runSw } from "./cases/sw.js";
 import { runUpload } from "./cases/upload.js";
 import type { BenchContext, CaseResult } from "./lib/context.js";
 import { machineFacts } from "./lib/machine.js";
@@ -24,6 +25,7 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<CaseResult>> = {
   memory: runMemory,
   sign: runSign,
   fallback: runFallback,
+  sw: runSw,
   bundle: runBundle,
 };
 

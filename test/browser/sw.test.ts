@@ -62,7 +62,7 @@ beforeAll(async () => {
   browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, "MAP nxdomain.test ~NOTFOUND"] });
   server = await startStaticServer();
   server.route("/sw-page", swPageRoute);
-  server.route("/s3edge-sw.js", workerRoute);
+  server.route("/s3edge-sw.js", workerRoute());
   server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
   const bundled = await build({
     entryPoints: [new URL("./sw/workbox-worker.ts", import.meta.url).pathname],

@@ -95,16 +95,18 @@ export async function startS3LogProxy(target: string): Promise<{ url: string; lo
   };
 }
 
-/** The worker script at the root (scope `/`), from dist/ (needs `npm run build`). */
-export function workerRoute(_req: IncomingMessage, res: ServerResponse): void {
-  res.writeHead(200, { "content-type": "text/javascript", "cache-control": "no-store" });
-  res.end(readFileSync(join(REPO_ROOT, "dist/s3edge-sw.js")));
+/** A route serving the worker script at the root (scope `/`), from `<root>/dist/` (needs `npm run build`). */
+export function workerRoute(root = REPO_ROOT): (req: IncomingMessage, res: ServerResponse) => void {
+  return (_req, res) => {
+    res.writeHead(200, { "content-type": "text/javascript", "cache-control": "no-store" });
+    res.end(readFileSync(join(root, "dist/s3edge-sw.js")));
+  };
 }
 
 /** What a test page loads and how it registers the worker. */
 export interface SwPageOptions {
   cdn: string;
-  /** Query string of the worker script (its options). */
+  /** Query string of the worker script (its options); "" registers no worker. */
   worker: string;
   /** Add the `<head>` image script with `autoFallback` and this many images (first-visit test). */
   images?: { count: number; origin: { endpoint: string; bucket: string } };
@@ -132,7 +134,7 @@ window.__loaded = false;
 addEventListener("load", () => { window.__loaded = true; });
 window.__hash = fetch("${o.cdn}/sw/data.bin").then((r) => r.arrayBuffer()).then((b) => crypto.subtle.digest("SHA-256", b))
   .then((h) => [...new Uint8Array(h)].map((x) => x.toString(16).padStart(2, "0")).join(""), (e) => "error: " + e);
-navigator.serviceWorker.register("/s3edge-sw.js?${o.worker}");
+${o.worker === "" ? "" : `navigator.serviceWorker.register("/s3edge-sw.js?${o.worker}");`}
 </script></body></html>`;
 }
 
