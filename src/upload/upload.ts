@@ -12,8 +12,12 @@ import type { UploadContext } from "./context.js";
 import { retrying, toS3EdgeError, untilAborted } from "./retrying.js";
 import { openSession, type Session } from "./session.js";
 import { Speedometer } from "./speed.js";
-import { PAUSE, Transfer, type Part } from "./transfer.js";
+import { PAUSE, Transfer } from "./transfer.js";
+import { RecordKeeper } from "./record-keeper.js";
+import { initialState, isStream } from "./upload-state.js";
 import type { AddOptions, UploadedObject, UploadEvents, UploadInput, UploadSource, UploadState, UploadWarning } from "./types.js";
+
+const noop = (): void => undefined;
 
 /** One upload. Create it with `uploader.add()`. */
 export class Upload {
@@ -24,44 +28,32 @@ export class Upload {
   readonly #ctx: UploadContext;
   readonly #input: UploadInput;
   readonly #options: AddOptions;
-  readonly #cancel = new AbortController();
-  readonly #promise: Promise<UploadedObject>;
-  readonly #speed = new Speedometer();
+  readonly #onRemove: (upload: Upload) => void;
+  #cancel = new AbortController();
+  #promise: Promise<UploadedObject>;
+  #speed = new Speedometer();
   #run = new AbortController();
   #gate: { promise: Promise<void>; open(): void } | undefined;
   #begin!: () => void;
   #started = false;
   #session: Session | undefined;
   #transfer: Transfer | undefined;
-  #saving: Promise<void> = Promise.resolve();
+  readonly #keeper: RecordKeeper;
   /** Whether the endpoint or S3 ever answered this upload (then a run of network errors may be an outage). */
   #reached = false;
   readonly #warned = new Set<UploadWarning["code"]>();
 
   /** @internal Use `uploader.add()`. */
-  constructor(id: string, input: UploadInput, options: AddOptions, ctx: UploadContext) {
+  constructor(id: string, input: UploadInput, options: AddOptions, ctx: UploadContext, onRemove: (upload: Upload) => void = () => undefined) {
     this.id = id;
     this.#ctx = ctx;
     this.#input = input;
     this.#options = options;
-    this.#state = createState<UploadState>({
-      id,
-      filename: options.filename ?? (input instanceof Blob && "name" in input ? String(input.name) : "file"),
-      status: "queued",
-      loaded: 0,
-      total: input instanceof Blob ? input.size : (options.size ?? null),
-      speed: 0,
-      eta: null,
-      partsDone: 0,
-      partCount: null,
-      key: undefined,
-      resumed: false,
-      offline: false,
-      result: undefined,
-      error: undefined,
-    }, progressState());
+    this.#onRemove = onRemove;
+    this.#keeper = new RecordKeeper(ctx.store);
+    this.#state = createState<UploadState>(initialState(id, input, options), progressState());
     this.#promise = new Promise<void>((resolve) => (this.#begin = resolve)).then(() => this.#execute());
-    this.#promise.catch(() => undefined);
+    this.#promise.catch(noop);
     options.signal?.addEventListener("abort", () => void this.cancel(), { once: true });
     if (options.signal?.aborted) void this.cancel();
   }
@@ -106,6 +98,44 @@ export class Upload {
     gate.open();
   }
 
+  /**
+   * Whether {@link retry} can start this upload again: it failed (status `error`) and its input
+   * can be read again (a File, Blob, bytes or path; a stream cannot).
+   */
+  canRetry(): boolean {
+    return this.#state.getState().status === "error" && !isStream(this.#input);
+  }
+
+  /**
+   * Start again after an error (see {@link canRetry}; otherwise does nothing and returns false).
+   * The new attempt continues the stored multipart upload when the failed one could not be
+   * aborted (the network was gone) and the store still holds its record, else starts over.
+   * `done()` then returns the new attempt's promise.
+   */
+  retry(): boolean {
+    if (!this.canRetry()) return false;
+    const { filename, total } = this.#state.getState();
+    this.#cancel = new AbortController();
+    this.#run = new AbortController();
+    this.#session = undefined;
+    this.#reached = false;
+    this.#speed = new Speedometer();
+    this.#state.set({ ...initialState(this.id, this.#input, this.#options), filename, total });
+    this.#promise = this.#execute();
+    this.#promise.catch(noop);
+    return true;
+  }
+
+  /**
+   * Cancel the upload if it is not finished, and leave the uploader's list (its state and
+   * `get()`) at once. Resolves once the cancellation is done.
+   */
+  remove(): Promise<void> {
+    const cancelled = this.cancel();
+    this.#onRemove(this);
+    return cancelled;
+  }
+
   /** Cancel and abort the multipart upload on S3. Resolves once the server has been told. */
   cancel(): Promise<void> {
     if (!this.#finished()) {
@@ -115,10 +145,7 @@ export class Upload {
       this.#gate?.open();
       this.start();
     }
-    return this.#promise.then(
-      () => undefined,
-      () => undefined,
-    );
+    return this.#promise.then(noop, noop);
   }
 
   #finished(): boolean {
@@ -230,12 +257,12 @@ export class Upload {
         partDone: (part) => {
           const verified = part.checksum !== undefined && { checksumVerified: part.verified === true };
           this.#events.emit("part", { partNumber: part.n, size: part.size, etag: part.etag, ...verified });
-          this.#save(part);
+          this.#keeper.save(this.#session, part);
         },
         warn: (warning) => this.#warn(warning),
       });
       const result = await this.#transfer.run();
-      await this.#forget(source);
+      await this.#keeper.forget(source);
       this.#set({ status: "done", result, loaded: result.size, total: result.size, speed: 0, eta: 0 });
       this.#events.emit("success", result);
       return result;
@@ -245,7 +272,7 @@ export class Upload {
       this.#run.abort(error);
       await this.#transfer?.settle();
       const cleaned = await this.#abortOnServer();
-      if (source && (cleaned || cancelled)) await this.#forget(source);
+      if (source && (cleaned || cancelled)) await this.#keeper.forget(source);
       this.#set({ status: cancelled ? "cancelled" : "error", error, speed: 0, eta: null });
       if (!cancelled) this.#events.emit("error", error);
       throw error;
@@ -266,22 +293,5 @@ export class Upload {
     } catch {
       return false; // Left for the bucket's lifecycle rule, and resumable from the store.
     }
-  }
-
-  /** Remove the stored record, once the writes still queued are done (they would bring it back). */
-  async #forget(source: UploadSource): Promise<void> {
-    const store = this.#ctx.store;
-    if (!source.fingerprint || !store) return;
-    await this.#saving;
-    await store.remove(source.fingerprint).catch(() => undefined);
-  }
-
-  /** Record a finished part in the resume store (writes are serialised, failures ignored). */
-  #save(part: Part & { etag: string }): void {
-    const record = this.#session?.mode === "multipart" ? this.#session.record : undefined;
-    const store = this.#ctx.store;
-    if (!record || !store) return;
-    record.parts.push({ partNumber: part.n, etag: part.etag, size: part.size, ...(part.checksum && { checksum: part.checksum }) });
-    this.#saving = this.#saving.then(() => store.set(record)).catch(() => undefined);
   }
 }

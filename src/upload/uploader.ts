@@ -44,6 +44,8 @@ export interface Uploader extends Observable<UploaderState> {
   cancelAll(): Promise<void>;
   /** Forget finished uploads (done, error, cancelled) from the state. */
   clearFinished(): void;
+  /** Cancel an upload if it is unfinished and forget it from the state at once (`upload.remove()`). */
+  remove(id: string): Promise<void>;
   /** Uploads of earlier sessions that can be resumed by adding the same file again. */
   resumable(): Promise<ResumeRecord[]>;
 }
@@ -94,9 +96,14 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
   const state = createState<UploaderState>(aggregate([]), progressState());
   const refresh = immediate((): void => state.set(aggregate(uploads.map((u) => u.getState()))));
   let seq = 0;
+  const forget = (upload: Upload): void => {
+    const index = uploads.indexOf(upload);
+    if (index >= 0) uploads.splice(index, 1);
+    refresh();
+  };
 
   const add = (input: UploadInput, addOptions: AddOptions = {}): Upload => {
-    const upload = new Upload(`u${++seq}`, input, addOptions, ctx);
+    const upload = new Upload(`u${++seq}`, input, addOptions, ctx, forget);
     uploads.push(upload);
     upload.subscribe(refresh);
     for (const name of ["part", "retry", "warning", "success", "error", "restart"] as const) {
@@ -115,8 +122,13 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     upload: (input, addOptions) => add(input, addOptions).done(),
     get: (id) => uploads.find((u) => u.id === id),
     on: (event, listener) => events.on(event, listener),
-    pauseAll: () => uploads.forEach((u) => u.pause()),
-    resumeAll: () => uploads.forEach((u) => u.resume()),
+    pauseAll() {
+      for (const u of uploads) u.pause();
+    },
+    resumeAll() {
+      for (const u of uploads) u.resume();
+    },
+    remove: async (id) => uploads.find((u) => u.id === id)?.remove(),
     cancelAll: async () => {
       await Promise.all(uploads.map((u) => u.cancel()));
     },

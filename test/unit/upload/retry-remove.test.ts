@@ -1,0 +1,132 @@
+/**
+ * `upload.retry()` after an error (a new attempt; it continues the stored multipart upload when
+ * the failed one could not be aborted), `canRetry()`, and `upload.remove()` / `uploader.remove(id)`.
+ */
+import { HttpResponse, delay } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createUploader, memoryStore, type UploaderOptions } from "../../../src/node.js";
+import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend } from "./fake-backend.js";
+
+const MiB = 1024 * 1024;
+const server = setupServer();
+let backend: FakeBackend;
+
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+function setup(options: Partial<UploaderOptions> = {}) {
+  backend = fakeBackend();
+  server.use(...backend.handlers);
+  return createUploader({ endpoint: ENDPOINT, store: false, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+}
+
+const refuseOnce = (partNumber: number) => (call: { partNumber: number }, attempt: number) =>
+  call.partNumber === partNumber && attempt === 1 ? s3Error(403, "SignatureDoesNotMatch", "no") : undefined;
+
+describe("upload.retry()", () => {
+  it("starts a failed upload again and stores the exact bytes; done() is the new attempt's", async () => {
+    const uploader = setup();
+    backend.onPut = refuseOnce(2);
+    const data = bytes(12 * MiB, 3);
+    const upload = uploader.add(data, { filename: "again.bin" });
+    await expect(upload.done()).rejects.toMatchObject({ code: "S3Error" });
+    expect(upload.getState()).toMatchObject({ status: "error", error: { code: "S3Error" } });
+    expect(upload.canRetry()).toBe(true);
+
+    expect(upload.retry()).toBe(true);
+    expect(upload.getState()).toMatchObject({ status: "queued", error: undefined, loaded: 0 });
+    const result = await upload.done();
+    expect(result.size).toBe(data.byteLength);
+    expect(Buffer.from(backend.objects.get(result.key) as Uint8Array).equals(data)).toBe(true);
+    expect(upload.getState()).toMatchObject({ status: "done", loaded: data.byteLength });
+    // The failed attempt's upload was aborted, so the retry created a new one.
+    expect(backend.ops("create")).toHaveLength(2);
+    expect(uploader.getState()).toMatchObject({ active: 0, loaded: data.byteLength });
+  });
+
+  it("continues the stored upload when the failed one could not be aborted: only the missing parts are sent", async () => {
+    const uploader = setup({ store: memoryStore(), concurrency: 1 });
+    backend.onPut = refuseOnce(3);
+    // The endpoint cannot be reached to abort: the upload stays on S3 and in the store.
+    backend.onCall = (body) => (body["op"] === "abort" ? new HttpResponse(null, { status: 503 }) : undefined);
+    const data = bytes(16 * MiB, 4);
+    const file = new File([new Uint8Array(data)], "kept.bin", { lastModified: 1 });
+    const upload = uploader.add(file);
+    await expect(upload.done()).rejects.toMatchObject({ code: "S3Error" });
+    expect(backend.puts.map((p) => p.partNumber)).toEqual([1, 2, 3]);
+
+    expect(upload.retry()).toBe(true);
+    const result = await upload.done();
+    expect(Buffer.from(backend.objects.get(result.key) as Uint8Array).equals(data)).toBe(true);
+    expect(upload.getState().resumed).toBe(true);
+    expect(backend.ops("create")).toHaveLength(1);
+    expect(backend.ops("list")).toHaveLength(1);
+    // Parts 1 and 2 were not sent again.
+    expect(backend.puts.map((p) => p.partNumber)).toEqual([1, 2, 3, 3, 4]);
+  });
+
+  it("does nothing unless the upload failed, and never for a stream", async () => {
+    const uploader = setup();
+    const ok = uploader.add(bytes(1000), { filename: "ok.bin" });
+    expect(ok.retry()).toBe(false);
+    await ok.done();
+    expect(ok.canRetry()).toBe(false);
+    expect(ok.retry()).toBe(false);
+
+    backend.onPut = () => s3Error(403, "AccessDenied", "no");
+    const stream = uploader.add(
+      (async function* () {
+        yield bytes(1000);
+      })(),
+      { filename: "s.bin", size: 1000 },
+    );
+    await expect(stream.done()).rejects.toMatchObject({ code: "S3Error" });
+    expect(stream.getState().status).toBe("error");
+    expect(stream.canRetry()).toBe(false);
+    expect(stream.retry()).toBe(false);
+  });
+
+  it("a cancelled upload cannot be retried", async () => {
+    const uploader = setup({ autoStart: false });
+    const upload = uploader.add(bytes(1000), { filename: "c.bin" });
+    await upload.cancel();
+    expect(upload.getState().status).toBe("cancelled");
+    expect(upload.canRetry()).toBe(false);
+    expect(upload.retry()).toBe(false);
+  });
+});
+
+describe("remove", () => {
+  it("upload.remove() cancels an unfinished upload, aborts it on S3 and leaves the uploader's state at once", async () => {
+    const uploader = setup();
+    let started!: () => void;
+    const firstPut = new Promise<void>((resolve) => (started = resolve));
+    backend.onPut = async () => {
+      started();
+      await delay("infinite");
+      return undefined;
+    };
+    const upload = uploader.add(bytes(12 * MiB), { filename: "r.bin" });
+    const other = uploader.add(bytes(10), { filename: "o.bin" });
+    await firstPut;
+    const removed = upload.remove();
+    expect(uploader.getState().uploads.map((u) => u.id)).toEqual([other.id]);
+    expect(uploader.get(upload.id)).toBeUndefined();
+    await removed;
+    expect(upload.getState().status).toBe("cancelled");
+    await expect(upload.done()).rejects.toMatchObject({ code: "Aborted" });
+    expect(backend.ops("abort")).toHaveLength(1);
+  });
+
+  it("uploader.remove(id) forgets a finished upload and keeps its result", async () => {
+    const uploader = setup();
+    const upload = uploader.add(bytes(10), { filename: "done.bin" });
+    const result = await upload.done();
+    await uploader.remove(upload.id);
+    expect(uploader.getState().uploads).toEqual([]);
+    expect(upload.getState()).toMatchObject({ status: "done", result });
+    await expect(uploader.remove("nope")).resolves.toBeUndefined();
+  });
+});
