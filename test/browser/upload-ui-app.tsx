@@ -70,11 +70,11 @@ function UploadRow({ upload }: { upload: Upload }) {
         {item.percent ?? "?"}% {mib(s.speed)} MiB/s{s.eta !== null ? ` ${Math.ceil(s.eta)} s left` : ""}
         {s.error ? ` ${s.error.code}` : ""}
       </span>
-      {item.canPause && <button onClick={item.pause}>Pause</button>}
-      {item.canResume && <button onClick={item.resume}>Resume</button>}
-      {item.canCancel && <button onClick={() => void item.cancel()}>Cancel</button>}
-      {item.canRetry && <button onClick={() => item.retry()}>Retry</button>}
-      {item.canRemove && <button onClick={() => void item.remove()}>Remove</button>}
+      {item.canPause && <button type="button" onClick={item.pause}>Pause</button>}
+      {item.canResume && <button type="button" onClick={item.resume}>Resume</button>}
+      {item.canCancel && <button type="button" onClick={() => void item.cancel()}>Cancel</button>}
+      {item.canRetry && <button type="button" onClick={() => item.retry()}>Retry</button>}
+      {item.canRemove && <button type="button" onClick={() => void item.remove()}>Remove</button>}
     </li>
   );
 }
