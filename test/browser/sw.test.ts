@@ -243,7 +243,7 @@ describe("service worker (dist/s3edge-sw.js), CDN and bucket with CORS (cors: tr
   it("keeps every resource right while the CDN flaps between healthy and 503 every 2 s", async () => {
     await installWorker(pageOptions());
     await edge.setMode({ flapMs: 2_000 });
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 2; i++) {
       await reload();
       await expectEverythingRight();
     }
