@@ -39,7 +39,16 @@ export interface CreateRequest {
   checksum?: ChecksumAlgorithm;
   /** Part size the client prefers; the server may refuse or adjust it. */
   partSize?: number;
+  /**
+   * Random id of this upload's create, the same on every retry of it (16..64 characters of
+   * `[A-Za-z0-9_-]`, see {@link REQUEST_ID}): a retried create whose first answer was lost gets
+   * the same key and the same multipart upload instead of a second one left behind.
+   */
+  requestId?: string;
 }
+
+/** What a create's `requestId` may be: 16..64 characters of `[A-Za-z0-9_-]`. */
+export const REQUEST_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** A small file: one presigned PUT. */
 export interface CreateSingleResponse {

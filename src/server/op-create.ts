@@ -5,17 +5,43 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { keyProblem, sanitizeFilename } from "../core/keys.js";
+import { REQUEST_ID } from "../core/protocol.js";
 import type { CreateResponse } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
 import { checkCreate, planPartSize } from "./limits.js";
 import { presignPut } from "./presign.js";
+import { uploadsOfKey } from "./siblings.js";
 import type { CreateInput, SignerContext } from "./types.js";
 import { validateCreate } from "./validate.js";
 
-/** The default key policy: `uploads/<uuid>/<sanitized file name>`. */
+/**
+ * The default key policy: `uploads/<uuid>/<sanitized file name>`. The uuid is `input.requestKey`
+ * when the client sent a `requestId` (so a retried create gets the same key), else random.
+ */
 export function defaultKeyPolicy(input: CreateInput): string {
-  return `uploads/${globalThis.crypto.randomUUID()}/${sanitizeFilename(input.filename)}`;
+  return `uploads/${input.requestKey ?? globalThis.crypto.randomUUID()}/${sanitizeFilename(input.filename)}`;
+}
+
+/** The create's `requestId`, checked (`BadRequest` unless absent or 16..64 of `[A-Za-z0-9_-]`). */
+function validRequestId(req: unknown): string | undefined {
+  const id = typeof req === "object" && req !== null ? (req as Record<string, unknown>).requestId : undefined;
+  if (id === undefined) return undefined;
+  if (typeof id !== "string" || !REQUEST_ID.test(id)) {
+    throw new SignerError("BadRequest", "requestId must be 16 to 64 characters of A-Z, a-z, 0-9, '_' and '-' when given");
+  }
+  return id;
+}
+
+/**
+ * Whether `key` is provably this create's: it holds the request key as a whole path segment,
+ * and the client did not supply that value itself (in its file name or metadata), so only this
+ * user's retries of this requestId can produce it.
+ */
+export function isRequestScoped(key: string, input: CreateInput): boolean {
+  const rk = input.requestKey;
+  if (rk === undefined || !key.split("/").includes(rk)) return false;
+  return !input.filename.includes(rk) && !Object.values(input.metadata).some((v) => v.includes(rk));
 }
 
 async function chooseKey(rt: SignerRuntime, input: CreateInput, ctx: SignerContext): Promise<string> {
@@ -33,11 +59,13 @@ async function chooseKey(rt: SignerRuntime, input: CreateInput, ctx: SignerConte
 /** Run `create` (the input is validated here). */
 export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<CreateResponse> {
   const valid = validateCreate(req);
+  const requestId = validRequestId(req);
   const input: CreateInput = {
     filename: valid.filename,
     contentType: valid.contentType,
     size: valid.size,
     metadata: valid.metadata,
+    ...(requestId === undefined ? {} : { requestId, requestKey: await rt.codec.requestKey(ctx.user.id, requestId) }),
   };
   checkCreate(input, rt.limits);
   await rt.limits.check?.(input, ctx);
@@ -56,24 +84,10 @@ export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerC
   }
 
   const partSize = planPartSize(input.size, valid.partSize, rt.limits);
-  let uploadId: string | undefined;
-  try {
-    const out = await aws.client.send(
-      new aws.sdk.s3.CreateMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        ContentType: input.contentType,
-        Metadata: input.metadata,
-        ...(valid.checksum === undefined ? {} : { ChecksumAlgorithm: valid.checksum }),
-      }),
-    );
-    uploadId = out.UploadId;
-  } catch (error) {
-    throw fromS3Error(error);
-  }
-  if (typeof uploadId !== "string" || uploadId === "") {
-    throw new SignerError("InternalError", "S3 answered no UploadId", { status: 502 });
-  }
+  const scoped = isRequestScoped(key, input);
+  // A retry of this create whose first answer was lost: S3 holds its upload already.
+  let uploadId: string | undefined = scoped ? (await uploadsOfKey(rt, key))[0]?.uploadId : undefined;
+  if (uploadId === undefined) uploadId = await createMultipart(rt, key, input, valid.checksum);
   const expiresAt = rt.now() + rt.tokenExpiresInMs;
   const token = await rt.codec.issue({
     k: key,
@@ -84,6 +98,31 @@ export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerC
     p: partSize,
     ...(valid.checksum === undefined ? {} : { c: valid.checksum }),
     t: input.contentType,
+    ...(scoped ? { r: true as const } : {}),
   });
   return { mode: "multipart", key, uploadId, partSize, token, expiresAt, ...urls };
+}
+
+/** CreateMultipartUpload; answers the new uploadId. */
+async function createMultipart(rt: SignerRuntime, key: string, input: CreateInput, checksum: "CRC32" | undefined): Promise<string> {
+  const { aws, bucket } = rt;
+  let uploadId: string | undefined;
+  try {
+    const out = await aws.client.send(
+      new aws.sdk.s3.CreateMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: input.contentType,
+        Metadata: input.metadata,
+        ...(checksum === undefined ? {} : { ChecksumAlgorithm: checksum }),
+      }),
+    );
+    uploadId = out.UploadId;
+  } catch (error) {
+    throw fromS3Error(error);
+  }
+  if (typeof uploadId !== "string" || uploadId === "") {
+    throw new SignerError("InternalError", "S3 answered no UploadId", { status: 502 });
+  }
+  return uploadId;
 }

@@ -12,6 +12,7 @@ import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber, maxUnknownPartSize } from "./limits.js";
 import { partHeaders } from "./presign.js";
 import { presignPartsFast } from "./presign-fast.js";
+import { abortSiblings } from "./siblings.js";
 import type { PartToSign } from "./presign.js";
 import type { TokenPayload } from "./token.js";
 import type { SignerContext } from "./types.js";
@@ -179,7 +180,10 @@ export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: Signe
     etag = out.ETag ?? "";
   } catch (error) {
     const done = s3ErrorName(error)?.name === "NoSuchUpload" ? await completedBefore(rt, ref.key, token) : undefined;
-    if (done) return { key: ref.key, ...done, ...(await rt.urls(ref.key)) };
+    if (done) {
+      await cleanUpRetries(rt, ref, token);
+      return { key: ref.key, ...done, ...(await rt.urls(ref.key)) };
+    }
     throw fromS3Error(error, {
       NoSuchUpload: notFound,
       InvalidPart: () => new SignerError("InvalidPart", "a part was not found or its ETag does not match"),
@@ -188,6 +192,7 @@ export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: Signe
       BadDigest: () => new SignerError("InvalidPart", "a part's checksum does not match its bytes"),
     });
   }
+  await cleanUpRetries(rt, ref, token);
   let size = token.z;
   if (size === null) {
     // Unknown length: the stored object tells the size (and the ETag when S3 answered none).
@@ -208,18 +213,28 @@ export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: Signe
 }
 
 /**
+ * A request-scoped upload (token flag `r`): every other upload of exactly its key is a retry of
+ * the same create (the SDK's or the client's) that nobody will complete: abort them, best effort.
+ * Keys that are not request-scoped may have legitimate uploads in flight: never touched.
+ */
+async function cleanUpRetries(rt: SignerRuntime, ref: { key: string; uploadId: string }, token: TokenPayload): Promise<void> {
+  if (token.r === true) await abortSiblings(rt, ref.key, ref.uploadId);
+}
+
+/**
  * Run `abort`. Idempotent: an upload that no longer exists counts as aborted.
  * An expired token is accepted (its MAC and user are still checked): cleaning up
  * one's own stale upload is always allowed, so no part is left billed.
  */
 export async function abortUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<AbortResponse> {
   const ref = validateUploadRef(req);
-  await rt.verify(ref, ctx, true);
+  const token = await rt.verify(ref, ctx, true);
   try {
     await rt.aws.client.send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: ref.key, UploadId: ref.uploadId }));
   } catch (error) {
     const mapped = fromS3Error(error, { NoSuchUpload: () => new SignerError("UploadNotFound", "gone") });
     if (mapped.code !== "UploadNotFound") throw mapped;
   }
+  await cleanUpRetries(rt, ref, token);
   return { ok: true };
 }

@@ -28,6 +28,11 @@ export interface TokenPayload {
   c?: ChecksumAlgorithm;
   /** Content type. */
   t: string;
+  /**
+   * Request-scoped key: the key was derived from the create's `requestId` for this user, so every
+   * other multipart upload of exactly this key is a retry of the same create (an orphan to abort).
+   */
+  r?: true;
 }
 
 /** Smallest accepted HMAC key, in bytes. */
@@ -77,6 +82,25 @@ export interface TokenCodec {
   issue(payload: TokenPayload): Promise<string>;
   /** The payload of a valid token. Throws `InvalidToken` (403) or `TokenExpired` (403). */
   verify(token: unknown, now: number, allowExpired?: boolean): Promise<TokenPayload>;
+  /**
+   * The request key of a create: a UUID-formatted HMAC of the user's id and the client's
+   * `requestId` (HMAC-SHA256 over "s3edge-request-key-v1." + user id + "\n" + requestId). The same user and requestId always give the same
+   * value; no other user or requestId can give it, and nobody without the secret can compute it.
+   */
+  requestKey(userId: string, requestId: string): Promise<string>;
+}
+
+/** Domain separation of request keys from token MACs. */
+const REQUEST_KEY_CONTEXT = "s3edge-request-key-v1.";
+
+/** Format the first 16 bytes of a MAC as an RFC 9562 UUID (version 8: custom, variant 10xx). */
+export function uuidFromBytes(mac: Uint8Array): string {
+  const b = Array.from(mac.subarray(0, 16));
+  if (b.length !== 16) throw new RangeError("need 16 bytes");
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x80;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = b.map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 function invalid(): SignerError {
@@ -97,7 +121,8 @@ function isPayload(value: unknown): value is TokenPayload {
     typeof p.p === "number" &&
     Number.isSafeInteger(p.p) &&
     p.p > 0 &&
-    (p.c === undefined || p.c === "CRC32")
+    (p.c === undefined || p.c === "CRC32") &&
+    (p.r === undefined || p.r === true)
   );
 }
 
@@ -139,6 +164,11 @@ export function createTokenCodec(secret: string | Uint8Array): TokenCodec {
       if (!isPayload(payload)) throw invalid();
       if (!allowExpired && now >= payload.e) throw new SignerError("TokenExpired", "upload token has expired: create the upload again");
       return payload;
+    },
+
+    async requestKey(userId, requestId) {
+      const data = encoder.encode(`${REQUEST_KEY_CONTEXT}${userId}\n${requestId}`);
+      return uuidFromBytes(new Uint8Array(await globalThis.crypto.subtle.sign("HMAC", await getKey(), data)));
     },
   };
 }

@@ -43,6 +43,17 @@ export interface CreateInput {
   /** Bytes, or `null` for a stream of unknown length. */
   size: number | null;
   metadata: Record<string, string>;
+  /** The client's `requestId` for this create (the same on its retries), when it sent one. */
+  requestId?: string;
+  /**
+   * With a `requestId`: a UUID derived from the user's id and the requestId with `tokenSecret`
+   * (the same on every retry of this create, unguessable, different for any other user or
+   * request). A key policy that puts it in the key as a whole path segment (as the default
+   * `uploads/<requestKey>/<file>` does) makes the key request-scoped: a retried create reuses the
+   * multipart upload already started for that key, and `complete`/`abort` abort any other upload
+   * of exactly that key (a create retried inside the S3 SDK). Without it, keys are never deduped.
+   */
+  requestKey?: string;
 }
 
 /** Limits the signer enforces on every upload. */
@@ -101,7 +112,11 @@ export interface SignerOptions {
    * only: the body belongs to the endpoint (it is read after `authorize` succeeds).
    */
   authorize: (request: Request) => User | null | undefined | Promise<User | null | undefined>;
-  /** Key of a new upload. Default `uploads/<uuid>/<sanitized filename>`. Must return a valid key (else 500). */
+  /**
+   * Key of a new upload. Default `uploads/<uuid>/<sanitized filename>`, the uuid being
+   * `input.requestKey` when the client sent a `requestId` (random otherwise). Must return a valid
+   * key (else 500). Use `input.requestKey` as a path segment to make retried creates idempotent.
+   */
   keyPolicy?: (input: CreateInput, ctx: SignerContext) => string | Promise<string>;
   limits?: SignerLimits;
   /** CDN base URL: answers then carry `cdnUrl`. */

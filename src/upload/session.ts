@@ -56,10 +56,14 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
     }
   }
 
+  // One id for this upload's create, sent again on each retry: the server then answers the same
+  // upload instead of starting a second one when an answer was lost (crypto.randomUUID needs a secure context).
+  const requestId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   const created = await o.attempt(() =>
     o.call(
       "create",
       {
+        requestId,
         filename: o.filename,
         contentType: o.contentType,
         size: source.size,

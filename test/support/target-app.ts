@@ -12,14 +12,14 @@ import type { Target } from "./targets.js";
 const MiB = 1024 * 1024;
 
 /**
- * An app signing for `target`: keys `<prefix>/<uuid>/<filename as given>` (the filename is not
+ * An app signing for `target`: keys `<prefix>/<uuid>/<filename as given>` (the uuid is the create's request key when it has one) (the filename is not
  * sanitised, so key encoding is exercised), 5 MiB parts from 5 MiB on, unless `overrides` say.
  */
 export function startTargetApp(target: Target, prefix: string, overrides: Partial<SignerOptions> = {}): Promise<TestApp> {
   return startApp(
     { endpoint: target.endpoint, bucket: target.bucket, region: target.region, credentials: target.credentials },
     {
-      keyPolicy: (input) => `${prefix}/${randomUUID()}/${input.filename}`,
+      keyPolicy: (input) => `${prefix}/${input.requestKey ?? randomUUID()}/${input.filename}`,
       limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB },
       ...overrides,
     },
