@@ -182,7 +182,7 @@ describe("npm run demo", () => {
           }
           return row.getAttribute("data-status");
         },
-        { timeout: 45_000, intervals: [100] },
+        { timeout: 45_000, interval: 100 },
       )
       .toBe("done");
     await throttle(-1, 0);

@@ -21,6 +21,8 @@ export interface DemoConfig {
   origin: { endpoint: string; bucket: string; pathStyle: boolean };
   rtt: { cdnMs: number; s3Ms: number };
   swKeys: { background: string; font: string; video: string };
+  /** The signer's limits, which the drop zone checks before uploading. */
+  limits: { contentTypes: string[]; maxSize: number };
 }
 
 /** One object of the bucket (`GET /api/objects`). */

@@ -16,9 +16,6 @@ export function eta(seconds: number | null): string {
   return `${Math.round(seconds / 60)} min left`;
 }
 
-export const percent = (loaded: number, total: number | null): number =>
-  total ? Math.min(100, Math.floor((loaded / total) * 100)) : 0;
-
 export const ms = (value: number): string => (value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`);
 
 /** "12 s" until `at`, from `now`. */

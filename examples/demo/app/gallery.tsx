@@ -13,7 +13,14 @@ const IMAGE = /\.(png|jpe?g|gif|webp|avif|svg)$/i;
 
 interface Seen {
   source: Source | undefined;
-  ms: number;
+  /** The request that delivered the image, in ms (Resource Timing), or undefined from the browser's cache. */
+  ms: number | undefined;
+}
+
+/** Duration of the request that fetched `url` after `since` (performance time), or undefined (a cache hit makes none). */
+function requestMs(url: string, since: number): number | undefined {
+  const entry = performance.getEntriesByName(url, "resource").at(-1);
+  return entry !== undefined && entry.startTime >= since ? entry.duration : undefined;
 }
 
 const REASONS: Record<FallbackEvent["reason"], string> = {
@@ -29,10 +36,13 @@ function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round
   const start = useRef(performance.now());
   const [seen, setSeen] = useState<Seen | undefined>(undefined);
   const [moved, setMoved] = useState<string | undefined>(undefined);
+  const lost = useRef(0);
   useEffect(
     () =>
       edge.on("fallback", (e) => {
-        if (e.key === object.key) setMoved(`CDN failed (${REASONS[e.reason]}${e.status ? ` ${e.status}` : ""}) after ${ms(e.elapsedMs)}`);
+        if (e.key !== object.key) return;
+        lost.current = e.elapsedMs;
+        setMoved(`CDN failed (${REASONS[e.reason]}${e.status ? ` ${e.status}` : ""}) after ${ms(e.elapsedMs)}`);
       }),
     [edge, object.key],
   );
@@ -47,7 +57,8 @@ function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round
       </figure>
     );
   }
-  const label = seen === undefined ? "loading…" : `${seen.source === "cdn" ? "CDN" : "S3"} · ${ms(seen.ms)}`;
+  const where = seen?.source === "cdn" ? "CDN" : "S3";
+  const label = seen === undefined ? "loading…" : seen.ms === undefined ? `${where} · browser cache` : `${where} · ${ms(seen.ms)}`;
   return (
     <figure className={`tile ${seen?.source ?? "pending"}`} data-testid="tile" data-key={object.key} data-source={seen?.source ?? ""}>
       <EdgeImage
@@ -55,10 +66,12 @@ function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round
         {...(round > 0 ? { query: { v: round } } : {})}
         alt={name}
         onLoad={(event) => {
-          const source = edge.sourceOf(event.currentTarget.currentSrc);
-          const took = performance.now() - start.current;
+          const src = event.currentTarget.currentSrc;
+          const source = edge.sourceOf(src);
+          const took = requestMs(src, start.current);
           setSeen({ source, ms: took });
-          if (source) telemetry.load({ ms: took, source, key: object.key });
+          // The timeline shows what the page waited: the CDN attempt it gave up on, then this request.
+          if (source && took !== undefined) telemetry.load({ ms: (source === "s3" ? lost.current : 0) + took, source, key: object.key });
         }}
       />
       <figcaption>

@@ -28,9 +28,15 @@ function forgetHealth(): void {
   }
 }
 
-/** A new edge, with its own breaker persisted in localStorage (the default of `createEdge` in browsers, made explicit). */
-function makeEdge(config: DemoConfig): Edge {
-  return createEdge({ cdn: config.cdn, origin: config.origin, health: createHostHealth({ store: browserHealthStore() }) });
+/**
+ * A new edge for each round of image loads, with its breaker persisted in localStorage (what
+ * `createEdge` does in browsers by default, made explicit), so a CDN found down stays known down
+ * from round to round. Its S3 endpoint has a `/r<round>` prefix that the demo's S3 drops: each
+ * round fetches from S3 for real instead of showing the browser's cache (CDN URLs get `?v=<round>`).
+ */
+function makeEdge(config: DemoConfig, round: number): Edge {
+  const origin = { ...config.origin, endpoint: `${config.origin.endpoint}/r${round}` };
+  return createEdge({ cdn: config.cdn, origin, health: createHostHealth({ store: browserHealthStore() }) });
 }
 
 /** The edge's events in the log; returns the function that stops listening. */
@@ -62,7 +68,7 @@ function App({ initial }: { initial: DemoConfig }) {
   const [round, setRound] = useState(0);
   const [switching, setSwitching] = useState<DemoMode | undefined>(undefined);
   const [objects, setObjects] = useState<ListedObject[]>([]);
-  const edge = useMemo(() => makeEdge(config), [config]);
+  const edge = useMemo(() => makeEdge(config, round), [config, round]);
   const sw = useServiceWorker(config, generation);
   useEffect(() => logEdge(edge), [edge]);
 
@@ -98,7 +104,7 @@ function App({ initial }: { initial: DemoConfig }) {
       </header>
       <main>
         <div className="left">
-          <Uploads uploader={uploader} />
+          <Uploads uploader={uploader} limits={config.limits} />
           <CdnPanel
             edge={edge}
             config={config}

@@ -120,6 +120,7 @@ export function SwPanel({ edge, config, round, sw }: { edge: Edge; config: DemoC
       </h2>
       <p className="what">
         CSS backgrounds, fonts and video never fire an <code>&lt;img&gt;</code> error: only a service worker can move them to S3.
+        {sw.state === "off" && " Off: with the CDN broken, these stay empty or wait forever."}
       </p>
       {sw.state !== "starting" && (
         <div className="sw-tiles" key={`${round}:${sw.state}`}>

@@ -5,9 +5,9 @@
  */
 import { useEffect, useRef, useState } from "react";
 import type { ResumeRecord, Upload, Uploader, UploadState } from "s3edge";
-import { useUpload, useUploader } from "s3edge/react";
-import { useDropTarget } from "./drop.js";
-import { bytes, eta, percent, speed } from "./format.js";
+import { useFileDrop, useUploader, useUploadItem, useUploads } from "s3edge/react";
+import type { DemoConfig } from "./api.js";
+import { bytes, eta, speed } from "./format.js";
 
 const STATUS: Record<UploadState["status"], string> = {
   queued: "waiting",
@@ -19,13 +19,21 @@ const STATUS: Record<UploadState["status"], string> = {
   cancelled: "cancelled",
 };
 
-function DropZone({ onFiles }: { onFiles: (files: File[]) => void }) {
-  const { over, rootProps, inputProps } = useDropTarget(onFiles);
+/** The drop zone and picker; its checks mirror the server's limits, so a refused file never starts. */
+function DropZone({ limits, onFiles }: { limits: DemoConfig["limits"]; onFiles: (files: File[]) => void }) {
+  const drop = useFileDrop({ accept: limits.contentTypes, maxSize: limits.maxSize, onFiles });
   return (
-    <div className={`drop${over ? " over" : ""}`} data-testid="drop-zone" {...rootProps}>
-      <strong>Drop files here</strong> or click to choose (images show up in the gallery)
-      <input {...inputProps} />
-    </div>
+    <>
+      <div {...drop.getRootProps({ className: `drop${drop.isDragging ? " over" : ""}`, "data-testid": "drop-zone" })}>
+        <strong>Drop files here</strong> or press to choose (images show up in the gallery)
+        <input {...drop.getInputProps({ "data-testid": "file-input" })} />
+      </div>
+      {drop.rejections.map((r) => (
+        <p key={r.file.name} className="rejected">
+          {r.message}
+        </p>
+      ))}
+    </>
   );
 }
 
@@ -37,12 +45,12 @@ function useResumedParts(s: UploadState | undefined): string | undefined {
   return `resumed: ${first.current} of ${s.partCount} parts already on S3`;
 }
 
-function Row({ upload, onRetry, onRemove }: { upload: Upload; onRetry: () => void; onRemove: () => void }) {
-  const s = useUpload(upload);
+function Row({ upload }: { upload: Upload }) {
+  const item = useUploadItem(upload);
+  const s = item.state;
   const resumed = useResumedParts(s);
   if (!s) return null;
-  const pct = s.status === "done" ? 100 : percent(s.loaded, s.total);
-  const running = s.status === "queued" || s.status === "uploading";
+  const pct = item.percent ?? 0;
   return (
     <li className={`row ${s.status}`} data-testid="upload-row" data-status={s.status}>
       <div className="row-head">
@@ -53,7 +61,7 @@ function Row({ upload, onRetry, onRemove }: { upload: Upload; onRetry: () => voi
           {s.offline ? " (offline: waiting for the network)" : ""}
         </span>
       </div>
-      <div className="bar" role="progressbar" aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+      <div className="bar" role="progressbar" aria-label={s.filename} aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
         <div style={{ width: `${pct}%` }} />
       </div>
       <div className="row-foot">
@@ -62,17 +70,21 @@ function Row({ upload, onRetry, onRemove }: { upload: Upload; onRetry: () => voi
         {s.status === "uploading" && <span>{eta(s.eta)}</span>}
         {s.partCount !== null && s.partCount > 1 && (
           <span>
-            part {Math.min(s.partsDone, s.partCount)} / {s.partCount}
+            {Math.min(s.partsDone, s.partCount)} of {s.partCount} parts on S3
           </span>
         )}
-        {resumed && <span className="resumed" data-testid="upload-resumed">{resumed}</span>}
+        {resumed && (
+          <span className="resumed" data-testid="upload-resumed">
+            {resumed}
+          </span>
+        )}
         {s.error && <span className="error">{s.error.message}</span>}
         <span className="actions">
-          {running && <button onClick={() => upload.pause()}>Pause</button>}
-          {s.status === "paused" && <button onClick={() => upload.resume()}>Resume</button>}
-          {(running || s.status === "paused") && <button onClick={() => void upload.cancel()}>Cancel</button>}
-          {s.status === "error" && <button onClick={onRetry}>Retry</button>}
-          {(s.status === "done" || s.status === "error" || s.status === "cancelled") && <button onClick={onRemove}>Remove</button>}
+          {item.canPause && <button onClick={item.pause}>Pause</button>}
+          {item.canResume && <button onClick={item.resume}>Resume</button>}
+          {item.canCancel && <button onClick={() => void item.cancel()}>Cancel</button>}
+          {item.canRetry && <button onClick={() => item.retry()}>Retry</button>}
+          {item.canRemove && <button onClick={() => void item.remove()}>Remove</button>}
         </span>
       </div>
     </li>
@@ -80,18 +92,27 @@ function Row({ upload, onRetry, onRemove }: { upload: Upload; onRetry: () => voi
 }
 
 function BatchBar({ uploader }: { uploader: Uploader }) {
-  const s = useUploader(uploader, (u) => ({ loaded: u.loaded, total: u.total, speed: u.speed, eta: u.eta, active: u.active, count: u.uploads.length }));
+  const s = useUploader(uploader, (u) => ({
+    loaded: u.loaded,
+    total: u.total,
+    speed: u.speed,
+    eta: u.eta,
+    active: u.active,
+    count: u.uploads.length,
+    running: u.uploads.filter((x) => x.status === "uploading" || x.status === "queued").length,
+    paused: u.uploads.filter((x) => x.status === "paused").length,
+  }));
   if (s.count === 0) return null;
   return (
     <div className="batch" data-testid="batch-bar">
       <span>
-        {s.active > 0 ? `${s.active} of ${s.count} uploading` : `${s.count} finished`} · {bytes(s.loaded)}
+        {s.active > 0 ? `${s.active} of ${s.count} unfinished` : `${s.count} finished`} · {bytes(s.loaded)}
         {s.total === null ? "" : ` of ${bytes(s.total)}`}
         {s.active > 0 && s.speed > 0 ? ` · ${speed(s.speed)} · ${eta(s.eta)}` : ""}
       </span>
       <span className="actions">
-        {s.active > 0 && <button onClick={() => uploader.pauseAll()}>Pause all</button>}
-        {s.active > 0 && <button onClick={() => uploader.resumeAll()}>Resume all</button>}
+        {s.running > 0 && <button onClick={() => uploader.pauseAll()}>Pause all</button>}
+        {s.paused > 0 && <button onClick={() => uploader.resumeAll()}>Resume all</button>}
         {s.active > 0 && <button onClick={() => void uploader.cancelAll()}>Cancel all</button>}
         <button onClick={() => uploader.clearFinished()}>Clear finished</button>
       </span>
@@ -100,7 +121,7 @@ function BatchBar({ uploader }: { uploader: Uploader }) {
 }
 
 /** Uploads an earlier visit left unfinished: dropping the same file again continues them. */
-function Unfinished({ uploader, ids }: { uploader: Uploader; ids: readonly string[] }) {
+function Unfinished({ uploader, count }: { uploader: Uploader; count: number }) {
   const [records, setRecords] = useState<ResumeRecord[]>([]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the list of uploads changes.
   useEffect(() => {
@@ -109,7 +130,7 @@ function Unfinished({ uploader, ids }: { uploader: Uploader; ids: readonly strin
     return () => {
       live = false;
     };
-  }, [uploader, ids.length]);
+  }, [uploader, count]);
   const active = new Set(uploader.getState().uploads.filter((u) => u.status !== "done").map((u) => u.filename));
   const left = records.filter((r) => !active.has(r.filename));
   if (left.length === 0) return null;
@@ -127,38 +148,18 @@ function Unfinished({ uploader, ids }: { uploader: Uploader; ids: readonly strin
   );
 }
 
-export function Uploads({ uploader }: { uploader: Uploader }) {
-  const ids = useUploader(uploader, (s) => s.uploads.map((u) => u.id));
-  const files = useRef(new Map<string, File>());
-  const [hidden, setHidden] = useState<ReadonlySet<string>>(new Set());
-  const add = (file: File): void => {
-    const upload = uploader.add(file);
-    files.current.set(upload.id, file);
-  };
-  const retry = (upload: Upload): void => {
-    if (typeof upload.retry === "function" && upload.retry()) return;
-    // Without `retry()`: add the same file again (it continues a stored multipart upload).
-    const file = files.current.get(upload.id);
-    setHidden((h) => new Set(h).add(upload.id));
-    if (file) add(file);
-  };
-  const remove = (upload: Upload): void => {
-    setHidden((h) => new Set(h).add(upload.id));
-    if (typeof upload.remove === "function") void upload.remove();
-  };
+export function Uploads({ uploader, limits }: { uploader: Uploader; limits: DemoConfig["limits"] }) {
+  const uploads = useUploads(uploader);
   return (
     <section className="uploads">
       <h2>Upload</h2>
-      <DropZone onFiles={(list) => list.forEach(add)} />
+      <DropZone limits={limits} onFiles={(files) => files.forEach((file) => uploader.add(file))} />
       <BatchBar uploader={uploader} />
-      <Unfinished uploader={uploader} ids={ids} />
+      <Unfinished uploader={uploader} count={uploads.length} />
       <ul className="rows">
-        {ids
-          .filter((id) => !hidden.has(id))
-          .map((id) => {
-            const upload = uploader.get(id);
-            return upload ? <Row key={id} upload={upload} onRetry={() => retry(upload)} onRemove={() => remove(upload)} /> : null;
-          })}
+        {uploads.map((upload) => (
+          <Row key={upload.id} upload={upload} />
+        ))}
       </ul>
     </section>
   );

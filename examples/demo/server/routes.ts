@@ -21,6 +21,9 @@ const TYPES: Record<string, string> = {
   ".png": "image/png",
 };
 
+/** The signer's limits; the page's drop zone checks the same before uploading. */
+const LIMITS = { maxSize: 2 * 1024 ** 3, contentTypes: ["image/*", "video/*", "audio/*", "application/pdf", "text/plain"] };
+
 /** One object of the bucket, as `GET /api/objects` lists it. */
 export interface ListedObject {
   key: string;
@@ -53,7 +56,7 @@ export function demoRoutes(stack: Stack, dirs: { app: string }): (req: IncomingM
     tokenSecret: "demo-secret-demo-secret-demo-secret!",
     // A real app reads its session here; the demo has one anonymous user.
     authorize: () => ({ id: "demo-user" }),
-    limits: { maxSize: 2 * 1024 ** 3, contentTypes: ["image/*", "video/*", "audio/*", "application/pdf", "text/plain"] },
+    limits: LIMITS,
     cdn: stack.cdn,
   });
   const api = toNodeHandler(handleS3Edge(signer));
@@ -65,6 +68,7 @@ export function demoRoutes(stack: Stack, dirs: { app: string }): (req: IncomingM
     origin: { endpoint: stack.s3Endpoint, bucket: s3.bucket, pathStyle: true },
     rtt: stack.rtt,
     swKeys: SW_KEYS,
+    limits: LIMITS,
   });
 
   async function listObjects(): Promise<ListedObject[]> {

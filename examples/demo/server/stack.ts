@@ -12,6 +12,7 @@ import { startEdge, type Edge } from "../../../test/support/edge.js";
 import { startLatencyProxy, type LatencyProxy } from "../../../test/support/latency-proxy.js";
 import { startS3Fixture, type S3Fixture } from "../../../test/support/s3/fixture.js";
 import { DNS_FAILURE_HOST, EDGE_MODES, type DemoMode } from "./modes.js";
+import { startS3Front } from "./s3-front.js";
 
 /** The running parts and what the page needs to know about them. */
 export interface Stack {
@@ -46,7 +47,9 @@ export async function startStack(bucket: string): Promise<Stack> {
     // The edge reaches its origin directly (a CDN's backbone), the browser through a proxy.
     const edge = await startEdge({ origin: s3.endpoint });
     closers.unshift(() => edge.close());
-    const s3Proxy: LatencyProxy = await startLatencyProxy({ target: s3.endpoint.replace("http://", ""), rttMs: rtt.s3Ms });
+    const front = await startS3Front(s3.endpoint);
+    closers.unshift(() => front.close());
+    const s3Proxy: LatencyProxy = await startLatencyProxy({ target: `127.0.0.1:${front.port}`, rttMs: rtt.s3Ms });
     closers.unshift(() => s3Proxy.close());
     const cdnProxy: LatencyProxy = await startLatencyProxy({ target: `127.0.0.1:${edge.port}`, rttMs: rtt.cdnMs });
     closers.unshift(() => cdnProxy.close());
