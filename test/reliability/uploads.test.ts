@@ -172,11 +172,10 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     record(`URLs expiring mid-upload (clock ${offsetMs / 60_000} min)`, r, end.kind, { "expired URLs": refused });
   });
 
-  // KNOWN DEFECT (found by the soak): a create whose answer is lost after S3 created the upload is
-  // retried and creates a second one; the first is left behind, known to nobody, until a lifecycle
-  // rule aborts it. `it.fails` keeps the suite green while that is so, and turns red once create is
-  // idempotent: then make these plain `it`. See docs/reliability.md "Known gaps".
-  it.runIf(runs("create-lost")).fails("CreateMultipartUpload's answer lost (the signer's SDK retries it): byte-identical, and no multipart upload left", async () => {
+  // Found by the soak: a create whose answer is lost after S3 created the upload is retried and used to
+  // create a second one, left behind. Create is idempotent now (the client's requestId makes the key
+  // request-scoped: the retry reuses the upload, and complete aborts any other upload of that key).
+  it.runIf(runs("create-lost"))("CreateMultipartUpload's answer lost (the signer's SDK retries it): byte-identical, and no multipart upload left", async () => {
     const r = await rigFor("create-lost");
     r.s3.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, match: (q) => q.operation === "CreateMultipartUpload", times: 1 });
     const data = pseudoRandomBytes(11 * MiB, 11);
@@ -188,7 +187,7 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     expect(left).toEqual([]);
   });
 
-  it.runIf(runs("create-lost")).fails("the endpoint's answer to create lost (the client retries create): byte-identical, and no multipart upload left", async () => {
+  it.runIf(runs("create-lost"))("the endpoint's answer to create lost (the client retries create): byte-identical, and no multipart upload left", async () => {
     const r = await rigFor("create-answer-lost");
     // The first request to the endpoint is this upload's create.
     r.endpoint.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, times: 1 });
