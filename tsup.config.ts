@@ -63,10 +63,21 @@ export default defineConfig([
     outExtension: () => ({ js: ".js" }),
   },
   {
-    // The <head> image script: S3Edge.autoFallback only (no ky, no uploader).
+    // The <head> image script: S3Edge.autoFallback, which loads the full one below without blocking.
     entry: { "s3edge-img.global": "src/img.global.ts" },
     format: ["iife"],
     ...umd("S3Edge"),
+    minify: true,
+    sourcemap: false,
+    target: "es2020",
+    platform: "browser",
+    outExtension: () => ({ js: ".js" }),
+  },
+  {
+    // The full image fallback (global S3EdgeImages): no ky, no uploader.
+    entry: { "s3edge-img-full.global": "src/img-full.global.ts" },
+    format: ["iife"],
+    ...umd("S3EdgeImages"),
     minify: true,
     sourcemap: false,
     target: "es2020",
@@ -83,5 +94,16 @@ export default defineConfig([
     target: "es2020",
     platform: "browser",
     outExtension: () => ({ js: ".js" }),
+  },
+  {
+    // The `s3edge-upload` command (package.json `bin`): Node ESM with a shebang; it imports the
+    // package itself ("s3edge" resolves to dist/node.js by self-reference), so nothing is duplicated.
+    entry: { cli: "examples/node/upload-file.ts" },
+    format: ["esm"],
+    sourcemap: false,
+    target: "node20",
+    platform: "node",
+    banner: { js: "#!/usr/bin/env node" },
+    external: ["s3edge"],
   },
 ]);

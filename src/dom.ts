@@ -4,7 +4,14 @@
  * breaker it uses by default; and the pieces it is made of.
  */
 export { autoFallback } from "./dom/auto-fallback.js";
-export type { AutoFallback, AutoFallbackEvents, AutoFallbackOptions, ImageFallbackEvent } from "./dom/types.js";
+export type {
+  AutoFallback,
+  AutoFallbackEvents,
+  AutoFallbackHead,
+  AutoFallbackHeadOptions,
+  AutoFallbackOptions,
+  ImageFallbackEvent,
+} from "./dom/types.js";
 export { browserHealthStore, type BrowserHealthStoreOptions } from "./browser/health-store.js";
 export { createHealthStore, parseVerdict, type ChannelLike, type HealthStoreOptions, type StorageLike } from "./core/health-store.js";
 export { createHostHealth } from "./core/health.js";

@@ -1,5 +1,6 @@
 /**
- * The `<head>` image script: `dist/s3edge-img.global.js` sets `S3Edge.autoFallback`
- * and nothing else: no ky, no uploader. The full `s3edge.global.js` has it too.
+ * The `<head>` image script, `dist/s3edge-img.global.js` (global `S3Edge.autoFallback`): rewrites
+ * images of a CDN known to be down before their request, and loads the full implementation,
+ * `dist/s3edge-img-full.global.js` (from `img-full.global.ts`), without blocking. No ky, no uploader.
  */
-export { autoFallback } from "./dom/auto-fallback.js";
+export { autoFallback } from "./dom/head.js";

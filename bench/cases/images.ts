@@ -48,13 +48,13 @@ interface Sample {
 }
 
 /** Run the case (see the module documentation). */
-export async function runImages(ctx: Pick<BenchContext, "progress"> & { options: { quick: boolean } }): Promise<CaseResult> {
+export async function runImages(ctx: Pick<BenchContext, "progress"> & { options: { quick: boolean }; root?: string }): Promise<CaseResult> {
   const reps = ctx.options.quick ? 1 : 3;
   const s3 = await startS3Fixture();
   const edge = await startEdge({ origin: s3.endpoint });
   const edgeProxy = await startLatencyProxy({ target: `127.0.0.1:${edge.port}`, rttMs: EDGE_RTT_MS });
   const s3Proxy = await startLatencyProxy({ target: new URL(s3.endpoint).host, rttMs: S3_RTT_MS });
-  const server = await startStaticServer();
+  const server = await startStaticServer({ root: ctx.root ?? process.cwd() });
   let browser: Browser | undefined;
   try {
     await putGalleryObjects(

@@ -99,6 +99,17 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     return { on: (e, l) => events.on(e, l), src: url, health, stop: () => undefined };
   }
 
+  // The <head> script (dom/head.ts) rewrites before the request from these on the next page load.
+  const origin = options.origin;
+  if (options.persist !== false && typeof origin === "object" && !("presign" in origin)) {
+    try {
+      const s3Base = hosts.s3Url("k").slice(0, -2);
+      for (const base of bases) localStorage.setItem(`s3edge:img:v1:${base}`, s3Base);
+    } catch {
+      // No storage: the next page load relearns (the breaker is page-local then too).
+    }
+  }
+
   const report = (host: string, ok: boolean, reason?: string): void => {
     if (host && hosts.sourceOf(`http://${host}/`) !== undefined) health.report(host, ok, reason);
   };
@@ -157,6 +168,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
       return;
     }
     w.loadedAt = Date.now();
+    live.add(img); // doubtful until checked: moves with the others if the breaker opens
     checker.check(img.currentSrc || img.src, host, (result) => {
       if (watches.get(img) !== w || w.host !== host) return;
       if (result === undefined) {
@@ -264,13 +276,17 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
   document.addEventListener("error", onEvent, true);
   document.addEventListener("DOMContentLoaded", onReady);
   observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["src", "srcset", KEY] });
-  scan(root);
+  // The images already there are taken after a microtask, so that listeners the caller attaches
+  // right after this call hear about them too; images parsed later reach the observer first.
+  let stopped = false;
+  queueMicrotask(() => stopped || scan(root));
 
   return {
     on: (event, listener) => events.on(event, listener),
     src: url,
     health,
     stop() {
+      stopped = true;
       observer.disconnect();
       document.removeEventListener("load", onEvent, true);
       document.removeEventListener("error", onEvent, true);

@@ -67,3 +67,23 @@ export interface AutoFallback {
   /** Stop watching: listeners, observer and timers are removed; URLs already rewritten stay. */
   stop(): void;
 }
+
+/** Options of the `<head>` script's `autoFallback` (`dist/s3edge-img.global.js`). */
+export interface AutoFallbackHeadOptions extends AutoFallbackOptions {
+  /**
+   * URL of `s3edge-img-full.global.js`, loaded without blocking. Default: next to the
+   * `<head>` script; required when that script is inlined.
+   */
+  script?: string;
+}
+
+/** What the `<head>` script's `autoFallback` returns, before and after the full implementation arrives. */
+export interface AutoFallbackHead {
+  /** Listen to `fallback` or `recover` events (listeners added before the full implementation loads are kept). */
+  on<K extends keyof AutoFallbackEvents>(event: K, listener: (value: AutoFallbackEvents[K]) => void): () => void;
+  /** The full handle (`src(key)`, `health`...) once `s3edge-img-full.global.js` has run; rejects when it cannot load. */
+  readonly ready: Promise<AutoFallback>;
+  /** Stop the rewriting here and, once loaded, the full implementation. */
+  stop(): void;
+}
+

@@ -33,7 +33,7 @@ let appJs = "";
 /** The page: config, then (for SSR) the server's HTML, then the app bundle (delayed by `appDelayMs`). */
 function pageHtml(config: AppConfig & { hydrate?: boolean }, options: { ssr?: string; headScript?: boolean } = {}): string {
   const head = options.headScript
-    ? `<script>${imageScript()}</script><script>S3Edge.autoFallback(${JSON.stringify({ cdn: config.cdn, origin: config.origin, timeoutMs: 1500 })})</script>`
+    ? `<script>${imageScript()}</script><script>S3Edge.autoFallback(${JSON.stringify({ cdn: config.cdn, origin: config.origin, timeoutMs: 1500, script: "/dist/s3edge-img-full.global.js" })})</script>`
     : "";
   return `<!doctype html><html><head><meta charset="utf-8">${head}<script>window.__config = ${JSON.stringify(config)};</script></head>
 <body><div id="root">${options.ssr ?? ""}</div><script src="/app.js?${config.hydrate ? "late" : "now"}"></script></body></html>`;

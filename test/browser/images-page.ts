@@ -91,7 +91,8 @@ const img = (cdn: string, o: GalleryObject, attrs = ""): string =>
 
 /** The page's `<head>` and `<body>`. */
 export function galleryHtml(o: GalleryOptions): { head: string; body: string } {
-  const options = { cdn: o.cdn, origin: o.origin, timeoutMs: 1500, ...o.options };
+  // Inlined, the <head> script cannot tell where it came from: say where the full implementation is.
+  const options = { cdn: o.cdn, origin: o.origin, timeoutMs: 1500, ...(o.inline && { script: "/dist/s3edge-img-full.global.js" }), ...o.options };
   const start = `window.__events = [];
 window.__fb = S3Edge.autoFallback(${JSON.stringify(options)});
 window.__fb.on("fallback", (e) => __events.push({ key: e.key, from: e.from, to: e.to, reason: e.reason, status: e.status }));

@@ -223,7 +223,10 @@ describe("autoFallback: health that outlives the page", () => {
     }, CDN);
     await page.waitForFunction(() => (window as unknown as { __events: Array<{ recover?: string }> }).__events.some((e) => e.recover), null, { timeout: 10_000 });
     await page.waitForFunction(allRendered, TOTAL + 3);
-    const src = await page.evaluate((cdn) => (window as unknown as { __fb: { src(k: string): string } }).__fb.src("gallery/k1.png").startsWith(cdn), CDN);
+    const src = await page.evaluate(
+      async (cdn) => (await (window as unknown as { __fb: { ready: Promise<{ src(k: string): string }> } }).__fb.ready).src("gallery/k1.png").startsWith(cdn),
+      CDN,
+    );
     expect(src).toBe(true);
   });
 });
