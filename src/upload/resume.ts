@@ -8,6 +8,7 @@
 import { EndpointError } from "../core/errors.js";
 import { partCount, partRange } from "../core/parts.js";
 import type { StoredPart, UploadRef } from "../core/protocol.js";
+import type { EndpointCall } from "../endpoint/client.js";
 import type { OpenSessionOptions, Session } from "./session.js";
 import { parseResumeRecord, refOf } from "./stores/record.js";
 import type { ResumeRecord, ResumeStore } from "./types.js";
@@ -29,6 +30,18 @@ export async function resumeStored(
   const resumed = record?.fingerprint === fingerprint ? await tryResume(o, record, size) : await malformed(o, raw);
   if (!resumed) await store.remove(fingerprint).catch(() => undefined);
   return resumed;
+}
+
+/** Abort the stored upload of `fingerprint` (best effort) and remove its record; true when there was one. */
+export async function discardStored(call: EndpointCall, store: ResumeStore, fingerprint: string): Promise<boolean> {
+  const raw: unknown = await Promise.resolve()
+    .then(() => store.get(fingerprint))
+    .catch(() => undefined);
+  if (raw === undefined || raw === null) return false;
+  const ref = refOf(raw);
+  if (ref) await call("abort", ref).catch(() => undefined);
+  await store.remove(fingerprint).catch(() => undefined);
+  return true;
 }
 
 async function malformed(o: OpenSessionOptions, raw: unknown): Promise<undefined> {

@@ -48,6 +48,11 @@ export interface Uploader extends Observable<UploaderState> {
   remove(id: string): Promise<void>;
   /** Uploads of earlier sessions that can be resumed by adding the same file again. */
   resumable(): Promise<ResumeRecord[]>;
+  /**
+   * Give up the stored upload of `input` (a File or a path) without uploading anything: abort its
+   * multipart upload on S3 (best effort) and remove its resume record. True when there was one.
+   */
+  discard(input: UploadInput, options?: AddOptions): Promise<boolean>;
 }
 
 const FINISHED = new Set(["done", "error", "cancelled"]);
@@ -137,6 +142,17 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
         if (FINISHED.has((uploads[i] as Upload).getState().status)) uploads.splice(i, 1);
       }
       refresh();
+    },
+    discard: async (input, addOptions = {}) => {
+      const store = ctx.store;
+      if (!store) return false;
+      const source = await ctx.toSource(input, addOptions);
+      try {
+        const fingerprint = source.kind === "random" ? source.fingerprint : undefined;
+        return fingerprint ? await (await import("./resume.js")).discardStored(ctx.call, store, fingerprint) : false;
+      } finally {
+        await source.close();
+      }
     },
     resumable: async () => {
       const at = clock.now();
