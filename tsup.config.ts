@@ -63,10 +63,21 @@ export default defineConfig([
     outExtension: () => ({ js: ".js" }),
   },
   {
-    // The <head> image script: S3Edge.autoFallback only (no ky, no uploader).
+    // The <head> image script: S3Edge.autoFallback, which loads the full one below without blocking.
     entry: { "s3edge-img.global": "src/img.global.ts" },
     format: ["iife"],
     ...umd("S3Edge"),
+    minify: true,
+    sourcemap: false,
+    target: "es2020",
+    platform: "browser",
+    outExtension: () => ({ js: ".js" }),
+  },
+  {
+    // The full image fallback (global S3EdgeImages): no ky, no uploader.
+    entry: { "s3edge-img-full.global": "src/img-full.global.ts" },
+    format: ["iife"],
+    ...umd("S3EdgeImages"),
     minify: true,
     sourcemap: false,
     target: "es2020",
