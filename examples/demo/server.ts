@@ -38,7 +38,9 @@ server.on("listening", () => {
   const app = typeof address === "object" && address ? `http://127.0.0.1:${address.port}` : String(address);
   const startedAt = Number(process.env["DEMO_STARTED_AT"] ?? Number.NaN);
   const took = Number.isFinite(startedAt) ? `, ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s` : "";
-  console.log(`\ns3edge demo: ${app}\n  (CDN ${stack.rtt.cdnMs} ms away, S3 ${stack.rtt.s3Ms} ms away${took}; Ctrl+C stops everything)`);
+  console.log(
+    `\ns3edge demo: ${app}\n  (CDN ${stack.rtt.cdnMs} ms away, S3 ${stack.rtt.s3Ms} ms away${took}; Ctrl+C stops everything)`,
+  );
   process.send?.({ url: app });
 });
 server.listen(port, "127.0.0.1");

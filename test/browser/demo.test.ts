@@ -133,7 +133,9 @@ const photoTile = () => page.locator(`[data-testid=tile][data-key$="${PHOTO}"]`)
 
 async function setMode(mode: string): Promise<void> {
   await page.locator(`button[data-mode="${mode}"]`).click();
-  await expect.poll(() => page.locator(`button[data-mode="${mode}"]`).getAttribute("aria-pressed"), { timeout: 20_000 }).toBe("true");
+  await expect
+    .poll(() => page.locator(`button[data-mode="${mode}"]`).getAttribute("aria-pressed"), { timeout: 20_000 })
+    .toBe("true");
 }
 
 beforeAll(async () => {
@@ -153,20 +155,23 @@ afterAll(async () => {
 });
 
 afterEach((test) => {
-  if (test.task.result?.state === "fail") console.log(`page console:\n${pageConsole?.format()}\ndemo output:\n${output}`);
+  if (test.task.result?.state === "fail")
+    console.log(`page console:\n${pageConsole?.format()}\ndemo output:\n${output}`);
 });
 
 describe("npm run demo", () => {
   it("prints one URL, serves the page, and lists the bucket's samples from the CDN", async () => {
     expect(output.match(/http:\/\/\S+/g)).toHaveLength(1);
     await page.goto(url);
-    await expect.poll(() => page.locator("[data-testid=tile][data-source=cdn]").count(), { timeout: 15_000 }).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => page.locator("[data-testid=tile][data-source=cdn]").count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(4);
     await expect.poll(() => page.getByTestId("health-cdn").textContent()).toContain("CDN: healthy");
     await shot("01-open");
   });
 
   it("uploads a 12 MiB image with visible progress up to 100 %, and shows it from the CDN", async () => {
-    await throttle(6_000_000, 20);
+    await throttle(10_000_000, 20);
     await page.getByTestId("file-input").setInputFiles({ name: PHOTO, mimeType: "image/png", buffer: photo() });
     const row = page.getByTestId("upload-row");
     const seen = new Set<number>();

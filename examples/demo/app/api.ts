@@ -6,7 +6,11 @@ export const MODES = [
   { id: "refused", label: "Refused", what: "nginx is stopped: connections are reset." },
   { id: "dns", label: "DNS failure", what: "The page uses a CDN host name that does not resolve." },
   { id: "503", label: "503", what: "Every request gets a fast 503 error page." },
-  { id: "503-image", label: "503 + placeholder", what: "A 503 whose body is a valid grey image: <img> alone would show it." },
+  {
+    id: "503-image",
+    label: "503 + placeholder",
+    what: "A 503 whose body is a valid grey image: <img> alone would show it.",
+  },
   { id: "hang", label: "Hang", what: "Connections open, but no answer ever comes." },
   { id: "slow", label: "Slow", what: "Answers trickle at 64 KB/s (bodies are not timed out)." },
   { id: "flapping", label: "Flapping", what: "Healthy and 503 in turn, every 6 s." },

@@ -72,15 +72,15 @@ function Timeline({ loads, rtt }: { loads: LoadPoint[]; rtt: DemoConfig["rtt"] }
         <text x={width - 6} y={height - 4} textAnchor="end">
           {ms(maxAt)} since the switch
         </text>
-        {loads.map((l, i) => (
-          <circle key={i} cx={x(l.at)} cy={y(l.ms)} r={4} className={l.source}>
+        {loads.map((l) => (
+          <circle key={`${l.key}@${l.at}`} cx={x(l.at)} cy={y(l.ms)} r={4} className={l.source}>
             <title>{`${l.key}: ${l.source.toUpperCase()} ${ms(l.ms)}`}</title>
           </circle>
         ))}
       </svg>
       <figcaption>
-        <span className="cdn">● CDN</span> <span className="s3">● S3</span> load time per image (CDN {rtt.cdnMs} ms away, S3{" "}
-        {rtt.s3Ms} ms)
+        <span className="cdn">● CDN</span> <span className="s3">● S3</span> load time per image (CDN {rtt.cdnMs} ms
+        away, S3 {rtt.s3Ms} ms)
       </figcaption>
     </figure>
   );
@@ -99,9 +99,10 @@ export function CdnPanel(props: {
   return (
     <section className="cdn-panel">
       <h2>Break the CDN</h2>
-      <div className="modes" role="group" aria-label="CDN mode">
+      <fieldset className="modes" aria-label="CDN mode">
         {MODES.map((m) => (
           <button
+            type="button"
             key={m.id}
             aria-pressed={config.mode === m.id}
             disabled={switching !== undefined}
@@ -112,18 +113,18 @@ export function CdnPanel(props: {
             {switching === m.id ? "…" : m.label}
           </button>
         ))}
-        <button className="secondary" onClick={onReloadImages}>
+        <button type="button" className="secondary" onClick={onReloadImages}>
           Load the images again
         </button>
-      </div>
+      </fieldset>
       <p className="what" data-testid="mode-what">
         <strong>{current?.label}:</strong> {current?.what}
       </p>
       <Health edge={edge} />
       <Timeline loads={t.loads} rtt={config.rtt} />
       <ol className="log" data-testid="log">
-        {t.log.map((line, i) => (
-          <li key={`${line.at}-${i}`} className={line.kind}>
+        {t.log.map((line) => (
+          <li key={`${line.at}:${line.text}`} className={line.kind}>
             <time>{new Date(line.at).toLocaleTimeString()}</time> {line.text}
           </li>
         ))}

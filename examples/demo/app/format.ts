@@ -7,7 +7,8 @@ export function bytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-export const speed = (bytesPerSecond: number): string => (bytesPerSecond > 0 ? `${bytes(Math.round(bytesPerSecond))}/s` : "");
+export const speed = (bytesPerSecond: number): string =>
+  bytesPerSecond > 0 ? `${bytes(Math.round(bytesPerSecond))}/s` : "";
 
 export function eta(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "";
@@ -16,7 +17,8 @@ export function eta(seconds: number | null): string {
   return `${Math.round(seconds / 60)} min left`;
 }
 
-export const ms = (value: number): string => (value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`);
+export const ms = (value: number): string =>
+  value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(1)} s`;
 
 /** "12 s" until `at`, from `now`. */
 export const until = (at: number, now: number): string => `${Math.max(0, Math.ceil((at - now) / 1000))} s`;

@@ -58,9 +58,15 @@ function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round
     );
   }
   const where = seen?.source === "cdn" ? "CDN" : "S3";
-  const label = seen === undefined ? "loading…" : seen.ms === undefined ? `${where} · browser cache` : `${where} · ${ms(seen.ms)}`;
+  const label =
+    seen === undefined ? "loading…" : seen.ms === undefined ? `${where} · browser cache` : `${where} · ${ms(seen.ms)}`;
   return (
-    <figure className={`tile ${seen?.source ?? "pending"}`} data-testid="tile" data-key={object.key} data-source={seen?.source ?? ""}>
+    <figure
+      className={`tile ${seen?.source ?? "pending"}`}
+      data-testid="tile"
+      data-key={object.key}
+      data-source={seen?.source ?? ""}
+    >
       <EdgeImage
         objectKey={object.key}
         {...(round > 0 ? { query: { v: round } } : {})}
@@ -71,7 +77,8 @@ function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round
           const took = requestMs(src, start.current);
           setSeen({ source, ms: took });
           // The timeline shows what the page waited: the CDN attempt it gave up on, then this request.
-          if (source && took !== undefined) telemetry.load({ ms: (source === "s3" ? lost.current : 0) + took, source, key: object.key });
+          if (source && took !== undefined)
+            telemetry.load({ ms: (source === "s3" ? lost.current : 0) + took, source, key: object.key });
         }}
       />
       <figcaption>

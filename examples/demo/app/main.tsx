@@ -84,7 +84,9 @@ function App({ initial }: { initial: DemoConfig }) {
     try {
       const next = await setMode(mode);
       forgetHealth();
-      telemetry.reset(`CDN mode: ${MODES.find((m) => m.id === mode)?.label ?? mode} (health forgotten, edge cache purged)`);
+      telemetry.reset(
+        `CDN mode: ${MODES.find((m) => m.id === mode)?.label ?? mode} (health forgotten, edge cache purged)`,
+      );
       setConfig(next);
       setGeneration((g) => g + 1);
       setRound((r) => r + 1);
@@ -98,8 +100,8 @@ function App({ initial }: { initial: DemoConfig }) {
       <header>
         <h1>s3edge demo</h1>
         <p>
-          Uploads go straight to S3 (presigned multipart, resumable); images come from the CDN ({config.rtt.cdnMs} ms away) and fall back to S3 (
-          {config.rtt.s3Ms} ms away) when the CDN fails.
+          Uploads go straight to S3 (presigned multipart, resumable); images come from the CDN ({config.rtt.cdnMs} ms
+          away) and fall back to S3 ({config.rtt.s3Ms} ms away) when the CDN fails.
         </p>
       </header>
       <main>

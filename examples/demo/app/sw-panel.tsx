@@ -28,7 +28,9 @@ async function register(url: string): Promise<void> {
   const sw = navigator.serviceWorker;
   const current = sw.controller?.scriptURL;
   if (current !== undefined && new URL(current).search === new URL(url, location.href).search) return;
-  const changed = new Promise<void>((resolve) => sw.addEventListener("controllerchange", () => resolve(), { once: true }));
+  const changed = new Promise<void>((resolve) =>
+    sw.addEventListener("controllerchange", () => resolve(), { once: true }),
+  );
   await sw.register(url, { scope: "/" });
   await changed;
 }
@@ -101,25 +103,50 @@ function VideoTile({ url }: { url: string }) {
         src={url}
         onLoadedMetadata={(e) => setStatus(`loaded (${Math.round(e.currentTarget.duration)} s)`)}
         onError={() => setStatus("failed")}
-      />
+      >
+        <track kind="captions" />
+      </video>
       <figcaption>&lt;video&gt; (seekable) · {status}</figcaption>
     </figure>
   );
 }
 
-export function SwPanel({ edge, config, round, sw }: { edge: Edge; config: DemoConfig; round: number; sw: { state: SwState; toggle: () => void } }) {
+export function SwPanel({
+  edge,
+  config,
+  round,
+  sw,
+}: {
+  edge: Edge;
+  config: DemoConfig;
+  round: number;
+  sw: { state: SwState; toggle: () => void };
+}) {
   const url = (key: string): string => edge.cdnUrl(key, { v: round });
   return (
     <section className="sw-panel">
       <h2>
         Service worker{" "}
         <label className="switch">
-          <input type="checkbox" checked={sw.state === "on" || sw.state === "starting"} onChange={sw.toggle} disabled={sw.state === "unsupported"} data-testid="sw-toggle" />
-          {sw.state === "on" ? "on" : sw.state === "starting" ? "starting…" : sw.state === "unsupported" ? "not supported here" : "off"}
+          <input
+            type="checkbox"
+            checked={sw.state === "on" || sw.state === "starting"}
+            onChange={sw.toggle}
+            disabled={sw.state === "unsupported"}
+            data-testid="sw-toggle"
+          />
+          {sw.state === "on"
+            ? "on"
+            : sw.state === "starting"
+              ? "starting…"
+              : sw.state === "unsupported"
+                ? "not supported here"
+                : "off"}
         </label>
       </h2>
       <p className="what">
-        CSS backgrounds, fonts and video never fire an <code>&lt;img&gt;</code> error: only a service worker can move them to S3.
+        CSS backgrounds, fonts and video never fire an <code>&lt;img&gt;</code> error: only a service worker can move
+        them to S3.
         {sw.state === "off" && " Off: with the CDN broken, these stay empty or wait forever."}
       </p>
       {sw.state !== "starting" && (

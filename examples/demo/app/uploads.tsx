@@ -61,7 +61,14 @@ function Row({ upload }: { upload: Upload }) {
           {s.offline ? " (offline: waiting for the network)" : ""}
         </span>
       </div>
-      <div className="bar" role="progressbar" aria-label={s.filename} aria-valuenow={pct} aria-valuemin={0} aria-valuemax={100}>
+      <div
+        className="bar"
+        role="progressbar"
+        aria-label={s.filename}
+        aria-valuenow={pct}
+        aria-valuemin={0}
+        aria-valuemax={100}
+      >
         <div style={{ width: `${pct}%` }} />
       </div>
       <div className="row-foot">
@@ -80,11 +87,31 @@ function Row({ upload }: { upload: Upload }) {
         )}
         {s.error && <span className="error">{s.error.message}</span>}
         <span className="actions">
-          {item.canPause && <button onClick={item.pause}>Pause</button>}
-          {item.canResume && <button onClick={item.resume}>Resume</button>}
-          {item.canCancel && <button onClick={() => void item.cancel()}>Cancel</button>}
-          {item.canRetry && <button onClick={() => item.retry()}>Retry</button>}
-          {item.canRemove && <button onClick={() => void item.remove()}>Remove</button>}
+          {item.canPause && (
+            <button type="button" onClick={item.pause}>
+              Pause
+            </button>
+          )}
+          {item.canResume && (
+            <button type="button" onClick={item.resume}>
+              Resume
+            </button>
+          )}
+          {item.canCancel && (
+            <button type="button" onClick={() => void item.cancel()}>
+              Cancel
+            </button>
+          )}
+          {item.canRetry && (
+            <button type="button" onClick={() => item.retry()}>
+              Retry
+            </button>
+          )}
+          {item.canRemove && (
+            <button type="button" onClick={() => void item.remove()}>
+              Remove
+            </button>
+          )}
         </span>
       </div>
     </li>
@@ -111,10 +138,24 @@ function BatchBar({ uploader }: { uploader: Uploader }) {
         {s.active > 0 && s.speed > 0 ? ` · ${speed(s.speed)} · ${eta(s.eta)}` : ""}
       </span>
       <span className="actions">
-        {s.running > 0 && <button onClick={() => uploader.pauseAll()}>Pause all</button>}
-        {s.paused > 0 && <button onClick={() => uploader.resumeAll()}>Resume all</button>}
-        {s.active > 0 && <button onClick={() => void uploader.cancelAll()}>Cancel all</button>}
-        <button onClick={() => uploader.clearFinished()}>Clear finished</button>
+        {s.running > 0 && (
+          <button type="button" onClick={() => uploader.pauseAll()}>
+            Pause all
+          </button>
+        )}
+        {s.paused > 0 && (
+          <button type="button" onClick={() => uploader.resumeAll()}>
+            Resume all
+          </button>
+        )}
+        {s.active > 0 && (
+          <button type="button" onClick={() => void uploader.cancelAll()}>
+            Cancel all
+          </button>
+        )}
+        <button type="button" onClick={() => uploader.clearFinished()}>
+          Clear finished
+        </button>
       </span>
     </div>
   );
@@ -131,7 +172,12 @@ function Unfinished({ uploader, count }: { uploader: Uploader; count: number }) 
       live = false;
     };
   }, [uploader, count]);
-  const active = new Set(uploader.getState().uploads.filter((u) => u.status !== "done").map((u) => u.filename));
+  const active = new Set(
+    uploader
+      .getState()
+      .uploads.filter((u) => u.status !== "done")
+      .map((u) => u.filename),
+  );
   const left = records.filter((r) => !active.has(r.filename));
   if (left.length === 0) return null;
   return (
@@ -153,7 +199,12 @@ export function Uploads({ uploader, limits }: { uploader: Uploader; limits: Demo
   return (
     <section className="uploads">
       <h2>Upload</h2>
-      <DropZone limits={limits} onFiles={(files) => files.forEach((file) => uploader.add(file))} />
+      <DropZone
+        limits={limits}
+        onFiles={(files) => {
+          for (const file of files) uploader.add(file);
+        }}
+      />
       <BatchBar uploader={uploader} />
       <Unfinished uploader={uploader} count={uploads.length} />
       <ul className="rows">

@@ -22,7 +22,10 @@ const TYPES: Record<string, string> = {
 };
 
 /** The signer's limits; the page's drop zone checks the same before uploading. */
-const LIMITS = { maxSize: 2 * 1024 ** 3, contentTypes: ["image/*", "video/*", "audio/*", "application/pdf", "text/plain"] };
+const LIMITS = {
+  maxSize: 2 * 1024 ** 3,
+  contentTypes: ["image/*", "video/*", "audio/*", "application/pdf", "text/plain"],
+};
 
 /** One object of the bucket, as `GET /api/objects` lists it. */
 export interface ListedObject {
@@ -47,7 +50,10 @@ async function serveFile(res: ServerResponse, path: string, cache: string): Prom
 }
 
 /** The request handler of the demo server. */
-export function demoRoutes(stack: Stack, dirs: { app: string }): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function demoRoutes(
+  stack: Stack,
+  dirs: { app: string },
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { s3 } = stack;
   const signer = createSigner({
     // Presigned URLs name the browser-facing endpoint: uploads cross the S3 latency proxy too.

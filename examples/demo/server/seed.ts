@@ -28,7 +28,8 @@ function wav(seconds: number, rate = 8000): Buffer {
   out.writeUInt16LE(16, 34);
   out.write("data", 36);
   out.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) out.writeInt16LE(Math.round(4000 * Math.sin((2 * Math.PI * 330 * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < samples; i++)
+    out.writeInt16LE(Math.round(4000 * Math.sin((2 * Math.PI * 330 * i) / rate)), 44 + i * 2);
   return out;
 }
 
@@ -50,6 +51,8 @@ export async function seedBucket(client: S3Client, bucket: string): Promise<void
   objects.push({ key: SW_KEYS.video, body: wav(60), type: "audio/wav" });
   if (existsSync(FONT)) objects.push({ key: SW_KEYS.font, body: readFileSync(FONT), type: "font/ttf" });
   await Promise.all(
-    objects.map((o) => client.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body, ContentType: o.type }))),
+    objects.map((o) =>
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: o.key, Body: o.body, ContentType: o.type })),
+    ),
   );
 }
