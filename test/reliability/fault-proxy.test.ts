@@ -5,7 +5,7 @@
  * down/up and re-targeting work.
  */
 import { createHash } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
+import { Agent, createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
@@ -48,9 +48,14 @@ async function startUpstream(): Promise<Upstream> {
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("aborted", settle);
     req.on("close", settle);
+    if (req.url === "/early") {
+      // Like S3 refusing a presigned PUT: answer at once, before the body has come.
+      res.writeHead(403, { "content-type": "application/xml" }).end("<Error><Code>AccessDenied</Code></Error>");
+    }
     req.on("end", () => {
       entry.complete = true;
       settle();
+      if (req.url === "/early") return;
       const blob = /^\/blob\/(\d+)$/.exec(req.url ?? "");
       if (blob) {
         const body = pseudoRandomBytes(Number(blob[1]), 9);
@@ -122,6 +127,27 @@ describe("passing through", () => {
     expect(seen?.headers["x-custom"]).toBe("v");
     expect(seen?.headers.host).toBe(`127.0.0.1:${proxy.port}`);
     expect(proxy.log.at(-1)).toMatchObject({ method: "POST", path: "/a%20b/c+d", status: 201 });
+  });
+
+  it("an upstream that answers before the whole body came (S3's early 403): the client's connection stays usable", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const put = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${proxy.url}${path}`, { method: "PUT", agent, headers: { "content-length": 5 * 1024 * 1024 } }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", reject);
+        req.end(Buffer.alloc(5 * 1024 * 1024, 1));
+      });
+    try {
+      expect(await put("/early")).toBe(403);
+      // Same socket (maxSockets 1): it must not be stuck behind the rest of the first body.
+      expect(await put("/after")).toBe(201);
+      expect(upstream.seen.map((s) => s.url)).toContain("/after");
+    } finally {
+      agent.destroy();
+    }
   });
 
   it("keeps presigned SigV4 valid: a PUT signed for the proxy's address is accepted by the S3 fixture behind it", async () => {

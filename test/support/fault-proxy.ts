@@ -200,7 +200,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       agent,
       setHost: false,
     });
-    upstream.on("error", () => req.socket.destroy());
+    /** True once upstream answered in full before the whole body was forwarded (see "end" below). */
+    let answeredEarly = false;
+    upstream.on("error", () => {
+      if (!answeredEarly) req.socket.destroy();
+    });
+    const resetAt =
+      fault?.kind === "reset" && fault.direction !== "response"
+        ? (fault.afterBytes ?? Math.floor((entry.contentLength ?? 0) / 2))
+        : undefined;
+    const flipAt = fault?.kind === "flip" && fault.direction !== "response" ? (fault.offset ?? Math.floor((entry.contentLength ?? 0) / 2)) : undefined;
+    const tap = new Tap(flipAt, resetAt, kill);
     upstream.on("response", (answer) => {
       const truncate = fault?.kind === "truncate";
       const cutAt = truncate ? fault.afterBytes : fault?.kind === "reset" && fault.direction === "response" ? (fault.afterBytes ?? 0) : undefined;
@@ -227,16 +237,22 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
           res.once("drain", () => answer.resume());
         }
       });
-      answer.on("end", () => res.end());
+      answer.on("end", () => {
+        res.end();
+        // Upstream answered before the whole body came (S3's early 403): stop forwarding it and read
+        // the rest off the client's connection, as a proxy does, so the connection stays usable.
+        if (!upstream.writableFinished) {
+          answeredEarly = true;
+          req.unpipe();
+          tap.unpipe();
+          upstream.destroy();
+          req.resume();
+        }
+      });
       answer.on("error", () => req.socket.destroy());
     });
-    const resetAt =
-      fault?.kind === "reset" && fault.direction !== "response"
-        ? (fault.afterBytes ?? Math.floor((entry.contentLength ?? 0) / 2))
-        : undefined;
-    const flipAt = fault?.kind === "flip" && fault.direction !== "response" ? (fault.offset ?? Math.floor((entry.contentLength ?? 0) / 2)) : undefined;
     if (resetAt === 0) return kill();
-    req.pipe(new Tap(flipAt, resetAt, kill)).pipe(upstream);
+    req.pipe(tap).pipe(upstream);
     req.on("error", () => upstream.destroy());
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();

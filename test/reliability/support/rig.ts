@@ -67,7 +67,7 @@ export async function startRig(target: Target, name: string, signer: Partial<Sig
 /** How an upload ended, judged by the rules of the suite. */
 export type Ending =
   | { kind: "identical"; result: UploadedObject }
-  | { kind: "typed-error"; code: string };
+  | { kind: "typed-error"; code: string; message: string };
 
 /**
  * Waits for `upload` and judges its ending: success must be byte-identical to `expected`; failure
@@ -86,7 +86,7 @@ export async function ending(rig: Rig, upload: Upload, expected: Uint8Array): Pr
   if (!isS3EdgeError(outcome.error)) throw new Error(`upload failed with an untyped error: ${String(outcome.error)}`);
   const left = await rig.leftovers();
   if (left.length > 0) throw new Error(`upload failed (${outcome.error.code}) and left ${left.length} multipart upload(s) behind`);
-  return { kind: "typed-error", code: outcome.error.code };
+  return { kind: "typed-error", code: outcome.error.code, message: outcome.error.message };
 }
 
 /** Counts the `retry` events of an upload, by error code. */
