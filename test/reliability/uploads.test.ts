@@ -161,11 +161,15 @@ describe.each(targetNames())("uploads under faults against %s", (name) => {
     record("S3 restarted mid-upload", r, end.kind, { down: 1 });
   });
 
-  it.runIf(runs("expiring")).each([
-    ["with a correct clock", 0],
-    ["with a client clock 10 minutes fast", 600_000],
-    ["with a client clock 10 minutes slow", -600_000],
-  ])("URLs expiring mid-upload %s: S3 refuses them, the client signs again, byte-identical", async (_what, offsetMs) => {
+  // The fast form runs the skewed clocks on RGW only: its expired-URL 403 has no message, so there
+  // the client's own judgment of expiry (in server time) is all that saves the upload.
+  it.runIf(runs("expiring")).each(
+    [
+      ["with a correct clock", 0],
+      ["with a client clock 10 minutes fast", 600_000],
+      ["with a client clock 10 minutes slow", -600_000],
+    ].filter(([, offset]) => FULL || name === "rgw" || offset === 0) as Array<[string, number]>,
+  )("URLs expiring mid-upload %s: S3 refuses them, the client signs again, byte-identical", async (_what, offsetMs) => {
     // URLs live 5 s: long enough for any part on a loaded machine, short enough for a test.
     const r = await rigFor(`expiring-${offsetMs}`, { urlExpiresInMs: 5_000 });
     // Parts 2 and 4 reach S3 only after their URL (signed with the first batch) has expired.
