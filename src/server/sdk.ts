@@ -33,7 +33,9 @@ const IMPORTERS: { readonly [P in SdkPackage]: () => Promise<SdkModules[P]> } = 
   "@aws-sdk/client-s3": () => import("@aws-sdk/client-s3"),
   "@aws-sdk/s3-request-presigner": () => import("@aws-sdk/s3-request-presigner"),
   "@smithy/signature-v4": () => import("@smithy/signature-v4"),
-  "@aws-sdk/lib-storage": () => import("@aws-sdk/lib-storage"),
+  // Only `signer.upload` needs lib-storage, and apps that never call it do not install it: tell
+  // bundlers (webpack/Next.js, Turbopack) not to resolve it at build time ("Can't resolve").
+  "@aws-sdk/lib-storage": () => import(/* webpackIgnore: true */ /* turbopackIgnore: true */ "@aws-sdk/lib-storage"),
 };
 
 /** The default loader: `import()` of the package. */
