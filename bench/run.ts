@@ -14,6 +14,7 @@ import { runFallback } from "./cases/fallback.js";
 import { runMemory } from "./cases/memory.js";
 import { runSign } from "./cases/sign.js";
 import { runSw } from "./cases/sw.js";
+import { runUploadBrowser } from "./cases/upload-browser.js";
 import { runUpload } from "./cases/upload.js";
 import type { BenchContext, CaseResult } from "./lib/context.js";
 import { machineFacts } from "./lib/machine.js";
@@ -22,6 +23,7 @@ import { renderMarkdown, renderText } from "./lib/table.js";
 
 const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<CaseResult>> = {
   upload: runUpload,
+  "upload-browser": runUploadBrowser,
   memory: runMemory,
   sign: runSign,
   fallback: runFallback,

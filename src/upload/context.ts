@@ -11,6 +11,12 @@ export interface UploadContext {
   call: EndpointCall;
   transport: Transport;
   semaphore: Semaphore;
+  /**
+   * Uploads opening a session (store lookup, `create` or `list`) at once: as many as parts in
+   * flight, so that 20 files added together do not send 20 creates to a server that answers them
+   * in turn while the first PUT waits for its own.
+   */
+  opening: Semaphore;
   retry: RetryOptions;
   stallTimeoutMs: number;
   offlineTimeoutMs: number;

@@ -230,6 +230,7 @@ export class Upload {
       source = await ctx.toSource(this.#input, this.#options);
       const filename = this.#options.filename ?? source.name;
       this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
+      const opened = await ctx.opening.acquire(signal);
       const session = await openSession({
         call: ctx.call,
         attempt: (fn) => this.#attempt(fn),
@@ -243,7 +244,7 @@ export class Upload {
         signal,
         now: () => ctx.clock.now(),
         onRestart: (event) => this.#events.emit("restart", event),
-      });
+      }).finally(opened);
       this.#session = session;
       this.#set({ key: session.key, resumed: session.resumed });
       if (signal.aborted) throw signal.reason;

@@ -83,6 +83,7 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
             ? xhrTransport()
             : platform.transport(options.fetch),
     semaphore: new Semaphore(checked.concurrency),
+    opening: new Semaphore(checked.concurrency),
     retry: checked.retry,
     stallTimeoutMs: checked.stallTimeoutMs,
     offlineTimeoutMs: checked.offlineTimeoutMs,

@@ -3,7 +3,10 @@
  * under a prefix. A record holds the upload token and part ETags, never a
  * signed URL. A record larger than `maxEntryChars`, or one localStorage
  * refuses (quota), goes to the `spill` store instead (the browser default
- * spills to IndexedDB); with no spill store, resume degrades to none.
+ * spills to IndexedDB), leaving a small marker under its name so that looking
+ * up or removing any other record never opens the spill store (an IndexedDB
+ * open and transaction before each upload's `create`); with no spill store,
+ * resume degrades to none.
  */
 import type { ResumeRecord, ResumeStore } from "../types.js";
 
@@ -46,6 +49,16 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
       return undefined; // Access can throw (sandboxed iframes, blocked cookies).
     }
   };
+  /** What stays in the Web Storage for a record kept in the spill store. */
+  const MARKER = '{"spilled":1}';
+  const raw = (name: string): string | null | undefined => {
+    try {
+      return area()?.getItem(name);
+    } catch {
+      return undefined; // storage not accessible
+    }
+  };
+  const spilledHere = (fingerprint: string): boolean => raw(prefix + fingerprint) === MARKER;
   // Records are returned unchecked: the uploader validates them (and discards malformed ones).
   const read = (name: string): ResumeRecord | undefined => {
     try {
@@ -63,28 +76,34 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
   };
   return {
     get: async (fingerprint) =>
-      read(prefix + fingerprint) ?? (options.spill ? (await spill())?.get(fingerprint).catch(() => undefined) : undefined),
+      spilledHere(fingerprint) ? (await spill())?.get(fingerprint).catch(() => undefined) : read(prefix + fingerprint),
     set: async (record) => {
       const json = JSON.stringify(record);
+      const name = prefix + record.fingerprint;
       if (json.length <= max) {
         try {
-          area()?.setItem(prefix + record.fingerprint, json);
+          const wasSpilled = raw(name) === MARKER;
+          area()?.setItem(name, json);
+          if (wasSpilled) await (await spill())?.remove(record.fingerprint);
           return;
         } catch {
           // Quota exceeded: spill, or go on without resume after a reload.
         }
       }
       try {
-        area()?.removeItem(prefix + record.fingerprint);
-        await (await spill())?.set(record);
+        const store = await spill();
+        if (!store) return area()?.removeItem(name);
+        await store.set(record);
+        area()?.setItem(name, MARKER);
       } catch {
         // No resume for this one; the upload itself goes on.
       }
     },
     remove: async (fingerprint) => {
       try {
+        const spilled = spilledHere(fingerprint);
         area()?.removeItem(prefix + fingerprint);
-        if (options.spill) await (await spill())?.remove(fingerprint);
+        if (spilled) await (await spill())?.remove(fingerprint);
       } catch {
         // Nothing to do.
       }
@@ -99,7 +118,7 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
       }
       // Read after listing: reading removes unparsable entries, which shifts the indexes.
       for (const name of names) {
-        const record = read(name);
+        const record = raw(name) === MARKER ? undefined : read(name); // a marker's record came from the spill store
         if (record) out.push(record);
       }
       return out;

@@ -105,12 +105,51 @@ describe("webStorageStore", () => {
     await store.set(record("large", 40)); // over maxEntryChars
     await store.set(record("small2", 8)); // fits the limit, but not the quota left
     expect(storage.getItem("s3edge:upload:small")).not.toBeNull();
-    expect(storage.getItem("s3edge:upload:large")).toBeNull();
+    expect(storage.getItem("s3edge:upload:large")).toBe('{"spilled":1}'); // a marker: the record is in the spill store
     expect((await spill.get("large"))?.parts).toHaveLength(40);
     expect((await store.get("large"))?.parts).toHaveLength(40);
     expect((await store.list()).map((r) => r.fingerprint).sort()).toEqual(["large", "small", "small2"]);
     await store.remove("large");
     expect(await spill.get("large")).toBeUndefined();
+  });
+
+  it("opens the spill store only for records it holds: no IndexedDB before each upload's create", async () => {
+    const storage = new FakeStorage();
+    const spill = memoryStore();
+    let opened = 0;
+    const touched: string[] = [];
+    const spy = {
+      ...spill,
+      get: (f: string) => {
+        touched.push(`get ${f}`);
+        return spill.get(f);
+      },
+      remove: (f: string) => {
+        touched.push(`remove ${f}`);
+        return spill.remove(f);
+      },
+    };
+    const store = webStorageStore(storage, {
+      maxEntryChars: 1_000,
+      spill: async () => {
+        opened++;
+        return spy;
+      },
+    });
+    expect(await store.get("never-stored")).toBeUndefined();
+    await store.set(record("small"));
+    expect((await store.get("small"))?.fingerprint).toBe("small");
+    await store.remove("small");
+    await store.remove("never-stored");
+    expect([opened, touched]).toEqual([0, []]);
+
+    await store.set(record("large", 40));
+    expect((await store.get("large"))?.parts).toHaveLength(40);
+    // The record shrinks back under the limit: it returns to localStorage and leaves the spill store.
+    await store.set(record("large", 1));
+    expect(await spill.get("large")).toBeUndefined();
+    expect((await store.get("large"))?.parts).toHaveLength(1);
+    expect(opened).toBe(1);
   });
 
   it("degrades to no resume when storage is full, without failing the upload", async () => {
