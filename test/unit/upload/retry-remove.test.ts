@@ -2,7 +2,7 @@
  * `upload.retry()` after an error (a new attempt; it continues the stored multipart upload when
  * the failed one could not be aborted), `canRetry()`, and `upload.remove()` / `uploader.remove(id)`.
  */
-import { HttpResponse, delay } from "msw";
+import { HttpResponse, delay, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createUploader, memoryStore, type UploaderOptions } from "../../../src/node.js";
@@ -128,5 +128,51 @@ describe("remove", () => {
     expect(uploader.getState().uploads).toEqual([]);
     expect(upload.getState()).toMatchObject({ status: "done", result });
     await expect(uploader.remove("nope")).resolves.toBeUndefined();
+  });
+});
+
+describe("uploader.discard(input)", () => {
+  it("aborts the stored upload of a file and removes its record, uploading nothing; false when there is none", async () => {
+    const store = memoryStore();
+    const uploader = setup({ store, concurrency: 1 });
+    backend.onPut = refuseOnce(2);
+    backend.onCall = (body) => (body["op"] === "abort" ? new HttpResponse(null, { status: 503 }) : undefined);
+    const file = new File([new Uint8Array(bytes(12 * MiB, 5))], "stored.bin", { lastModified: 2 });
+    await expect(uploader.add(file).done()).rejects.toMatchObject({ code: "S3Error" });
+    expect(await store.list()).toHaveLength(1);
+    backend.onCall = undefined;
+    const puts = backend.puts.length;
+
+    await expect(uploader.discard(file)).resolves.toBe(true);
+    expect(await store.list()).toEqual([]);
+    expect(backend.ops("abort").at(-1)).toMatchObject({ key: "uploads/stored.bin" });
+    expect(backend.puts.length).toBe(puts);
+    await expect(uploader.discard(file)).resolves.toBe(false);
+    await expect(setup({ store: false }).discard(file)).resolves.toBe(false);
+  });
+});
+
+describe("opening sessions", () => {
+  it("at most `concurrency` creates are in flight at once, however many files are added together", async () => {
+    const uploader = setup({ concurrency: 2 });
+    let inFlight = 0;
+    let most = 0;
+    const { handlers } = backend;
+    server.resetHandlers();
+    server.use(
+      http.post(ENDPOINT, async ({ request }) => {
+        const body = (await request.clone().json()) as Record<string, unknown>;
+        if (body["op"] !== "create") return undefined;
+        most = Math.max(most, ++inFlight);
+        await delay(30);
+        inFlight--;
+        return undefined; // answered by the fake backend
+      }),
+      ...handlers,
+    );
+    const uploads = Array.from({ length: 6 }, (_, i) => uploader.add(bytes(1000, i), { filename: `f${i}.bin` }));
+    await Promise.all(uploads.map((u) => u.done()));
+    expect(backend.ops("create")).toHaveLength(6);
+    expect(most).toBe(2);
   });
 });
