@@ -10,14 +10,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   PutObjectCommand,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { s3ClientFor } from "../support/rgw/bucket.js";
 import { RGW_START_TIMEOUT_MS } from "../support/rgw/connect.js";
 import { startTarget, targetNames, type Target } from "../support/targets.js";
 
@@ -83,6 +86,24 @@ describe.each(targetNames())("target %s", (name) => {
     );
     expect(Boolean(done.ETag)).toBe(target.capabilities.completeETag);
     expect(await target.listUploads(`${prefix}/${name}/complete`)).toEqual([]);
+  });
+
+  it("capabilities.listPartsGoneCode and completeGoneCode: what ListParts and Complete answer for an aborted upload", async () => {
+    const client = target.s3Client();
+    const key = `${prefix}/${name}/gone.bin`;
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: key }));
+    const part = await client.send(new UploadPartCommand({ Bucket: target.bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 1) }));
+    await client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId }));
+    const code = (p: Promise<unknown>) => p.then(() => "ok", (e: { name?: string }) => e.name);
+    expect(await code(client.send(new ListPartsCommand({ Bucket: target.bucket, Key: key, UploadId })))).toBe(target.capabilities.listPartsGoneCode);
+    const complete = new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } });
+    // One attempt: the SDK would retry a 500.
+    const once = s3ClientFor(target, { maxAttempts: 1 });
+    try {
+      expect(await code(once.send(complete))).toBe(target.capabilities.completeGoneCode);
+    } finally {
+      once.destroy();
+    }
   });
 
   it("capabilities.expiredMessage: an expired presigned URL is 403, with or without a message saying so", async () => {

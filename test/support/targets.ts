@@ -30,6 +30,10 @@ export interface TargetCapabilities {
   missingKeyStatus: 403 | 404;
   /** CompleteMultipartUpload refuses a non-last part under 5 MiB (`EntityTooSmall`). */
   minPartSize: boolean;
+  /** S3 error code of ListParts for an upload that was aborted (AWS: NoSuchUpload; RGW 16.2: NoSuchKey). */
+  listPartsGoneCode: "NoSuchUpload" | "NoSuchKey";
+  /** S3 error code of CompleteMultipartUpload for an upload that was aborted (AWS: NoSuchUpload; RGW 16.2: a 500 InternalError). */
+  completeGoneCode: "NoSuchUpload" | "InternalError";
 }
 
 /** A running S3 target. */
@@ -124,7 +128,10 @@ export async function s3rverTarget(options: S3FixtureOptions = {}): Promise<Targ
     bucket: fixture.bucket,
     region: fixture.region,
     credentials: fixture.credentials,
-    capabilities: { checksums: false, completeETag: true, expiredMessage: true, missingKeyStatus: 404, minPartSize: true },
+    capabilities: {
+      checksums: false, completeETag: true, expiredMessage: true, missingKeyStatus: 404, minPartSize: true,
+      listPartsGoneCode: "NoSuchUpload", completeGoneCode: "NoSuchUpload",
+    },
     async restart() {
       // Down (connections refused, open ones dropped), then up again on the same data (a new port).
       await fixture.close();
@@ -156,7 +163,10 @@ export async function rgwTarget(options: { bucket?: string; exposeETag?: boolean
     bucket,
     region: rgw.region,
     credentials: rgw.credentials,
-    capabilities: { checksums: false, completeETag: false, expiredMessage: false, missingKeyStatus: 403, minPartSize: true },
+    capabilities: {
+      checksums: false, completeETag: false, expiredMessage: false, missingKeyStatus: 403, minPartSize: true,
+      listPartsGoneCode: "NoSuchKey", completeGoneCode: "InternalError",
+    },
     restart: async () => ({ endpoint: (await restartRgwGateway()).endpoint }),
     release: async () => undefined,
   });
