@@ -140,7 +140,7 @@ describe("uploader.discard(input)", () => {
     const file = new File([new Uint8Array(bytes(12 * MiB, 5))], "stored.bin", { lastModified: 2 });
     await expect(uploader.add(file).done()).rejects.toMatchObject({ code: "S3Error" });
     expect(await store.list()).toHaveLength(1);
-    backend.onCall = undefined;
+    delete backend.onCall;
     const puts = backend.puts.length;
 
     await expect(uploader.discard(file)).resolves.toBe(true);
