@@ -76,7 +76,8 @@ interface Base {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   capabilities: TargetCapabilities;
-  restart(): Promise<{ endpoint: string } | void>;
+  /** Restarts S3; resolves with its new endpoint (the same for RGW). */
+  restart(): Promise<{ endpoint: string }>;
   release(): Promise<void>;
 }
 
@@ -105,8 +106,7 @@ function makeTarget(base: Base): Target {
     },
     async restart() {
       for (const client of clients.splice(0)) client.destroy();
-      const moved = await base.restart();
-      if (moved) target.endpoint = moved.endpoint;
+      target.endpoint = (await base.restart()).endpoint;
     },
     async close() {
       for (const client of clients.splice(0)) client.destroy();

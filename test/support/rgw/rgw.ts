@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 
 import { createTestBucket } from "./bucket.js";
-import { startCluster, type ClusterOptions } from "./cluster.js";
+import { startCluster, type Cluster, type ClusterOptions } from "./cluster.js";
 
 /** Options of {@link startRgw}. */
 export interface StartRgwOptions extends ClusterOptions {
@@ -34,7 +34,7 @@ export interface Rgw {
 /** Starts a one-node Ceph with a gateway, a user and a bucket. Tries a second time if the first start fails (a port taken meanwhile). */
 export async function startRgw(options: StartRgwOptions = {}): Promise<Rgw> {
   const bucket = options.bucket ?? "s3edge-test";
-  let cluster;
+  let cluster: Cluster;
   try {
     cluster = await startCluster(options);
   } catch (first) {
