@@ -89,7 +89,8 @@ export async function listParts(rt: SignerRuntime, req: unknown, ctx: SignerCont
         }),
       );
     } catch (error) {
-      throw fromS3Error(error, { NoSuchUpload: notFound });
+      // Ceph RGW answers ListParts of an aborted upload with NoSuchKey (AWS: NoSuchUpload).
+      throw fromS3Error(error, { NoSuchUpload: notFound, NoSuchKey: notFound });
     }
     for (const p of out.Parts ?? []) {
       if (p.PartNumber === undefined || p.ETag === undefined) continue;

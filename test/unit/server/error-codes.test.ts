@@ -158,6 +158,16 @@ const rows: Row[] = [
     },
   },
   {
+    name: "an upload S3 no longer has, as Ceph RGW says it (NoSuchKey)",
+    code: "UploadNotFound",
+    status: 404,
+    stubs: { ListPartsCommand: () => Promise.reject(s3Error("NoSuchKey", 404)) },
+    run: async ({ call }) => {
+      const up = await createMultipart(call);
+      return { res: await call({ v: 1, op: "list", ...up }), token: up.token };
+    },
+  },
+  {
     name: "complete with a gap in the parts",
     code: "InvalidPartOrder",
     status: 400,
