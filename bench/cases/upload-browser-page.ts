@@ -21,6 +21,8 @@ export interface PageRun {
   bytes: number;
   /** Time from the start to the first PUT's start (ms). */
   firstPutMs: number;
+  /** The first signing-endpoint request: when it started and when its answer ended (ms from the start). */
+  firstCallMs: [number, number];
   /** Requests to the signing endpoint (s3edge's /s3edge, Uppy's /presign) during the run. */
   endpointCalls: number;
   /** Requests to S3 that carry no bytes (create, complete; Uppy talks to S3 for those). */
@@ -38,11 +40,13 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
   let endpointCalls = 0;
   let s3ControlCalls = 0;
   let puts = 0;
+  let firstCall: [number, number] = [Number.POSITIVE_INFINITY, 0];
   for (const e of entries) {
     if (e.startTime < t0) continue;
     const url = new URL(e.name);
     if (url.pathname === "/s3edge" || url.pathname === "/presign") {
       endpointCalls++;
+      if (e.startTime < firstCall[0]) firstCall = [e.startTime, e.responseEnd];
       continue;
     }
     if (url.origin === location.origin) continue;
@@ -55,7 +59,7 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
       s3ControlCalls++;
     }
   }
-  return { ms, bytes, firstPutMs: firstPut - t0, endpointCalls, s3ControlCalls, puts, errors };
+  return { ms, bytes, firstPutMs: firstPut - t0, firstCallMs: [firstCall[0] - t0, firstCall[1] - t0], endpointCalls, s3ControlCalls, puts, errors };
 }
 
 function begin(): number {
