@@ -1,3 +1,5 @@
+import { contentTypeMatches } from "../core/content-type.js";
+
 /**
  * The drop zone's file checks, pure (no DOM, no React): they mirror the
  * server's `limits.contentTypes`, `maxSize` and `minSize`, so that a file the
@@ -30,8 +32,6 @@ export interface FileChecks {
   minSize?: number | undefined;
 }
 
-const SVG = "image/svg+xml";
-
 /** `type/subtype` of a content type, lower-case and without parameters; `application/octet-stream` when empty. */
 export function mediaTypeOf(type: string): string {
   const bare = type.split(";")[0]?.trim().toLowerCase() ?? "";
@@ -44,12 +44,11 @@ export function mediaTypeOf(type: string): string {
  */
 export function accepts(accept: readonly string[], file: { name: string; type: string }): boolean {
   const type = mediaTypeOf(file.type);
-  const major = type.slice(0, type.indexOf("/"));
   const name = file.name.toLowerCase();
   return accept.some((raw) => {
     const p = raw.trim().toLowerCase();
     if (p.startsWith(".")) return name.endsWith(p);
-    return p === "*/*" || p === type || (p === `${major}/*` && type !== SVG);
+    return contentTypeMatches(p, type);
   });
 }
 

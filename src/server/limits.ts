@@ -3,6 +3,7 @@
  * settings (at construction), and the checks of `create` (size, content type)
  * and of part planning.
  */
+import { contentTypeMatches } from "../core/content-type.js";
 import { ConfigError } from "../core/errors.js";
 import { S3_LIMITS, choosePartSize, partCount, partSizeToFit } from "../core/parts.js";
 import { GiB, MiB } from "../core/sizes.js";
@@ -31,9 +32,6 @@ function integerIn(value: number | undefined, fallback: number, min: number, max
   }
   return n;
 }
-
-/** SVG: an image type that can carry script; admitted only when listed by name. */
-const SVG = "image/svg+xml";
 
 /** Apply defaults and refuse settings S3 cannot honour (a {@link ConfigError} at construction). */
 export function resolveLimits(limits: SignerLimits = {}): ResolvedLimits {
@@ -71,8 +69,7 @@ export function resolveLimits(limits: SignerLimits = {}): ResolvedLimits {
  * listed by name (`*\/*` admits everything, SVG included).
  */
 export function contentTypeAllowed(patterns: readonly string[], type: string): boolean {
-  const major = type.slice(0, type.indexOf("/"));
-  return patterns.some((p) => p === "*/*" || p === type || (p === `${major}/*` && type !== SVG));
+  return patterns.some((p) => contentTypeMatches(p, type));
 }
 
 /** The built-in checks of `create`: content type, size bounds, unknown size allowed. */
