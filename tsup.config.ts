@@ -30,6 +30,21 @@ export function umd(globalName: string): Pick<Options, "globalName" | "banner" |
  * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
  * package (see CHANGELOG 0.1.0 → Unreleased).
  */
+/** A minified browser script build of one entry (`name` -> `dist/<name>.js`). */
+function script(name: string, entry: string, wrap: Options, extra: Options = {}): Options {
+  return {
+    entry: { [name]: entry },
+    format: ["iife"],
+    ...wrap,
+    minify: true,
+    sourcemap: false,
+    target: "es2020",
+    platform: "browser",
+    outExtension: () => ({ js: ".js" }),
+    ...extra,
+  };
+}
+
 export default defineConfig([
   {
     entry: {
@@ -51,50 +66,14 @@ export default defineConfig([
     treeshake: true,
     external: ["react", /^@aws-sdk\//, /^@smithy\//, /^node:/],
   },
-  {
-    entry: { "s3edge.global": "src/global.ts" },
-    format: ["iife"],
-    ...umd("S3Edge"),
-    minify: true,
-    sourcemap: false,
-    target: "es2020",
-    platform: "browser",
-    noExternal: ["ky"],
-    outExtension: () => ({ js: ".js" }),
-  },
-  {
-    // The <head> image script: S3Edge.autoFallback, which loads the full one below without blocking.
-    entry: { "s3edge-img.global": "src/img.global.ts" },
-    format: ["iife"],
-    ...umd("S3Edge"),
-    minify: true,
-    sourcemap: false,
-    target: "es2020",
-    platform: "browser",
-    outExtension: () => ({ js: ".js" }),
-  },
-  {
-    // The full image fallback (global S3EdgeImages): no ky, no uploader.
-    entry: { "s3edge-img-full.global": "src/img-full.global.ts" },
-    format: ["iife"],
-    ...umd("S3EdgeImages"),
-    minify: true,
-    sourcemap: false,
-    target: "es2020",
-    platform: "browser",
-    outExtension: () => ({ js: ".js" }),
-  },
-  {
-    // The ready-made service worker script (importScripts or its own URL's query): no ky, no uploader.
-    entry: { "s3edge-sw": "src/sw.global.ts" },
-    format: ["iife"],
-    globalName: "S3Edge",
-    minify: true,
-    sourcemap: false,
-    target: "es2020",
-    platform: "browser",
-    outExtension: () => ({ js: ".js" }),
-  },
+  // The script builds: minified browser files, one per entry, each its own global.
+  script("s3edge.global", "src/global.ts", umd("S3Edge"), { noExternal: ["ky"] }),
+  // The <head> image script: S3Edge.autoFallback, which loads the full one below without blocking.
+  script("s3edge-img.global", "src/img.global.ts", umd("S3Edge")),
+  // The full image fallback (global S3EdgeImages): no ky, no uploader.
+  script("s3edge-img-full.global", "src/img-full.global.ts", umd("S3EdgeImages")),
+  // The ready-made service worker script (importScripts or its own URL's query): no ky, no uploader.
+  script("s3edge-sw", "src/sw.global.ts", { globalName: "S3Edge" }),
   {
     // The `s3edge-upload` command (package.json `bin`): Node ESM with a shebang; it imports the
     // package itself ("s3edge" resolves to dist/node.js by self-reference), so nothing is duplicated.
