@@ -5,17 +5,14 @@
  * cancel, retry after an error, remove); and a 4-file upload re-renders the list only when files
  * are added, and each row at most once per animation frame.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { build } from "esbuild";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleS3Edge, toNodeHandler } from "../../src/server.js";
-import { testSigner } from "../support/app.js";
-import { attachConsole, launchBrowser, startStaticServer, throttle, type PageConsole, type StaticServer } from "../support/browser.js";
+import { attachConsole, throttle, type PageConsole, type StaticServer } from "../support/browser.js";
 import { pseudoRandomBytes } from "../support/data.js";
-import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
+import { startReactAppRig, type ReactAppRig } from "../support/browser/react-rig.js";
+import type { S3Fixture } from "../support/s3/fixture.js";
 
 const MiB = 1024 * 1024;
 let browser: Browser;
@@ -23,33 +20,13 @@ let fixture: S3Fixture;
 let server: StaticServer;
 let dir: string;
 
+let rig: ReactAppRig | undefined;
+
 beforeAll(async () => {
-  const bundle = await build({
-    entryPoints: [join(import.meta.dirname, "upload-ui-app.tsx")],
-    bundle: true,
-    write: false,
-    format: "iife",
-    jsx: "automatic",
-    platform: "browser",
-    define: { "process.env.NODE_ENV": '"production"' },
-    logLevel: "error",
-  });
-  const js = bundle.outputFiles[0]?.text ?? "";
-  fixture = await startS3Fixture();
-  server = await startStaticServer({ pages: { "/ui.html": '<!doctype html><meta charset="utf-8"><title>upload</title><div id="root"></div><script src="/ui.js"></script>' } });
-  server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
-  server.route("/ui.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(js));
-  const signer = testSigner(fixture, { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB } });
-  server.route("/s3edge", toNodeHandler(handleS3Edge(signer)));
-  browser = await launchBrowser();
-  dir = await mkdtemp(join(tmpdir(), "s3edge-ui-"));
+  rig = await startReactAppRig({ entry: join(import.meta.dirname, "upload-ui-app.tsx"), page: "/ui.html", script: "/ui.js", head: "<title>upload</title>" });
+  ({ browser, fixture, server, dir } = rig);
 });
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await fixture?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => rig?.close());
 
 async function open(query = ""): Promise<{ page: Page; console: PageConsole }> {
   const page = await browser.newPage();
