@@ -15,6 +15,7 @@ import { DeleteObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isS3EdgeError } from "../../src/node.js";
 import { sha256 } from "../support/data.js";
+import { prng } from "../support/fault-proxy.js";
 import { RGW_START_TIMEOUT_MS } from "../support/rgw/connect.js";
 import { startTarget, targetNames, type Target, type TargetName } from "../support/targets.js";
 import { startRig, type Rig } from "./support/rig.js";
@@ -28,17 +29,6 @@ const BUDGET_MS = 10 * 60_000;
 /** No new upload starts after this; the ones running get the rest of the budget. */
 const LAST_START_MS = BUDGET_MS - 90_000;
 
-/** Mulberry32, for sizes and seeds of the files. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `size` bytes from `seed` (xorshift32 a word at a time: 4x fewer steps than data.ts's byte LCG). */
 function seededBytes(size: number, seed: number): Buffer {

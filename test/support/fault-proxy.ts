@@ -106,7 +106,7 @@ const DEFAULT_CODES: Record<number, [string, string]> = {
 };
 
 /** Mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
