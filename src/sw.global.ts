@@ -5,12 +5,15 @@
  * (`skipWaiting` + `clients.claim`), e.g.
  * `navigator.serviceWorker.register("/s3edge-sw.js?cdn=https://cdn.example.com&bucket=media&region=eu-west-1")`.
  * Loaded with `importScripts("/s3edge-sw.js")` by a worker whose own URL names
- * no `cdn`, it does nothing until `S3Edge.registerEdgeFallback({...})` is called.
+ * no `cdn`, it does nothing until `S3Edge.registerEdgeFallback({...})` is called
+ * (`S3Edge.workboxPlugin(fallback)` for a Workbox strategy).
  */
 import { optionsFromQuery } from "./sw/query.js";
 import { registerEdgeFallback } from "./sw/register.js";
 
 export { registerEdgeFallback };
+// For Workbox loaded with importScripts: `S3Edge.workboxPlugin(fallback)`.
+export { workboxPlugin } from "./sw/workbox.js";
 
 interface Extendable extends Event {
   waitUntil(promise: Promise<unknown>): void;

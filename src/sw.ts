@@ -1,11 +1,12 @@
 /**
  * `s3edge/sw`: CDN fallback in a service worker, for what `<img>` events cannot
  * reach (CSS backgrounds, fonts, `<video>` ranges, `fetch()` of third-party code).
- * `registerEdgeFallback` in the worker; `onEdgeWorkerMessage` in the page for
- * its events. No ky, no uploader.
+ * `registerEdgeFallback` in the worker (`workboxPlugin` for a Workbox
+ * strategy); `onEdgeWorkerMessage` in the page for its events. No ky, no uploader.
  */
 export { registerEdgeFallback } from "./sw/register.js";
 export { onEdgeWorkerMessage } from "./sw/page.js";
+export { workboxPlugin } from "./sw/workbox.js";
 export { optionsFromQuery } from "./sw/query.js";
 export { workerHealthStore, type WorkerHealthStore, type WorkerHealthStoreOptions } from "./sw/health-store.js";
 export { idbPersistence, type VerdictPersistence } from "./sw/idb.js";

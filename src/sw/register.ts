@@ -21,13 +21,19 @@ import { post } from "./post.js";
 import { attempt } from "./request.js";
 import { rebuilt, requestedRange, resumable, spanOf } from "./resume.js";
 import type { EdgeFallback, EdgeFallbackEvents, EdgeFallbackOptions, FetchEventLike, WorkerFallbackEvent } from "./types.js";
-import { createPlugin } from "./workbox.js";
+import type { PluginContext } from "./workbox.js";
 
 /** A request the worker handles: its CDN (index) and key. */
 export interface Claim {
   index: number;
   key: string;
 }
+
+/**
+ * What `workboxPlugin` needs of each fallback, kept out of its public face so
+ * that a worker that does not import the plugin does not carry it.
+ */
+export const pluginContexts = new WeakMap<EdgeFallback, PluginContext>();
 
 /**
  * Handle the CDN requests of a service worker: call it once at the top level of
@@ -124,12 +130,11 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
   const listening = options.listen !== false && typeof addEventListener === "function";
   if (listening) addEventListener("fetch", listener);
 
-  return {
+  const fallback: EdgeFallback = {
     match: (request) => claim(request) !== undefined,
     handle,
     fetch: (request) => serve(request),
     handler: ({ request, event }) => serve(typeof request === "string" ? new Request(request) : request, 0, event?.clientId),
-    plugin: createPlugin({ config, claim, serve, announce, cdnHosts }),
     on: (event, listener) => events.on(event, listener),
     health,
     ready,
@@ -138,4 +143,6 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       unsubscribe();
     },
   };
+  pluginContexts.set(fallback, { config, claim, serve, announce, cdnHosts });
+  return fallback;
 }

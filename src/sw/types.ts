@@ -66,8 +66,8 @@ export interface HandlerOptions {
 
 /**
  * A Workbox strategy plugin (`WorkboxPlugin`): the hooks this layer implements.
- * Pass it in `plugins` of a strategy (e.g. `CacheFirst`) whose route sends CDN
- * requests to the network.
+ * `workboxPlugin(fallback)` makes one; pass it in `plugins` of a strategy (e.g.
+ * `CacheFirst`) whose route sends CDN requests to the network.
  */
 export interface EdgeFallbackPlugin {
   /** Makes a `no-cors` request `cors` when `cors` is set, and bounds its wait for headers by `timeoutMs`. */
@@ -105,8 +105,6 @@ export interface EdgeFallback {
   fetch(request: Request): Promise<Response>;
   /** A Workbox route handler (`registerRoute(({ request }) => fallback.match(request), fallback.handler)`). */
   handler(options: HandlerOptions): Promise<Response>;
-  /** A Workbox plugin for strategies that go to the network (`new CacheFirst({ plugins: [fallback.plugin] })`). */
-  readonly plugin: EdgeFallbackPlugin;
   /** Listen to `fallback` or `recover` events; returns the function that stops listening. */
   on<K extends keyof EdgeFallbackEvents>(event: K, listener: (value: EdgeFallbackEvents[K]) => void): () => void;
   /** The breaker in use. */

@@ -2,20 +2,23 @@
  * The fallback as a Workbox strategy plugin, for routes whose strategy
  * (`CacheFirst`, `NetworkFirst`, `StaleWhileRevalidate`...) fetches CDN URLs:
  * the strategy keeps its caching (under the CDN URL), the plugin makes its
- * network step survive the CDN. The hooks, in Workbox's order:
+ * network step survive the CDN. A function of its own (not a property of the
+ * fallback), so that workers without Workbox do not carry it. The hooks, in
+ * Workbox's order:
  * - `requestWillFetch`: an open breaker sends the request to S3 at once;
  *   otherwise the request gets `cors` mode (with `cors`) and a timer that
  *   aborts it when no headers came within `timeoutMs`;
  * - `fetchDidSucceed`: a fallback status is replaced by the next host's answer;
  * - `handlerDidError`: a network error or the timeout is answered by the next host.
  */
+import { InvalidInputError } from "../core/errors.js";
 import type { HostHealth } from "../core/health.js";
 import { hostOf } from "../core/urls.js";
 import type { Hosts } from "../delivery/hosts.js";
 import type { FallbackEvent, FailureReason } from "../delivery/types.js";
-import type { Claim } from "./register.js";
+import { pluginContexts, type Claim } from "./register.js";
 import { requestFor } from "./request.js";
-import type { EdgeFallbackPlugin } from "./types.js";
+import type { EdgeFallback, EdgeFallbackPlugin } from "./types.js";
 
 /** What the plugin needs from `registerEdgeFallback`. */
 export interface PluginContext {
@@ -26,8 +29,19 @@ export interface PluginContext {
   announce(event: FallbackEvent, url: string, client: string | undefined): void;
 }
 
-/** Create the Workbox plugin of a fallback. */
-export function createPlugin(ctx: PluginContext): EdgeFallbackPlugin {
+/**
+ * The Workbox strategy plugin of `fallback` (what `registerEdgeFallback`
+ * returned): pass it in `plugins` of a strategy whose route fetches CDN URLs.
+ *
+ * @throws InvalidInputError when `fallback` was not made by `registerEdgeFallback`.
+ * @example
+ * const fallback = registerEdgeFallback({ cdn, origin, cors: true, listen: false });
+ * registerRoute(({ request }) => request.destination === "image", new CacheFirst({ plugins: [workboxPlugin(fallback)] }));
+ */
+export function workboxPlugin(fallback: EdgeFallback): EdgeFallbackPlugin {
+  const found = pluginContexts.get(fallback);
+  if (found === undefined) throw new InvalidInputError("workboxPlugin: pass what registerEdgeFallback returned");
+  const ctx: PluginContext = found;
   const { hosts, health, timeoutMs, isFallback, cors } = ctx.config;
   /** Timers of requests on their way, by URL, oldest first (Workbox hands the hooks clones). */
   const pending = new Map<string, { timer: ReturnType<typeof setTimeout>; at: number }[]>();

@@ -5,7 +5,7 @@
  */
 import { registerRoute } from "workbox-routing";
 import { CacheFirst } from "workbox-strategies";
-import { registerEdgeFallback } from "../../../src/sw.js";
+import { registerEdgeFallback, workboxPlugin } from "../../../src/sw.js";
 
 const q = new URLSearchParams(location.search);
 const fallback = registerEdgeFallback({
@@ -19,7 +19,7 @@ const fallback = registerEdgeFallback({
 // Images (and CSS images): cached first; the network step goes CDN-first with fallback.
 registerRoute(
   ({ request }) => request.destination === "image" && fallback.match(request),
-  new CacheFirst({ cacheName: "images", plugins: [fallback.plugin] }),
+  new CacheFirst({ cacheName: "images", plugins: [workboxPlugin(fallback)] }),
 );
 // Every other CDN request (fonts, media, fetch()): the fallback alone, no caching.
 registerRoute(({ request }) => fallback.match(request), fallback.handler);

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { registerEdgeFallback } from "../../../src/sw/register.js";
 import type { EdgeFallbackPlugin, WorkerFallbackEvent } from "../../../src/sw/types.js";
+import { workboxPlugin } from "../../../src/sw/workbox.js";
 import { CDN, network, origin } from "./helpers.js";
 
 afterEach(() => {
@@ -39,11 +40,11 @@ function setup(o: { failureThreshold?: number; timeoutMs?: number } = {}) {
   return { fallback, events };
 }
 
-describe("fallback.plugin (Workbox)", () => {
+describe("workboxPlugin(fallback)", () => {
   it("leaves requests that are not the CDN's alone", async () => {
     const net = network({ "other.test": () => new Response("other") });
     const { fallback } = setup();
-    const response = await strategyFetch(fallback.plugin, new Request("https://other.test/a.png", { mode: "no-cors" }));
+    const response = await strategyFetch(workboxPlugin(fallback), new Request("https://other.test/a.png", { mode: "no-cors" }));
     expect(await response?.text()).toBe("other");
     expect(net.seen.map((s) => s.mode)).toEqual(["no-cors"]);
   });
@@ -52,7 +53,7 @@ describe("fallback.plugin (Workbox)", () => {
     const net = network({ "cdn.test": () => new Response("cdn") });
     const { fallback } = setup();
     fallback.health.failure("cdn.test");
-    const response = await strategyFetch(fallback.plugin, new Request(`${CDN}/a.png`, { mode: "no-cors" }));
+    const response = await strategyFetch(workboxPlugin(fallback), new Request(`${CDN}/a.png`, { mode: "no-cors" }));
     expect(await response?.text()).toBe("cdn");
     expect(net.seen.map((s) => [s.mode, s.credentials])).toEqual([["cors", "same-origin"]]);
     expect(fallback.health.status("cdn.test").failures).toBe(0);
@@ -61,7 +62,7 @@ describe("fallback.plugin (Workbox)", () => {
   it("replaces a fallback status by S3's answer (fetchDidSucceed)", async () => {
     network({ "cdn.test": () => new Response("down", { status: 503 }), "s3.test": () => new Response("s3") });
     const { fallback, events } = setup();
-    const response = await strategyFetch(fallback.plugin, new Request(`${CDN}/a.png`));
+    const response = await strategyFetch(workboxPlugin(fallback), new Request(`${CDN}/a.png`));
     expect(await response?.text()).toBe("s3");
     expect(events).toMatchObject([{ from: "cdn.test", to: "s3.test", reason: "status", status: 503 }]);
   });
@@ -70,7 +71,7 @@ describe("fallback.plugin (Workbox)", () => {
     vi.useFakeTimers();
     network({ "cdn.test": () => "hang", "s3.test": () => new Response("s3") });
     const { fallback, events } = setup({ timeoutMs: 500 });
-    const pending = strategyFetch(fallback.plugin, new Request(`${CDN}/a.png`));
+    const pending = strategyFetch(workboxPlugin(fallback), new Request(`${CDN}/a.png`));
     await vi.advanceTimersByTimeAsync(500);
     expect(await (await pending)?.text()).toBe("s3");
     expect(events).toMatchObject([{ reason: "timeout" }]);
@@ -79,11 +80,16 @@ describe("fallback.plugin (Workbox)", () => {
   it("sends the request straight to S3 once the breaker is open (the strategy then caches it under the CDN URL)", async () => {
     const net = network({ "cdn.test": () => "error", "s3.test": () => new Response("s3") });
     const { fallback, events } = setup({ failureThreshold: 1 });
-    await strategyFetch(fallback.plugin, new Request(`${CDN}/a.png`));
+    await strategyFetch(workboxPlugin(fallback), new Request(`${CDN}/a.png`));
     net.seen.length = 0;
-    const response = await strategyFetch(fallback.plugin, new Request(`${CDN}/b.png`));
+    const response = await strategyFetch(workboxPlugin(fallback), new Request(`${CDN}/b.png`));
     expect(await response?.text()).toBe("s3");
     expect(net.seen.map((s) => s.url)).toEqual(["https://s3.test/bucket/b.png"]);
     expect(events.at(-1)).toMatchObject({ key: "b.png", reason: "circuit-open" });
+  });
+
+  it("refuses anything registerEdgeFallback did not return, with an InvalidInput error", () => {
+    const { fallback } = setup();
+    expect(() => workboxPlugin({ ...fallback })).toThrow(expect.objectContaining({ code: "InvalidInput", message: expect.stringMatching(/^workboxPlugin: /) }));
   });
 });
