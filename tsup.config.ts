@@ -24,7 +24,7 @@ export function umd(globalName: string): Pick<Options, "globalName" | "banner" |
  * - `s3edge.global.js`: a minified UMD for a <script> tag (global `S3Edge`),
  *   AMD loaders and `require()`, ky bundled in;
  * - `s3edge-img.global.js`: the same wrapper around `autoFallback` alone, for `<head>`;
- * - `s3edge-sw.js`: the service worker script (`registerEdgeFallback`, global `S3Edge` in the worker).
+ * - `s3edge-sw.js`: the service worker script (`registerEdgeFallback`, `workboxPlugin`, global `S3Edge` in the worker).
  *
  * No source maps: the ESM/CJS output is not minified (stack traces already
  * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
@@ -73,7 +73,9 @@ export default defineConfig([
   // The full image fallback (global S3EdgeImages): no ky, no uploader.
   script("s3edge-img-full.global", "src/img-full.global.ts", umd("S3EdgeImages")),
   // The ready-made service worker script (importScripts or its own URL's query): no ky, no uploader.
-  script("s3edge-sw", "src/sw.global.ts", { globalName: "S3Edge" }),
+  // ES2022 like the ESM build: private class members stay native (Chrome 84, Firefox 90, Safari 15)
+  // instead of WeakMap helpers, 0.5 KB gzip less.
+  script("s3edge-sw", "src/sw.global.ts", { globalName: "S3Edge" }, { target: "es2022" }),
   {
     // The `s3edge-upload` command (package.json `bin`): Node ESM with a shebang; it imports the
     // package itself ("s3edge" resolves to dist/node.js by self-reference), so nothing is duplicated.
