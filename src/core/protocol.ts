@@ -45,6 +45,38 @@ export interface CreateRequest {
    * the same key and the same multipart upload instead of a second one left behind.
    */
   requestId?: string;
+  /**
+   * Id of the upload target the client prefers (the one it measured nearest, see
+   * {@link TargetProbe}). A hint only: the server decides within its policy and ignores an id
+   * it does not have.
+   */
+  target?: string;
+}
+
+/** What a preferred target id may be on the wire: 1..64 characters of `[A-Za-z0-9_-]`. */
+export const TARGET_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Where an upload's object is stored, when the signer has several upload targets (buckets in
+ * several regions): answered by `create` and `complete`, bound into the upload's token.
+ */
+export interface TargetInfo {
+  /** The target's id in the signer's configuration. */
+  id: string;
+  bucket: string;
+  /** AWS region, when known. */
+  region?: string;
+  /** Custom S3-compatible endpoint, when the target has one. */
+  endpoint?: string;
+  /** Present when part URLs go through S3 Transfer Acceleration. */
+  accelerate?: true;
+}
+
+/** One target a client may time (a tiny request to `url`) to tell the server which is nearest. */
+export interface TargetProbe {
+  id: string;
+  /** A URL of the target's S3 endpoint (the bucket's base URL unless configured): any HTTP answer counts as reachable. */
+  url: string;
 }
 
 /** What a create's `requestId` may be: 16..64 characters of `[A-Za-z0-9_-]`. */
@@ -62,6 +94,10 @@ export interface CreateSingleResponse {
   expiresAt: number;
   cdnUrl?: string;
   s3Url: string;
+  /** Where the object goes (only from a signer with several upload targets). */
+  target?: TargetInfo;
+  /** The signer's upload targets, for the client's probe (only from a signer with several). */
+  targets?: TargetProbe[];
 }
 
 /** A large or unknown-length file: an S3 multipart upload. */
@@ -76,6 +112,10 @@ export interface CreateMultipartResponse {
   expiresAt: number;
   cdnUrl?: string;
   s3Url: string;
+  /** Where the object goes (only from a signer with several upload targets; the token binds it). */
+  target?: TargetInfo;
+  /** The signer's upload targets, for the client's probe (only from a signer with several). */
+  targets?: TargetProbe[];
 }
 
 export type CreateResponse = CreateSingleResponse | CreateMultipartResponse;
@@ -154,6 +194,8 @@ export interface UploadResult {
   size: number;
   cdnUrl?: string;
   s3Url: string;
+  /** Where the object is (only from a signer with several upload targets). */
+  target?: TargetInfo;
 }
 
 export type CompleteResponse = UploadResult;

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { keyProblem, sanitizeFilename } from "../core/keys.js";
-import { REQUEST_ID } from "../core/protocol.js";
+import { REQUEST_ID, TARGET_ID } from "../core/protocol.js";
 import type { CreateResponse } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
@@ -33,6 +33,29 @@ function validRequestId(req: unknown): string | undefined {
   return id;
 }
 
+/** The target the client prefers, when it is one of the signer's (anything else is ignored, never an error). */
+function preferredTarget(req: unknown, ids: readonly string[]): string | undefined {
+  const id = typeof req === "object" && req !== null ? (req as Record<string, unknown>).target : undefined;
+  return typeof id === "string" && TARGET_ID.test(id) && ids.includes(id) ? id : undefined;
+}
+
+/**
+ * The runtime of the target this upload goes to: the application's `chooseTarget`, else the
+ * client's preference when it names a configured target, else the first target. A preference
+ * is only ever compared with the configured ids: it is never used as a bucket name.
+ */
+async function chooseTarget(rt: SignerRuntime, req: unknown, input: CreateInput, ctx: SignerContext): Promise<SignerRuntime> {
+  if (rt.targetIds.length < 2) return rt;
+  const preferred = preferredTarget(req, rt.targetIds);
+  const choose = rt.options.chooseTarget;
+  const id = choose === undefined ? preferred : await choose({ preferred, targets: rt.targetIds, input }, ctx);
+  const chosen = await rt.at(id);
+  if (chosen === undefined) {
+    throw internalError(new ConfigError("chooseTarget", `chooseTarget returned ${JSON.stringify(String(id)).slice(0, 80)}, which is not the id of a target`));
+  }
+  return chosen;
+}
+
 /**
  * Whether `key` is provably this create's: it holds the request key as a whole path segment,
  * and the client did not supply that value itself (in its file name or metadata), so only this
@@ -57,7 +80,7 @@ async function chooseKey(rt: SignerRuntime, input: CreateInput, ctx: SignerConte
 }
 
 /** Run `create` (the input is validated here). */
-export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<CreateResponse> {
+export async function createUpload(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<CreateResponse> {
   const valid = validateCreate(req);
   const requestId = validRequestId(req);
   const input: CreateInput = {
@@ -65,22 +88,25 @@ export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerC
     contentType: valid.contentType,
     size: valid.size,
     metadata: valid.metadata,
-    ...(requestId === undefined ? {} : { requestId, requestKey: await rt.codec.requestKey(ctx.user.id, requestId) }),
+    ...(requestId === undefined ? {} : { requestId, requestKey: await base.codec.requestKey(ctx.user.id, requestId) }),
   };
-  checkCreate(input, rt.limits);
-  await rt.limits.check?.(input, ctx);
+  checkCreate(input, base.limits);
+  await base.limits.check?.(input, ctx);
+  const rt = await chooseTarget(base, req, input, ctx);
   const key = await chooseKey(rt, input, ctx);
   const urls = await rt.urls(key);
-  const { aws, bucket } = rt;
+  const probes = await rt.probes();
+  const where = { ...(rt.target && { target: rt.target }), ...(probes && { targets: probes }) };
+  const { signing, bucket } = rt;
 
   if (input.size !== null && input.size < rt.limits.multipartThreshold) {
     const timing = rt.timing();
     const { url, headers } = await presignPut(
-      aws,
+      signing,
       { bucket, key, contentType: input.contentType, size: input.size, metadata: input.metadata },
       timing,
     );
-    return { mode: "single", key, url, headers, expiresAt: timing.expiresAt, ...urls };
+    return { mode: "single", key, url, headers, expiresAt: timing.expiresAt, ...urls, ...where };
   }
 
   const partSize = planPartSize(input.size, valid.partSize, rt.limits);
@@ -99,8 +125,9 @@ export async function createUpload(rt: SignerRuntime, req: unknown, ctx: SignerC
     ...(valid.checksum === undefined ? {} : { c: valid.checksum }),
     t: input.contentType,
     ...(scoped ? { r: true as const } : {}),
+    ...(rt.target && { g: rt.target.id }),
   });
-  return { mode: "multipart", key, uploadId, partSize, token, expiresAt, ...urls };
+  return { mode: "multipart", key, uploadId, partSize, token, expiresAt, ...urls, ...where };
 }
 
 /** CreateMultipartUpload; answers the new uploadId. */

@@ -6,7 +6,7 @@
 import type { ListPartsCommandOutput } from "@aws-sdk/client-s3";
 
 import { partCount, partRange } from "../core/parts.js";
-import type { AbortResponse, ListResponse, SignResponse, SignedPart, StoredPart, UploadResult } from "../core/protocol.js";
+import type { AbortResponse, ListResponse, SignResponse, SignedPart, StoredPart, UploadRef, UploadResult } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber, maxUnknownPartSize } from "./limits.js";
@@ -18,6 +18,19 @@ import type { TokenPayload } from "./token.js";
 import type { SignerContext } from "./types.js";
 import { count } from "./text.js";
 import { isRecord, validateChecksum, validateCompleteParts, validateSignParts, validateUploadRef } from "./validate.js";
+
+/**
+ * Verify the request's token and answer the runtime of the target it binds (the request cannot
+ * name another: a changed target id breaks the token's MAC). A target no longer configured is
+ * `InvalidToken`, so that a client starts over.
+ */
+async function verified(base: SignerRuntime, req: unknown, ctx: SignerContext, allowExpired?: boolean): Promise<{ rt: SignerRuntime; ref: UploadRef; token: TokenPayload }> {
+  const ref = validateUploadRef(req);
+  const token = await base.verify(ref, ctx, allowExpired);
+  const rt = await base.at(token.g);
+  if (rt === undefined) throw new SignerError("InvalidToken", "this upload's target is no longer configured on the signer");
+  return { rt, ref, token };
+}
 
 const notFound = (): SignerError => new SignerError("UploadNotFound", "no such upload: it was completed, aborted or has expired");
 
@@ -52,9 +65,8 @@ function partSizeOf(rt: SignerRuntime, token: TokenPayload, partNumber: number, 
 }
 
 /** Run `sign`: presigned PUT URLs for up to 100 parts. */
-export async function signParts(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<SignResponse> {
-  const ref = validateUploadRef(req);
-  const token = await rt.verify(ref, ctx);
+export async function signParts(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<SignResponse> {
+  const { rt, ref, token } = await verified(base, req, ctx);
   const requested = validateSignParts(isRecord(req) ? req.parts : undefined);
   const limit = maxPartNumber(token.z, token.p, rt.limits);
   const parts: PartToSign[] = requested.map(({ partNumber, size, checksum }) => ({
@@ -63,7 +75,7 @@ export async function signParts(rt: SignerRuntime, req: unknown, ctx: SignerCont
     checksum: validateChecksum(checksum, token.c, partNumber),
   }));
   const timing = rt.timing();
-  const urls = await presignPartsFast(rt.aws, { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId }, parts, timing);
+  const urls = await presignPartsFast(rt.signing, { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId }, parts, timing);
   const signed: Record<string, SignedPart> = {};
   parts.forEach((part, i) => {
     signed[String(part.partNumber)] = { url: urls[i] ?? "", headers: partHeaders(part) };
@@ -72,9 +84,8 @@ export async function signParts(rt: SignerRuntime, req: unknown, ctx: SignerCont
 }
 
 /** Run `list`: every part S3 holds for the upload (ListParts, all pages). */
-export async function listParts(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<ListResponse> {
-  const ref = validateUploadRef(req);
-  await rt.verify(ref, ctx);
+export async function listParts(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<ListResponse> {
+  const { rt, ref } = await verified(base, req, ctx);
   const parts: StoredPart[] = [];
   let marker: string | undefined;
   for (let page = 0; page < 100; page++) {
@@ -159,9 +170,9 @@ function checkPartCount(rt: SignerRuntime, token: TokenPayload, given: number): 
  * Run `complete`: CompleteMultipartUpload with exactly parts 1..n. When S3 answers no ETag
  * (Ceph RGW answers `<ETag/>`) or the size is unknown, the object's HeadObject supplies them.
  */
-export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<UploadResult> {
-  const ref = validateUploadRef(req);
-  const token = await rt.verify(ref, ctx);
+export async function completeUpload(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<UploadResult> {
+  const { rt, ref, token } = await verified(base, req, ctx);
+  const where = rt.target && { target: rt.target };
   const parts = validateCompleteParts(isRecord(req) ? req.parts : undefined);
   checkPartCount(rt, token, parts.length);
   const completed = parts.map((part) => {
@@ -183,7 +194,7 @@ export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: Signe
     const done = s3ErrorName(error)?.name === "NoSuchUpload" ? await completedBefore(rt, ref.key, token) : undefined;
     if (done) {
       await cleanUpRetries(rt, ref, token);
-      return { key: ref.key, ...done, ...(await rt.urls(ref.key)) };
+      return { key: ref.key, ...done, ...(await rt.urls(ref.key)), ...where };
     }
     throw fromS3Error(error, {
       NoSuchUpload: notFound,
@@ -210,7 +221,7 @@ export async function completeUpload(rt: SignerRuntime, req: unknown, ctx: Signe
     // The upload is complete: a failed HEAD leaves the ETag empty rather than failing it.
     etag = (await head(rt, ref.key).catch(() => undefined))?.etag ?? "";
   }
-  return { key: ref.key, etag, size, ...(await rt.urls(ref.key)) };
+  return { key: ref.key, etag, size, ...(await rt.urls(ref.key)), ...where };
 }
 
 /**
@@ -227,9 +238,8 @@ async function cleanUpRetries(rt: SignerRuntime, ref: { key: string; uploadId: s
  * An expired token is accepted (its MAC and user are still checked): cleaning up
  * one's own stale upload is always allowed, so no part is left billed.
  */
-export async function abortUpload(rt: SignerRuntime, req: unknown, ctx: SignerContext): Promise<AbortResponse> {
-  const ref = validateUploadRef(req);
-  const token = await rt.verify(ref, ctx, true);
+export async function abortUpload(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<AbortResponse> {
+  const { rt, ref, token } = await verified(base, req, ctx, true);
   try {
     await rt.aws.client.send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: ref.key, UploadId: ref.uploadId }));
   } catch (error) {

@@ -10,9 +10,10 @@ import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 
 import { ConfigError, isS3EdgeError } from "../core/errors.js";
 import { bucketProblem, cdnObjectUrl, s3ObjectUrl } from "../core/urls.js";
-import type { OriginSpec } from "../core/urls.js";
 import { resolveLimits } from "./limits.js";
 import type { ResolvedLimits } from "./limits.js";
+import { resolveSites } from "./targets.js";
+import type { ResolvedSite } from "./targets.js";
 import { MIN_SECRET_BYTES } from "./token.js";
 import type { ErrorHook, SignerOptions } from "./types.js";
 
@@ -26,17 +27,20 @@ export const ORIGIN_PROBE_KEY = "s3edge-origin-probe";
 /** A value checked at the first request when it was absent at creation. */
 export type Deferred<T> = { ok: true; value: T } | { ok: false; error: ConfigError };
 
+/** The client passed in, or the configuration to build one from. */
+export type S3Source = { client: S3Client } | { config: S3ClientConfig };
+
 /** {@link SignerOptions} checked, with every default applied. */
 export interface ResolvedOptions {
-  /** The client passed in, or the configuration to build one from. */
-  readonly s3: { client: S3Client } | { config: S3ClientConfig };
-  readonly bucket: Deferred<string>;
+  /** The upload targets (one, id `default`, for a single `bucket`); the first is the default. */
+  readonly sites: readonly ResolvedSite[];
+  /** Whether the signer was configured with `targets` (answers then say which target). */
+  readonly multi: boolean;
+  readonly chooseTarget: SignerOptions["chooseTarget"];
   readonly tokenSecret: Deferred<Uint8Array>;
   readonly authorize: SignerOptions["authorize"];
   readonly keyPolicy: SignerOptions["keyPolicy"];
   readonly limits: ResolvedLimits;
-  readonly cdn: string | undefined;
-  readonly origin: OriginSpec | undefined;
   /** Whole seconds, in ms. */
   readonly urlExpiresInMs: number;
   readonly tokenExpiresInMs: number;
@@ -83,28 +87,31 @@ export function lifetimeMs(
   return bounds.wholeSeconds ? Math.floor(value / 1000) * 1000 : value;
 }
 
-function resolveS3(s3: unknown): ResolvedOptions["s3"] {
+/** The S3 client passed in, or the configuration to build one from (a ConfigError naming `option` otherwise). */
+export function resolveS3(s3: unknown, option = "s3"): S3Source {
   if (isS3Client(s3)) return { client: s3 };
   if (typeof s3 === "object" && s3 !== null) return { config: s3 as S3ClientConfig };
-  throw new ConfigError("s3", 's3 is required: an S3Client, or its configuration such as { region: "eu-west-1" }');
+  throw new ConfigError(option, 's3 is required: an S3Client, or its configuration such as { region: "eu-west-1" }');
 }
 
-function absent(value: unknown): boolean {
+/** A value the signer reads from the environment and may get empty. */
+export function absent(value: unknown): boolean {
   return value === undefined || value === null || value === "" || (value instanceof Uint8Array && value.length === 0);
 }
 
-function resolveBucket(bucket: unknown): Deferred<string> {
+/** A bucket name, checked now when present, at the first request when absent (a ConfigError naming `option`). */
+export function resolveBucket(bucket: unknown, option = "bucket"): Deferred<string> {
   if (absent(bucket)) {
     return {
       ok: false,
       error: new ConfigError(
-        "bucket",
-        "bucket is missing: createSigner got no bucket name (an environment variable that was not set?); set it to the name of your S3 bucket",
+        option,
+        `${option} is missing: createSigner got no bucket name (an environment variable that was not set?); set it to the name of your S3 bucket`,
       ),
     };
   }
   const problem = bucketProblem(bucket as string);
-  if (problem !== undefined) throw new ConfigError("bucket", `bucket ${JSON.stringify(String(bucket)).slice(0, 80)} is not a valid S3 bucket name: ${problem}`);
+  if (problem !== undefined) throw new ConfigError(option, `${option} ${JSON.stringify(String(bucket)).slice(0, 80)} is not a valid S3 bucket name: ${problem}`);
   return { ok: true, value: bucket as string };
 }
 
@@ -130,7 +137,7 @@ function resolveSecret(secret: unknown): Deferred<Uint8Array> {
 }
 
 /** Run a URL builder on a probe key so that a bad `cdn` / `origin` throws a ConfigError at creation. */
-function checkUrl(option: "cdn" | "origin", build: () => string): void {
+export function checkUrl(option: string, build: () => string): void {
   try {
     build();
   } catch (error) {
@@ -151,14 +158,13 @@ export function resolveOptions(options: SignerOptions): ResolvedOptions {
   if (cdn !== undefined) checkUrl("cdn", () => cdnObjectUrl(cdn, ORIGIN_PROBE_KEY));
   if (origin !== undefined) checkUrl("origin", () => s3ObjectUrl(origin, ORIGIN_PROBE_KEY));
   return {
-    s3: resolveS3(options.s3),
-    bucket: resolveBucket(options.bucket),
+    sites: resolveSites(options),
+    multi: options.targets !== undefined,
+    chooseTarget: optionalFunction(options.chooseTarget, "chooseTarget"),
     tokenSecret: resolveSecret(options.tokenSecret),
     authorize: options.authorize,
     keyPolicy: optionalFunction(options.keyPolicy, "keyPolicy"),
     limits: resolveLimits(options.limits),
-    cdn,
-    origin,
     urlExpiresInMs: lifetimeMs(
       options.urlExpiresInMs,
       options.urlExpiresIn,

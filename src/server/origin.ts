@@ -10,7 +10,8 @@ import type { OriginSpec } from "../core/urls.js";
 
 const IP_HOST = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 
-function endpointString(endpoint: unknown): string | undefined {
+/** A client configuration's `endpoint` as a URL string, when it is a plain value. */
+export function endpointString(endpoint: unknown): string | undefined {
   if (typeof endpoint === "string") return endpoint;
   if (endpoint instanceof URL) return endpoint.href;
   if (typeof endpoint !== "object" || endpoint === null) return undefined;

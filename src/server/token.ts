@@ -2,7 +2,7 @@
  * Multipart upload tokens: `base64url(JSON payload) "." base64url(HMAC-SHA256)`.
  *
  * A token binds an upload (key, uploadId) to the user who created it, its size,
- * part size, checksum algorithm and content type, until `e`. The server keeps no
+ * part size, checksum algorithm, content type and upload target (bucket), until `e`. The server keeps no
  * state: any instance holding the secret verifies any token. Web Crypto only
  * (`crypto.subtle`), so this runs in Node, Deno, Bun and Workers alike.
  */
@@ -33,6 +33,11 @@ export interface TokenPayload {
    * other multipart upload of exactly this key is a retry of the same create (an orphan to abort).
    */
   r?: true;
+  /**
+   * Id of the upload target (bucket) the upload lives in, when the signer has several: later
+   * calls work on that target, whatever the request says. Absent: the signer's first target.
+   */
+  g?: string;
 }
 
 /** Smallest accepted HMAC key, in bytes. */
@@ -122,7 +127,8 @@ function isPayload(value: unknown): value is TokenPayload {
     Number.isSafeInteger(p.p) &&
     p.p > 0 &&
     (p.c === undefined || p.c === "CRC32") &&
-    (p.r === undefined || p.r === true)
+    (p.r === undefined || p.r === true) &&
+    (p.g === undefined || typeof p.g === "string")
   );
 }
 

@@ -80,6 +80,41 @@ export interface SignerLimits {
   check?: (input: CreateInput, ctx: SignerContext) => void | Promise<void>;
 }
 
+/**
+ * One upload target of a signer with several (`targets`): a bucket in one region, or behind one
+ * S3-compatible endpoint. Clients time each target and say which they prefer in `create`; the
+ * signer decides (`chooseTarget`) and binds the chosen id into the upload's token.
+ */
+export interface UploadTargetOptions {
+  /** Stable id, 1..64 characters of `[A-Za-z0-9_-]`: tokens carry it (renaming a target orphans its uploads in progress). */
+  id: string;
+  /** The bucket (a name S3 accepts; absent, as from an unset environment variable, is checked at the first request). */
+  bucket: string;
+  /** This target's S3 client or configuration. Default: the signer's `s3` with this target's `region` and `endpoint`. */
+  s3?: S3Client | S3ClientConfig;
+  /** AWS region of the bucket (overrides the region of the signer's `s3` configuration). */
+  region?: string;
+  /** Custom S3-compatible endpoint of the bucket (overrides the endpoint of the signer's `s3` configuration). */
+  endpoint?: string;
+  /** Presign this target's uploads on S3 Transfer Acceleration. Default: the signer's `accelerate`. */
+  accelerate?: boolean;
+  /** How to build this target's `s3Url`; default derived from its client configuration. */
+  origin?: OriginSpec;
+  /** CDN base URL of this target's objects. Default: the signer's `cdn`. */
+  cdn?: string;
+  /** URL clients time to measure their round trip to this target. Default: the bucket's base URL (the accelerate one with `accelerate`). */
+  probeUrl?: string;
+}
+
+/** What `chooseTarget` decides from. */
+export interface TargetChoice {
+  /** The id the client prefers, when it is one of `targets` (an unknown preference is dropped before). */
+  preferred: string | undefined;
+  /** Ids of every target, in configured order. */
+  targets: readonly string[];
+  input: CreateInput;
+}
+
 /** Logging hook: every error the endpoint answers (messages are safe; `cause` may hold raw details). */
 export type ErrorHook = (error: SignerError, op: string) => void;
 
@@ -94,11 +129,29 @@ export interface SignerOptions {
    */
   s3: S3Client | S3ClientConfig;
   /**
-   * The bucket. May be absent (`undefined` or `""`) when the signer is created, e.g. read from an
+   * The bucket (not with `targets`, where each target names its own). May be absent (`undefined` or `""`) when the signer is created, e.g. read from an
    * environment variable during a build: it is then checked at the first request (500, and a
    * `ConfigError` in the log). A name S3 cannot have throws at once.
    */
-  bucket: string;
+  bucket?: string;
+  /**
+   * Several upload targets (buckets in several regions) instead of one `bucket`: clients upload
+   * to the one they measured nearest, within `chooseTarget`'s policy. The first is the default.
+   */
+  targets?: UploadTargetOptions[];
+  /**
+   * Which target a new upload goes to. Default: the client's preference when it is a configured
+   * target, else the first target. Return a target id (an unknown id is a 500: a server bug).
+   */
+  chooseTarget?: (choice: TargetChoice, ctx: SignerContext) => string | undefined | Promise<string | undefined>;
+  /**
+   * Presign part URLs and single PUTs on the S3 Transfer Acceleration endpoint
+   * (`<bucket>.s3-accelerate.amazonaws.com`; the dualstack one with `useDualstackEndpoint`).
+   * AWS only: a bucket name without dots, virtual-hosted addressing, no custom `endpoint`
+   * (a `ConfigError` says which otherwise). The bucket must have acceleration enabled.
+   * Complete, ListParts and abort stay on the regular endpoint (the server sends them).
+   */
+  accelerate?: boolean;
   /**
    * HMAC key of the multipart tokens: at least 32 bytes (a string counts its UTF-8 bytes). May be
    * absent (`undefined` or empty) when the signer is created (a build without secrets): it is then
@@ -183,7 +236,7 @@ export interface OperationResults {
 
 /** The signing service: one method per protocol operation, plus server-side helpers. */
 export interface Signer {
-  /** The bucket every operation works on (throws a `ConfigError` when it was absent at creation and still is). */
+  /** The bucket every operation works on (the first target's with `targets`; throws a `ConfigError` when it was absent at creation and still is). */
   readonly bucket: string;
   /**
    * The S3 client, once it exists: the one passed as `s3`, or the one built from its
