@@ -22,27 +22,17 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /** `scheme://` at the start: someone passed a URL where a key belongs. */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, "g");
+/** Only `sanitizeFilename` uses it: marked pure so that bundles without it (the worker) drop it. */
+const LONE_SURROGATES = /* @__PURE__ */ new RegExp(LONE_SURROGATE.source, "g");
+
+const encoder = /* @__PURE__ */ new TextEncoder();
 
 /**
  * Number of bytes of the UTF-8 encoding of `text` (lone surrogates count as the
  * three bytes of U+FFFD, as `TextEncoder` would write them).
  */
 export function utf8ByteLength(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      const next = text.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) {
-        bytes += 4;
-        i++;
-      } else bytes += 3;
-    } else bytes += 3;
-  }
-  return bytes;
+  return encoder.encode(text).length;
 }
 
 /**
