@@ -1,6 +1,6 @@
 /**
- * Browser wiring of the persisted breaker (`core/health-store.ts`): verdicts in
- * `localStorage`, shared with the other tabs through the `storage` event, and
+ * Browser wiring of the persisted breaker (`core/health-store.ts`): verdicts
+ * (and the hosts' latency estimates) in `localStorage`, shared with the other tabs through the `storage` event, and
  * through a `BroadcastChannel` with every other breaker of the origin: other
  * tabs, workers and service workers (which have no `localStorage`), and other
  * breakers of the same page (e.g. the `<head>` script's and the React app's,

@@ -11,13 +11,18 @@
  * - Expiry: every verdict says when it stops mattering (`expires`).
  * - Safe: any storage call may throw (Safari private mode, quota, disabled
  *   storage); a failure only makes health page-local.
+ * - Latency estimates (`<latencyPrefix><host>`, default `s3edge:latency:v1:`)
+ *   sit beside the verdicts under their own prefix, bounded and expiring the
+ *   same way; on the channel they travel as `{ kind: "latency", ... }`, which
+ *   verdict readers (older copies of the library too) ignore.
  * - The probe lease (`<prefix>lease:<host>`) is best effort: storage is not
  *   transactional across tabs, so two tabs racing within a few milliseconds may
  *   both probe; never more than that.
  */
-import type { HealthStore, HostVerdict } from "./health-types.js";
+import type { HealthStore, HostLatency, HostVerdict } from "./health-types.js";
+import { parseLatency } from "./latency.js";
 
-export type { HealthStore, HostVerdict } from "./health-types.js";
+export type { HealthStore, HostLatency, HostVerdict } from "./health-types.js";
 
 /** The part of the Web Storage API the store uses (`localStorage` fits). */
 export interface StorageLike {
@@ -47,6 +52,8 @@ export interface HealthStoreOptions {
   maxHosts?: number;
   /** Storage key prefix (default `"s3edge:health:v1:"`). */
   prefix?: string;
+  /** Storage key prefix of latency estimates (default `"s3edge:latency:v1:"`). */
+  latencyPrefix?: string;
   /** Id of this page in probe leases (default random). */
   owner?: string;
 }
@@ -74,6 +81,15 @@ export function parseVerdict(value: unknown): HostVerdict | undefined {
   return verdict;
 }
 
+/** A latency estimate read back from storage or a message, or undefined when it is not one of ours. */
+export function parseHostLatency(value: unknown): HostLatency | undefined {
+  const estimate = parseLatency(value);
+  if (estimate === undefined) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v["v"] !== VERSION || typeof v["host"] !== "string" || typeof v["expires"] !== "number" || !Number.isFinite(v["expires"])) return undefined;
+  return { host: v["host"], ...estimate, expires: v["expires"] };
+}
+
 const json = (text: string | null): unknown => {
   try {
     return text === null ? undefined : JSON.parse(text);
@@ -86,6 +102,7 @@ const json = (text: string | null): unknown => {
 export function createHealthStore(options: HealthStoreOptions = {}): HealthStore {
   const { storage, channel, watch } = options;
   const prefix = options.prefix ?? "s3edge:health:v1:";
+  const latencyPrefix = options.latencyPrefix ?? "s3edge:latency:v1:";
   const leasePrefix = `${prefix}lease:`;
   const maxHosts = Math.max(1, options.maxHosts ?? 20);
   const owner = options.owner ?? Math.random().toString(36).slice(2);
@@ -104,13 +121,13 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
       // Unavailable storage: nothing to remove.
     }
   };
-  /** Our keys (verdicts and leases) in storage. */
-  const keys = (): string[] => {
+  /** Our keys (verdicts and leases, or latency estimates) in storage. */
+  const keys = (under = prefix): string[] => {
     const found: string[] = [];
     try {
       for (let i = 0; storage !== undefined && i < storage.length; i++) {
         const key = storage.key(i);
-        if (key?.startsWith(prefix)) found.push(key);
+        if (key?.startsWith(under)) found.push(key);
       }
     } catch {
       // Unavailable storage lists nothing.
@@ -147,7 +164,54 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
     return false;
   };
 
+  /** Latency estimates in storage, each with its key; unreadable entries are removed. */
+  const latencies = (): [string, HostLatency][] => {
+    const found: [string, HostLatency][] = [];
+    for (const key of keys(latencyPrefix)) {
+      const latency = parseHostLatency(json(get(key)));
+      if (latency === undefined) remove(key);
+      else found.push([key, latency]);
+    }
+    return found;
+  };
+
   return {
+    loadLatency(now) {
+      const alive: HostLatency[] = [];
+      for (const [key, latency] of latencies()) {
+        if (latency.expires <= now) remove(key);
+        else alive.push(latency);
+      }
+      return alive;
+    },
+
+    saveLatency(latency) {
+      const record = { v: VERSION, ...latency };
+      if (set(latencyPrefix + latency.host, JSON.stringify(record)) && keys(latencyPrefix).length > maxHosts) {
+        for (const [key] of latencies().sort((a, b) => b[1].at - a[1].at).slice(maxHosts)) remove(key);
+      }
+      try {
+        channel?.post({ kind: "latency", ...record });
+      } catch {
+        // A closed channel: storage events still carry the estimate.
+      }
+    },
+
+    subscribeLatency(listener) {
+      const offChannel = channel?.listen((value) => {
+        const latency = (value as { kind?: unknown } | null)?.kind === "latency" ? parseHostLatency(value) : undefined;
+        if (latency !== undefined) listener(latency);
+      });
+      const offWatch = watch?.((key, value) => {
+        const latency = key?.startsWith(latencyPrefix) ? parseHostLatency(json(value)) : undefined;
+        if (latency !== undefined) listener(latency);
+      });
+      return () => {
+        offChannel?.();
+        offWatch?.();
+      };
+    },
+
     load(now) {
       for (const key of keys()) {
         if (!key.startsWith(leasePrefix)) continue;

@@ -3,6 +3,7 @@
  * store that persists and shares its verdicts (`core/health-store.ts`), kept
  * apart from the logic so that the API surface reads in one place.
  */
+import type { LatencyEstimate } from "./latency.js";
 
 /** Breaker state of a host. */
 export type HostState = "closed" | "open" | "half-open";
@@ -28,6 +29,8 @@ export interface HostHealthOptions {
   store?: HealthStore;
   /** Clock (epoch ms), injectable for tests (default `Date.now`). */
   now?: () => number;
+  /** A latency estimate is forgotten this long after its last sample, here and in the store, in ms (default 1 h). */
+  latencyTtlMs?: number;
   /** Called when a listener throws (default: rethrow it in a microtask, as `EventTarget` reports listener errors). */
   onListenerError?: (error: unknown) => void;
 }
@@ -45,6 +48,10 @@ export interface HostStatus {
   cooldownMs: number;
   /** Reason given with the last failure, if any. */
   lastReason?: string;
+  /** Smoothed time to first byte of the host's recent answers, in ms (when measured). */
+  latencyMs?: number;
+  /** When the last latency sample arrived (epoch ms). */
+  latencyAt?: number;
 }
 
 /** Per-host circuit breaker; see `createHostHealth`. */
@@ -72,6 +79,14 @@ export interface HostHealth {
   release(host: string): void;
   /** Current state of `host` (unknown hosts are closed). */
   status(host: string): HostStatus;
+  /**
+   * Feed the host's latency estimate with one answer's time to first byte, in ms
+   * (`edge.fetch`: time to headers; images: Resource Timing). Persisted with the verdicts.
+   * Optional so that breakers written by hand still fit; `createHostHealth` has it.
+   */
+  observe?(host: string, ms: number): void;
+  /** The host's smoothed latency, if measured and not expired (see {@link HostHealth.observe}). */
+  latency?(host: string): LatencyEstimate | undefined;
   /** Listener called on every state change (closed->open, open->half-open, half-open->closed/open), including verdicts from other tabs. Returns unsubscribe. */
   subscribe(listener: (status: HostStatus) => void): () => void;
 }
@@ -115,10 +130,25 @@ export interface HealthStore {
   lease(host: string, now: number, ms: number): boolean;
   /** Listen to verdicts saved by other pages; returns the function that stops. */
   subscribe(listener: (verdict: HostVerdict) => void): () => void;
+  /** Latency estimates still in effect at `now`. Optional: a store without it keeps estimates page-local. */
+  loadLatency?(now: number): HostLatency[];
+  /** Persist a latency estimate and tell the other pages. */
+  saveLatency?(latency: HostLatency): void;
+  /** Listen to latency estimates saved by other pages; returns the function that stops. */
+  subscribeLatency?(listener: (latency: HostLatency) => void): () => void;
+}
+
+/** A host's latency estimate as persisted and shared between pages and tabs. */
+export interface HostLatency extends LatencyEstimate {
+  /** `host[:port]`, lowercase. */
+  host: string;
+  /** Past this (epoch ms) the estimate is forgotten everywhere. */
+  expires: number;
 }
 
 /** Defaults of {@link HostHealthOptions}. */
 export const DEFAULT_HOST_HEALTH: Readonly<Required<Omit<HostHealthOptions, "now" | "onListenerError" | "store">>> = Object.freeze({
+  latencyTtlMs: 3_600_000,
   failureThreshold: 3,
   windowMs: 30_000,
   cooldownMs: 15_000,

@@ -25,6 +25,7 @@
  * a closed host stays per page.
  */
 import { ConfigError } from "./errors.js";
+import { createLatencyTable } from "./health-latency.js";
 import {
   DEFAULT_HOST_HEALTH,
   type HostHealth,
@@ -39,6 +40,7 @@ export {
   type HealthStore,
   type HostHealth,
   type HostHealthOptions,
+  type HostLatency,
   type HostState,
   type HostStatus,
   type HostVerdict,
@@ -79,6 +81,7 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
   const probeTimeoutMs = positive("probeTimeoutMs", options.probeTimeoutMs, d.probeTimeoutMs);
   const now = options.now ?? Date.now;
   const store = options.store;
+  const latency = createLatencyTable(store, now, positive("latencyTtlMs", options.latencyTtlMs, d.latencyTtlMs));
   const onListenerError =
     options.onListenerError ??
     ((error: unknown): void => {
@@ -120,8 +123,10 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
   }
 
   function snapshot(host: string, r: HostRecord | undefined, t: number): HostStatus {
-    if (r === undefined) return { host, state: "closed", failures: 0, cooldownMs: baseCooldown };
-    const status: HostStatus = { host, state: r.state, failures: 0, cooldownMs: r.cooldownMs };
+    const status: HostStatus = { host, state: r?.state ?? "closed", failures: 0, cooldownMs: r?.cooldownMs ?? baseCooldown };
+    const estimate = latency.get(host);
+    if (estimate !== undefined) Object.assign(status, { latencyMs: Math.round(estimate.ms), latencyAt: estimate.at });
+    if (r === undefined) return status;
     if (r.state === "closed") {
       status.failures = r.failureTimes.filter((at) => t - at < windowMs).length;
       status.cooldownMs = r.lastClosedAt === undefined ? baseCooldown : nextCooldown(r, t);
@@ -281,6 +286,9 @@ export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
       const r = hosts.get(key(rawHost));
       if (r !== undefined && r.state === "half-open") r.probeSince = undefined;
     },
+
+    observe: (host, ms) => latency.observe(key(host), ms),
+    latency: (host) => latency.get(key(host)),
 
     status(rawHost) {
       const host = key(rawHost);
