@@ -48,11 +48,14 @@ function echoed(headers: Record<string, string>, response: PutResponse): boolean
 /** PUT `body`; resolves with S3's 2xx answer, rejects with a typed error. */
 export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
   const { transport, signal, what } = options;
+  // Paused or cancelled while the URL or the bytes were on their way: nothing to send. (Handing a
+  // transport an aborted signal is not safe: an XHR aborted before send() never settles, and the
+  // stall timer cannot abort a controller that is already aborted.)
+  if (signal.aborted) throw signal.reason;
   const stalled = new TimeoutError(`Upload of ${what} stalled: no progress for ${options.stallTimeoutMs} ms`, { stalled: true });
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
-  if (signal.aborted) onAbort();
   const limit = transport.reportsProgress ? options.stallTimeoutMs : options.stallTimeoutMs + sizeOf(options.body) / 8;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (): void => {

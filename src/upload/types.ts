@@ -87,6 +87,7 @@ export interface PutResponse {
 export interface Transport {
   /** Whether `onProgress` reports bytes while the body is sent (XHR, node:http), not only at the end (fetch). */
   readonly reportsProgress: boolean;
+  /** Send one PUT. Never called with an aborted signal; must settle (reject) when the signal aborts while it runs. */
   put(request: PutRequest): Promise<PutResponse>;
 }
 

@@ -29,6 +29,9 @@ export function xhrTransport(): Transport {
       if (typeof XMLHttpRequest === "undefined") {
         return Promise.reject(new ConfigError("transport", 'transport "xhr" needs XMLHttpRequest, which exists only in browsers: use "auto" or "fetch"'));
       }
+      // An XHR aborted before send() fires no event at all (the standard says so; Chromium does so):
+      // a request whose signal is already aborted is refused here, or its promise would never settle.
+      if (signal.aborted) return Promise.reject(signal.reason);
       return new Promise((resolve, reject) => {
         const xhr = new XMLHttpRequest();
         const onAbort = (): void => xhr.abort();
@@ -51,8 +54,7 @@ export function xhrTransport(): Transport {
         };
         xhr.onabort = () => reject(signal.reason);
         signal.addEventListener("abort", onAbort, { once: true });
-        if (signal.aborted) xhr.abort();
-        else xhr.send(body as XMLHttpRequestBodyInit);
+        xhr.send(body as XMLHttpRequestBodyInit);
       });
     },
   };

@@ -22,8 +22,11 @@ export interface FakeBackend {
   objects: Map<string, Uint8Array>;
   /** Return a Response to answer a PUT yourself (fault injection); `attempt` counts PUTs of that part from 1. */
   onPut?: (call: PutCall, attempt: number) => Response | Promise<Response | undefined> | undefined;
-  /** Return a Response to answer an endpoint call yourself (fault injection); called with the call's body. */
-  onCall?: (body: Record<string, unknown>) => Response | undefined;
+  /**
+   * Return a Response to answer an endpoint call yourself (fault injection), or a promise (hold the
+   * call: it is answered normally when the promise resolves to undefined); called with the call's body.
+   */
+  onCall?: (body: Record<string, unknown>) => Response | undefined | Promise<Response | undefined>;
   /** Called once a PUT is accepted, before its answer is built (the answer's `Date` is read after it). */
   afterPut?: (call: PutCall, attempt: number) => void;
   ops(op: string): Array<Record<string, unknown>>;
@@ -71,7 +74,7 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
       http.post(ENDPOINT, async ({ request }) => {
         const body = (await request.json()) as Record<string, unknown>;
         backend.calls.push(body);
-        const injected = backend.onCall?.(body);
+        const injected = await backend.onCall?.(body);
         if (injected) return injected;
         const key = `uploads/${String(body["filename"] ?? body["key"])}`;
         switch (body["op"]) {
