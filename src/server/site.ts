@@ -3,7 +3,7 @@
  * presigner of its upload URLs (a second client on the Transfer Acceleration endpoint with
  * `accelerate`), how its object URLs are built, and what clients are told about it.
  */
-import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 
 import { ConfigError } from "../core/errors.js";
 import { assertValidKey } from "../core/keys.js";
@@ -47,6 +47,19 @@ export interface SiteCore {
 
 const CLIENT_DEFAULTS = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const;
 
+/**
+ * What the accelerate presigner takes of a client configuration: where and as whom it signs. A
+ * built client's `initConfig` also holds what the SDK resolved into it (a retry strategy...),
+ * which a second client must not reuse.
+ */
+function signingConfig(config: S3ClientConfig): S3ClientConfig {
+  const picked: S3ClientConfig = {};
+  for (const name of ["region", "credentials", "useDualstackEndpoint", "useFipsEndpoint", "signingEscapePath", "systemClockOffset"] as const) {
+    if (config[name] !== undefined) Object.assign(picked, { [name]: config[name] });
+  }
+  return picked;
+}
+
 /** The site's core: nothing is built until {@link SiteCore.runtime}. */
 export function createSite(site: ResolvedSite): SiteCore {
   const passed = "client" in site.s3 ? site.s3.client : undefined;
@@ -74,7 +87,7 @@ export function createSite(site: ResolvedSite): SiteCore {
     if (site.accelerate) {
       const problem = accelerateProblem(name, config);
       if (problem !== undefined || config === undefined) throw new ConfigError(site.option === "bucket" ? "accelerate" : `${site.option}.accelerate`, problem ?? "accelerate needs the S3 configuration");
-      signing = { sdk, client: new sdk.s3.S3Client({ ...config, ...CLIENT_DEFAULTS, useAccelerateEndpoint: true }) };
+      signing = { sdk, client: new sdk.s3.S3Client({ ...signingConfig(config), ...CLIENT_DEFAULTS, useAccelerateEndpoint: true }) };
     }
     const region = typeof config?.region === "string" ? config.region : await client.config.region().catch(() => undefined);
     const endpoint = config?.endpoint === undefined ? undefined : endpointString(config.endpoint);
