@@ -3,7 +3,7 @@
  * same source when there is one and S3 still has it (`resume.ts`, loaded only
  * then), else `create` a new one.
  */
-import type { ChecksumAlgorithm, CreateResponse, StoredPart, UploadRef } from "../core/protocol.js";
+import type { ChecksumAlgorithm, CreateResponse, StoredPart, TargetInfo, UploadRef } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
 
@@ -21,7 +21,33 @@ export type Session =
       resumed: boolean;
       /** The stored record to keep up to date, when the upload is resumable. */
       record?: ResumeRecord;
+      /** Where the object goes (a signer with several targets); the token binds it. */
+      target?: TargetInfo;
     };
+
+/** Where the nearest-target probe's cache lives (see `region-probe.ts`, loaded only when it may have targets). */
+const PROBE_KEY = "s3edge:upload-targets";
+let probe: Promise<typeof import("./region-probe.js")> | undefined;
+
+/** The probe module, once a signer named several targets (in this page, or in storage from an earlier one). */
+function loadProbe(targets?: unknown): Promise<typeof import("./region-probe.js")> | undefined {
+  if (probe === undefined) {
+    let stored: string | null | undefined;
+    try {
+      stored = targets === undefined ? globalThis.localStorage?.getItem(PROBE_KEY) : undefined;
+    } catch {
+      // no storage: nothing stored
+    }
+    if (targets !== undefined || (stored && stored !== "null")) probe = import("./region-probe.js");
+  }
+  return probe;
+}
+
+/** The target the probe measured nearest, when a signer named several (bounded wait; never throws). */
+async function preferredTarget(): Promise<string | undefined> {
+  const module = loadProbe();
+  return module ? (await module).regionProbe.preferred().catch(() => undefined) : undefined;
+}
 
 /** What {@link openSession} needs. */
 export interface OpenSessionOptions {
@@ -59,6 +85,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   // One id for this upload's create, sent again on each retry: the server then answers the same
   // upload instead of starting a second one when an answer was lost (crypto.randomUUID needs a secure context).
   const requestId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const target = await preferredTarget();
   const created = await o.attempt(() =>
     o.call(
       "create",
@@ -70,10 +97,12 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
         ...(o.metadata && { metadata: o.metadata }),
         ...(o.checksum && { checksum: o.checksum }),
         ...(o.partSize && { partSize: o.partSize }),
+        ...(target && { target }),
       },
       o.signal,
     ),
   );
+  if (created.targets !== undefined) void loadProbe(created.targets)?.then((m) => m.regionProbe.learn(created.targets));
   if (created.mode === "single") return { ...created, resumed: false };
   const { key, uploadId, token, partSize, expiresAt } = created;
   const session: Session = {
@@ -84,6 +113,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
     expiresAt,
     done: [],
     resumed: false,
+    ...(created.target && { target: created.target }),
   };
   if (store && fingerprint && source.size !== null) {
     session.record = {
@@ -98,6 +128,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       expiresAt,
       createdAt: o.now(),
       ...(o.checksum && { checksum: o.checksum }),
+      ...(created.target && { target: created.target }),
       parts: [],
     };
     await store.set(session.record).catch(() => undefined); // no resume after a reload, the upload goes on

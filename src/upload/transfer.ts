@@ -121,8 +121,8 @@ export class Transfer {
 
     const parts = [...this.#parts.values()].sort((a, b) => a.n - b.n);
     if (session.mode === "single") {
-      const { key, s3Url, cdnUrl } = session;
-      return { key, etag: parts[0]?.etag ?? "", size: size ?? 0, s3Url, ...(cdnUrl !== undefined && { cdnUrl }) };
+      const { key, s3Url, cdnUrl, target } = session;
+      return { key, etag: parts[0]?.etag ?? "", size: size ?? 0, s3Url, ...(cdnUrl !== undefined && { cdnUrl }), ...(target && { target }) };
     }
     hooks.set({ status: "completing" });
     const list = parts.map(({ n, etag, checksum }) => ({ partNumber: n, etag: etag ?? "", ...(checksum && { checksum }) }));

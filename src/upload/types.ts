@@ -3,7 +3,7 @@
  * API surface reads in one place.
  */
 import type { S3EdgeError } from "../core/errors.js";
-import type { ChecksumAlgorithm, UploadResult } from "../core/protocol.js";
+import type { ChecksumAlgorithm, TargetInfo, UploadResult } from "../core/protocol.js";
 import type { RetryOptions } from "../core/retry.js";
 import type { EndpointOptions } from "../endpoint/client.js";
 
@@ -107,6 +107,8 @@ export interface ResumeRecord {
   createdAt: number;
   checksum?: ChecksumAlgorithm;
   parts: Array<{ partNumber: number; etag: string; size: number; checksum?: string }>;
+  /** Where the object goes, from a signer with several upload targets (its token binds it: a resume stays there). */
+  target?: TargetInfo;
 }
 
 /**

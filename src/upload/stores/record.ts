@@ -3,7 +3,7 @@
  * record edited by hand, a torn write, another app's key) until checked field
  * by field. The uploader trusts only what passes {@link parseResumeRecord}.
  */
-import type { UploadRef } from "../../core/protocol.js";
+import type { TargetInfo, UploadRef } from "../../core/protocol.js";
 import type { ResumeRecord } from "../types.js";
 
 /** Version of the records this build writes. */
@@ -25,11 +25,20 @@ function part(value: unknown): Part | undefined {
   return { partNumber, etag, size, ...(checksum !== undefined && { checksum }) };
 }
 
+/** A record's upload target when well formed (else dropped: the token, not the record, decides where the upload is). */
+function target(value: unknown): TargetInfo | undefined {
+  if (!isObject(value)) return undefined;
+  const { id, bucket, region, endpoint, accelerate } = value;
+  if (!text(id) || !text(bucket) || (region !== undefined && !text(region)) || (endpoint !== undefined && !text(endpoint))) return undefined;
+  return { id, bucket, ...(region !== undefined && { region }), ...(endpoint !== undefined && { endpoint }), ...(accelerate === true && { accelerate }) };
+}
+
 /** A copy of `value` when it is a well-formed record of this version, else `undefined`. */
 export function parseResumeRecord(value: unknown): ResumeRecord | undefined {
   if (!isObject(value) || value["v"] !== RESUME_RECORD_VERSION) return undefined;
   const { fingerprint, filename, size, key, uploadId, token, partSize, expiresAt, createdAt, checksum } = value;
   const parts = Array.isArray(value["parts"]) ? value["parts"].map(part) : [undefined];
+  const where = target(value["target"]);
   if (
     !text(fingerprint) ||
     typeof filename !== "string" ||
@@ -58,6 +67,7 @@ export function parseResumeRecord(value: unknown): ResumeRecord | undefined {
     createdAt,
     ...(checksum !== undefined && { checksum }),
     parts,
+    ...(where && { target: where }),
   };
 }
 
