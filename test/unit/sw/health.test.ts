@@ -1,5 +1,6 @@
 /** Worker health: verdicts shared with the pages both ways, kept across worker restarts; worker <-> page messages. */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { browserHealthStore } from "../../../src/browser/health-store.js";
 import { createHealthStore, type ChannelLike } from "../../../src/core/health-store.js";
 import { createHostHealth } from "../../../src/core/health.js";
 import type { HostVerdict } from "../../../src/core/health-types.js";
@@ -72,6 +73,21 @@ describe("workerHealthStore", () => {
     expect(health.usable("cdn.test")).toBe(true); // not loaded yet...
     await restarted.ready;
     expect(health.usable("cdn.test")).toBe(false); // ...then known down
+  });
+
+  it("by default shares verdicts with a page's browserHealthStore() over the s3edge-health BroadcastChannel, both ways", async () => {
+    const clock = { t: 1_000 };
+    const page = createHostHealth({ store: browserHealthStore(), now: () => clock.t });
+    const store = workerHealthStore({ persistence: memoryPersistence(), now: () => clock.t });
+    const worker = createHostHealth({ store, now: () => clock.t });
+    expect(store.load(clock.t)).toEqual([]);
+    expect(store.lease("cdn.test", clock.t, 1_000)).toBe(true); // nothing shared to hold a lease in: the worker probes
+    for (let i = 0; i < 3; i++) worker.failure("cdn.test", "timeout");
+    await vi.waitFor(() => expect(page.usable("cdn.test")).toBe(false));
+    clock.t = 20_000;
+    page.acquire("cdn.test");
+    page.success("cdn.test");
+    await vi.waitFor(() => expect(worker.status("cdn.test").state).toBe("closed"));
   });
 
   it("drops expired and unreadable records, and works without any persistence", async () => {
