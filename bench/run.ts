@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 
 import { runBundle } from "./cases/bundle.js";
 import { runFallback } from "./cases/fallback.js";
+import { runImages } from "./cases/images.js";
 import { runMemory } from "./cases/memory.js";
 import { runSign } from "./cases/sign.js";
 import { runSw } from "./cases/sw.js";
@@ -27,6 +28,7 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<CaseResult>> = {
   memory: runMemory,
   sign: runSign,
   fallback: runFallback,
+  images: runImages,
   sw: runSw,
   bundle: runBundle,
 };

@@ -7,11 +7,7 @@
  * Geography is emulated (TESTING.md): the nginx edge behind a 20 ms-RTT latency proxy, S3 behind a
  * 150 ms-RTT one. Chromium reaches the CDN as `cdn.test` (`--host-resolver-rules`).
  *
- * Not wired into `npm run bench` (bench/run.ts and bench/lib/options.ts belong to the bench's
- * owner); run it on its own after `npm run build`:
- *   npx esbuild bench/cases/images.ts --bundle --platform=node --format=esm --packages=external \
- *     --outfile=.tmp/bench/images.mjs && node .tmp/bench/images.mjs [--quick]
- * `runImages(ctx)` has the runner's signature for when it is wired in.
+ * Run it with `npm run build && npm run bench -- --only=images` (add `--quick` for a smoke run).
  */
 import { loadavg } from "node:os";
 import type { Browser } from "playwright-core";
@@ -168,12 +164,4 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
     await edge.close();
     await s3.close();
   }
-}
-
-// Run on its own: node .tmp/bench/images.mjs [--quick]
-if (process.argv[1]?.endsWith("images.mjs")) {
-  const quick = process.argv.includes("--quick");
-  const { renderText } = await import("../lib/table.js");
-  const result = await runImages({ options: { quick }, progress: (m) => process.stderr.write(`  . ${m}\n`) });
-  for (const table of result.tables) console.log(renderText(table));
 }
