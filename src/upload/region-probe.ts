@@ -28,12 +28,10 @@ export interface ProbeSample {
 
 /** What the probe needs from its platform (injected in tests). */
 export interface ProbeEnv {
-  /** Times one request to `url`; rejects when it fails. Default: a `HEAD` (`no-cors`, no cache, no credentials). */
-  ping(url: string, signal: AbortSignal): Promise<unknown>;
+  /** Times one request to `url` in ms; rejects when it fails. Default: a `HEAD` (`no-cors`, no cache, no credentials). */
+  measure(url: string, signal: AbortSignal): Promise<number>;
   /** Epoch ms (expiry). */
   now(): number;
-  /** A monotonic ms clock (timing). */
-  clock(): number;
   storage: Pick<Storage, "getItem" | "setItem"> | undefined;
 }
 
@@ -65,13 +63,18 @@ function defaultStorage(): ProbeEnv["storage"] {
   }
 }
 
-/** The platform's defaults: `fetch` HEAD, `Date.now`, `performance.now`, `localStorage`. */
+/** The platform's defaults: a timed `fetch` HEAD, `Date.now`, `localStorage`. */
 export function defaultProbeEnv(): ProbeEnv {
   return {
-    ping: (url, signal) =>
-      fetch(url, { method: "HEAD", mode: "no-cors", cache: "no-store", credentials: "omit", redirect: "manual", signal }).then((r) => r.body?.cancel()),
+    async measure(url, signal) {
+      const clock = (): number => globalThis.performance?.now() ?? Date.now();
+      const start = clock();
+      const response = await fetch(url, { method: "HEAD", mode: "no-cors", cache: "no-store", credentials: "omit", redirect: "manual", signal });
+      const ms = clock() - start;
+      await response.body?.cancel();
+      return ms;
+    },
     now: Date.now,
-    clock: () => globalThis.performance?.now() ?? Date.now(),
     storage: defaultStorage(),
   };
 }
@@ -186,9 +189,7 @@ export class RegionProbe {
       let ms: number | null = null;
       try {
         for (let i = 0; i < 2; i++) {
-          const start = env.clock();
-          await env.ping(url, signal);
-          const took = env.clock() - start;
+          const took = await env.measure(url, signal);
           ms = ms === null ? took : Math.min(ms, took);
           this.#record(url, ms);
         }
