@@ -22,8 +22,6 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 /** `scheme://` at the start: someone passed a URL where a key belongs. */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-/** Only `sanitizeFilename` uses it: marked pure so that bundles without it (the worker) drop it. */
-const LONE_SURROGATES = /* @__PURE__ */ new RegExp(LONE_SURROGATE.source, "g");
 
 const encoder = /* @__PURE__ */ new TextEncoder();
 
@@ -132,7 +130,8 @@ function truncateUtf8(text: string, maxBytes: number): string {
 export function sanitizeFilename(name: string): string {
   const base = String(name).split(/[/\\]/).pop() ?? "";
   let clean = base
-    .replace(LONE_SURROGATES, "")
+    // Built here (not at module level) so that bundles without sanitizeFilename (the worker) drop it.
+    .replace(new RegExp(LONE_SURROGATE.source, "g"), "")
     .replace(/\s+/g, " ")
     .replace(UNSAFE_FILENAME_CHARS, "-")
     .replace(/^[.\s]+/, "")
