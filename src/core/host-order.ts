@@ -58,6 +58,8 @@ export interface RoutingOptions {
   crossTierMs?: number;
   /** Random source in [0, 1) (default `Math.random`), injectable for tests. */
   random?: () => number;
+  /** Clock of exploration (epoch ms), the same as the breaker's: default the breaker's `now` when given as a breaker option, else `Date.now`. */
+  now?: () => number;
 }
 
 /** Default exploration period, in ms. */
@@ -74,7 +76,10 @@ export interface HostOrder {
 }
 
 /** Check routing options; `fail(option, message)` builds the caller's error. */
-export function checkRouting(options: RoutingOptions, fail: (option: string, message: string) => Error): Required<Omit<RoutingOptions, "crossTierMs">> & Pick<RoutingOptions, "crossTierMs"> {
+export function checkRouting(
+  options: RoutingOptions,
+  fail: (option: string, message: string) => Error,
+): Required<Omit<RoutingOptions, "crossTierMs" | "now">> & Pick<RoutingOptions, "crossTierMs" | "now"> {
   const { order = "latency", exploreAfterMs = DEFAULT_EXPLORE_AFTER_MS, exploreRate = DEFAULT_EXPLORE_RATE, crossTierMs, random = Math.random } = options;
   if (order !== "latency" && order !== "configured") throw fail("order", `order must be "latency" or "configured", got ${JSON.stringify(String(order))}`);
   if (typeof exploreAfterMs !== "number" || !(exploreAfterMs > 0)) throw fail("exploreAfterMs", `exploreAfterMs must be a number of milliseconds > 0, got ${String(exploreAfterMs)}`);
@@ -83,7 +88,8 @@ export function checkRouting(options: RoutingOptions, fail: (option: string, mes
     throw fail("crossTierMs", `crossTierMs must be a number of milliseconds >= 0, got ${String(crossTierMs)}`);
   }
   if (typeof random !== "function") throw fail("random", "random must be a function returning a number in [0, 1)");
-  return { order, exploreAfterMs, exploreRate, random, ...(crossTierMs !== undefined && { crossTierMs }) };
+  if (options.now !== undefined && typeof options.now !== "function") throw fail("now", "now must be a function returning epoch ms");
+  return { order, exploreAfterMs, exploreRate, random, ...(crossTierMs !== undefined && { crossTierMs }), ...(options.now && { now: options.now }) };
 }
 
 /** Insert each index in turn before the first one it is clearly faster than (stable for ties). */

@@ -1,8 +1,9 @@
 /**
  * `createEdge`: options checked once (options.ts, hosts.ts), then URL building
- * (hosts.ts), the fallback walk (race.ts) and one request per host (attempt.ts)
- * wired to a shared circuit breaker, plus an observable of the hosts' breakers
- * for UIs (edge-state.ts).
+ * (hosts.ts), the order of the hosts (route.ts: CDNs, then S3 origins, fastest
+ * healthy first), the fallback walk (race.ts) and one request per host
+ * (attempt.ts) wired to a shared circuit breaker, plus an observable of the
+ * hosts' breakers and latency estimates for UIs (edge-state.ts).
  */
 import { ConfigError } from "../core/errors.js";
 import { browserHealthStore } from "../browser/health-store.js";
@@ -14,7 +15,9 @@ import { createEdgeState } from "./edge-state.js";
 import { createHosts } from "./hosts.js";
 import { callTimeout, checkEdgeOptions } from "./options.js";
 import { race, type Candidate } from "./race.js";
-import type { Edge, EdgeEvents, EdgeOptions, EdgeQuery } from "./types.js";
+import { createRouter, type Plan, type Target } from "./route.js";
+import { resourceLatency } from "./timing.js";
+import type { Edge, EdgeEvents, EdgeOptions, EdgeQuery, RouteEvent } from "./types.js";
 
 /**
  * Create an edge: CDN URLs for keys, and `fetch` that reads from the CDN and
@@ -51,39 +54,65 @@ export function createEdge(options: EdgeOptions): Edge {
   const events = new Emitter<EdgeEvents>();
   const view = createEdgeState(health, hosts, events);
 
-  /** Whether the breaker lets `url`'s host be used now (closed, or past its cool-down). */
-  const usable = (url: string): boolean => health.usable(hostOf(url));
-  const cdnUrls = (key: string, query?: EdgeQuery): string[] => hosts.cdn.map((_, i) => hosts.cdnUrl(i, key, query));
-  /** Usable CDNs in order, then S3 (when known), then the CDNs whose breaker is open. */
-  const order = (cdn: string[], s3: string | undefined): string[] => [
-    ...cdn.filter(usable),
-    ...(s3 === undefined ? [] : [s3]),
-    ...cdn.filter((url) => !usable(url)),
-  ];
+  const router = createRouter(hosts, health, { ...(options.breaker?.now && { now: options.breaker.now }), ...config.routing });
+  /** Statuses of an origin that is not the last to try: the object is not on that replica yet. */
+  const missing = (status: number): boolean => status === 403 || status === 404;
+  /** The URL of `key` on `target` when it can be had synchronously. */
+  const urlNow = (t: Target, key: string, query?: EdgeQuery): string | undefined =>
+    t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.originUrlNow(t.index, key);
+  const listNow = (plan: Plan, key: string, query?: EdgeQuery): string[] =>
+    plan.list.flatMap((t) => urlNow(t, key, query) ?? []);
+  /** Tell `route` listeners which host `plan` sends a request of `key` to first, and why. */
+  const announce = (plan: Plan, key: string, host: string, source: Target["source"]): void => {
+    const first = plan.usable[0];
+    const event: RouteEvent = { key, host, source, reason: first?.host === host || first?.host === undefined ? plan.reason : "health" };
+    const estimate = health.latency?.(host);
+    if (estimate !== undefined) event.latencyMs = Math.round(estimate.ms);
+    events.emit("route", event);
+  };
 
   return {
     timeoutMs,
     health,
     cdnUrl: (key, query) => hosts.cdnUrl(0, key, query),
     src(key, query) {
-      const cdn = cdnUrls(key, query);
-      return cdn.find(usable) ?? hosts.s3UrlNow(key) ?? (cdn[0] as string);
+      // Usable hosts in order, then the held-back origins (S3 rather than a CDN known down).
+      for (const t of router.plan().list.filter((t) => t.source === "s3" || t.host === undefined || health.usable(t.host))) {
+        const found = urlNow(t, key, query);
+        if (found !== undefined) return found;
+      }
+      return hosts.cdnUrl(0, key, query);
     },
     s3Url: (key) => hosts.s3Url(key),
     resolveS3Url: (key) => hosts.resolveS3Url(key),
-    urls: (key, query) => order(cdnUrls(key, query), hosts.s3UrlNow(key)),
-    resolveUrls: async (key, query) => order(cdnUrls(key, query), await hosts.resolveS3Url(key)),
+    urls: (key, query) => listNow(router.plan(), key, query),
+    async resolveUrls(key, query) {
+      const plan = router.plan();
+      const urls = await Promise.all(plan.list.map((t) => (t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.resolveOriginUrl(t.index, key))));
+      return urls;
+    },
 
     async fetch(key, init = {}) {
       const { timeoutMs: ms, query, signal, ...rest } = init;
       const run = { ...attemptOptions, timeoutMs: callTimeout(ms, timeoutMs) };
-      let s3: Promise<string> | undefined;
-      const candidates: Candidate[] = [
-        ...cdnUrls(key, query).map((url): Candidate => ({ source: "cdn", url: () => url })),
-        { source: "s3", url: () => (s3 ??= hosts.resolveS3Url(key)) },
-      ];
+      const plan = router.plan();
+      const lastOrigin = plan.walk.filter((t) => t.source === "s3").at(-1);
+      const candidates = plan.walk.map((t): Candidate => {
+        if (t.source === "cdn") {
+          const url = hosts.cdnUrl(t.index, key, query);
+          return { source: "cdn", url: () => url };
+        }
+        let s3: Promise<string> | undefined;
+        return { source: "s3", url: () => (s3 ??= hosts.resolveOriginUrl(t.index, key)), ...(t !== lastOrigin && { miss: missing }) };
+      });
       return race(
-        { health, hedgeMs, run: (url, s) => attempt(url, rest, run, s), emit: (e) => events.emit("fallback", e) },
+        {
+          health,
+          hedgeMs,
+          run: (url, s) => attempt(url, rest, run, s),
+          emit: (e) => events.emit("fallback", e),
+          route: (host, source) => announce(plan, key, host, source),
+        },
         key,
         candidates,
         signal ?? undefined,
@@ -91,7 +120,11 @@ export function createEdge(options: EdgeOptions): Edge {
     },
 
     report(url, ok, reason) {
-      if (hosts.sourceOf(url) !== undefined) health.report(hostOf(url), ok, reason);
+      if (hosts.sourceOf(url) === undefined) return;
+      const host = hostOf(url);
+      const ms = ok ? resourceLatency(url) : undefined;
+      if (ms !== undefined) health.observe?.(host, ms);
+      health.report(host, ok, reason);
     },
     notify: (event) => events.emit("fallback", event),
     on(event, listener) {

@@ -11,8 +11,11 @@ export interface HostFailure {
   host: string;
   /** The URL tried, redacted (no query string). */
   url: string;
-  /** "url": the origin's URL could not be obtained (presigner or origin function failed). */
-  reason: FailureReason | "url";
+  /**
+   * "url": the origin's URL could not be obtained (presigner or origin function failed).
+   * "missing": an S3 origin other than the last answered 403/404 (a replica behind on replication).
+   */
+  reason: FailureReason | "url" | "missing";
   status?: number;
 }
 

@@ -5,6 +5,7 @@
  */
 import { ConfigError, InvalidInputError } from "../core/errors.js";
 import type { HostHealth } from "../core/health.js";
+import { checkRouting, type RoutingOptions } from "../core/host-order.js";
 import type { EdgeOptions } from "./types.js";
 
 /** Default time to response headers per host attempt, in ms. */
@@ -19,6 +20,8 @@ export interface EdgeConfig {
   /** The shared breaker given as `health`; `undefined`: the edge creates its own from `breaker`. */
   health: HostHealth | undefined;
   fetch: typeof fetch | undefined;
+  /** How healthy hosts are ordered (`order`, `exploreAfterMs`, `exploreRate`, `crossTierMs`, `random`). */
+  routing: RoutingOptions;
 }
 
 const HEALTH_METHODS = ["acquire", "success", "failure", "usable", "report", "release", "status", "subscribe"] as const;
@@ -106,5 +109,6 @@ export function checkEdgeOptions(options: EdgeOptions): EdgeConfig {
     follow: options.followRedirects === true,
     health: sharedBreaker(options),
     fetch: options.fetch,
+    routing: checkRouting(options, (name, m) => new ConfigError(name, `createEdge: ${m}`)),
   };
 }

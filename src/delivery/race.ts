@@ -9,6 +9,10 @@
  * methods the transitions (begin, advance, launch, settle -> win/lose, abort,
  * finish). Time comes from an injected {@link Clock}, so tests drive the hedge
  * timer and `elapsedMs` without sleeping.
+ *
+ * Every answer feeds the host's latency estimate (time to headers, `health.observe`).
+ * A candidate may say which statuses mean "not here yet" (`miss`: an S3 replica
+ * behind on replication): such an answer moves on without a verdict on the host.
  */
 import { AbortError, redactUrl } from "../core/errors.js";
 import type { HostHealth } from "../core/health.js";
@@ -21,6 +25,8 @@ import type { EdgeSource, FallbackEvent, FallbackReason } from "./types.js";
 export interface Candidate {
   source: EdgeSource;
   url: () => string | Promise<string>;
+  /** Statuses meaning the object is not on this host yet: move on, no breaker verdict (e.g. 403/404 of a replica). */
+  miss?: (status: number) => boolean;
 }
 
 /** Time for a race: the clock of `elapsedMs` and the hedge timer. */
@@ -45,6 +51,8 @@ export interface RaceContext {
   emit: (event: FallbackEvent) => void;
   /** Default {@link systemClock}. */
   clock?: Clock;
+  /** Told the first host a request is sent to (telemetry). */
+  route?: (host: string, source: EdgeSource) => void;
 }
 
 /** One started request to one host. */
@@ -57,6 +65,8 @@ interface Attempt {
   controller: AbortController;
   /** Start order (0 for the first attempt). */
   order: number;
+  startedAt: number;
+  miss: Candidate["miss"];
 }
 
 /** Where a race stands: attempts may still be made, or it has settled. */
@@ -154,7 +164,7 @@ class Race {
         this.#next--; // the last resort waits until the hosts in flight have failed
         return;
       }
-      this.#launch(candidate.source, url, host, verdict === "probe");
+      this.#launch(candidate, url, host, verdict === "probe");
       return;
     }
     if (this.#phase === "racing" && this.#inFlight.length === 0) {
@@ -163,8 +173,9 @@ class Race {
   }
 
   /** Send the request to `host`, announce the fallback that led here, and arm the hedge timer. */
-  #launch(source: EdgeSource, url: string, host: string, probe: boolean): void {
-    const attempt: Attempt = { source, url, host, probe, controller: new AbortController(), order: this.#startedCount++ };
+  #launch({ source, miss }: Candidate, url: string, host: string, probe: boolean): void {
+    const attempt: Attempt = { source, url, host, probe, controller: new AbortController(), order: this.#startedCount++, startedAt: this.#clock.now(), miss };
+    if (attempt.order === 0) this.ctx.route?.(host, source);
     const failed = this.#unannounced;
     if (failed) this.#announce(failed.host, host, failed.reason as FallbackReason, failed.status);
     this.#unannounced = undefined;
@@ -187,7 +198,9 @@ class Race {
   /** An attempt answered: a good answer wins, a failure of the host moves on, an abort says nothing. */
   #settle(attempt: Attempt, outcome: Outcome): void {
     this.#inFlight = this.#inFlight.filter((a) => a !== attempt);
-    if (outcome.response) this.#win(attempt, outcome.response);
+    if (outcome.response || outcome.status) this.ctx.health.observe?.(attempt.host, this.#clock.now() - attempt.startedAt);
+    if (outcome.response && attempt.miss?.(outcome.response.status)) this.#miss(attempt, outcome.response);
+    else if (outcome.response) this.#win(attempt, outcome.response);
     else if (outcome.reason) this.#lose(attempt, outcome.reason, outcome.status);
     // Neither: aborted by us or the caller, no verdict on the host.
   }
@@ -215,6 +228,19 @@ class Race {
     const taker = this.#inFlight[this.#inFlight.length - 1];
     if (taker) this.#announce(attempt.host, taker.host, reason, status);
     else this.#unannounced = failure;
+    this.#step();
+  }
+
+  /** Not on this host yet: no verdict (the host answered), move on to the next candidate. */
+  #miss(attempt: Attempt, response: Response): void {
+    response.body?.cancel().catch(() => undefined);
+    if (attempt.probe) this.ctx.health.release(attempt.host);
+    const { status } = response;
+    this.#failures.push({ source: attempt.source, host: attempt.host, url: redactUrl(attempt.url), reason: "missing", status });
+    if (this.#phase !== "racing") return;
+    const taker = this.#inFlight[this.#inFlight.length - 1];
+    if (taker) this.#announce(attempt.host, taker.host, "missing", status);
+    else this.#unannounced = this.#failures[this.#failures.length - 1];
     this.#step();
   }
 

@@ -3,6 +3,7 @@
  * API surface reads in one place.
  */
 import type { HostHealth, HostHealthOptions, HostStatus } from "../core/health.js";
+import type { RouteReason, RoutingOptions } from "../core/host-order.js";
 import type { Observable } from "../core/observable.js";
 import type { OriginSpec, QueryValue } from "../core/urls.js";
 
@@ -18,14 +19,22 @@ export interface PresignOrigin {
   presign: (key: string) => string | Promise<string>;
 }
 
+/** One S3 origin: a bucket ({@link OriginSpec}) or a presigner for a private bucket. */
+export type EdgeOrigin = OriginSpec | PresignOrigin;
+
+export type { RouteReason, RoutingOptions } from "../core/host-order.js";
+
 /** Which configured side a host or URL belongs to. */
 export type EdgeSource = "cdn" | "s3";
 
 /** Why a host failed a request (see {@link FallbackEvent}). */
 export type FailureReason = "network" | "timeout" | "status" | "redirect";
 
-/** Why a request left a host for another. */
-export type FallbackReason = FailureReason | "circuit-open" | "hedge";
+/**
+ * Why a request left a host for another. `"missing"`: an S3 origin that is not
+ * the last one answered 403/404 (a replica behind on replication); not a failure of the host.
+ */
+export type FallbackReason = FailureReason | "circuit-open" | "hedge" | "missing";
 
 /** Telemetry: a request moved from one configured host to another. */
 export interface FallbackEvent {
@@ -46,18 +55,42 @@ export interface RecoverEvent {
   host: string;
 }
 
+/**
+ * Telemetry for RUM: the host a request tried first, and why: `"order"` (the
+ * configured first host), `"health"` (hosts before it held back by their
+ * breaker), `"latency"` (clearly faster than the hosts before it), `"explore"`
+ * (sent to be measured: never tried, or its estimate is old).
+ */
+export interface RouteEvent {
+  key: string;
+  /** Host (`host[:port]`) tried first. */
+  host: string;
+  source: EdgeSource;
+  reason: RouteReason;
+  /** The host's latency estimate when it was chosen, in ms (when measured). */
+  latencyMs?: number;
+}
+
 /** Events of an {@link Edge} (`edge.on(name, listener)`). */
 export interface EdgeEvents {
   fallback: FallbackEvent;
   recover: RecoverEvent;
+  route: RouteEvent;
 }
 
-/** Options of `createEdge`. */
-export interface EdgeOptions {
+/**
+ * Options of `createEdge`. The routing options ({@link RoutingOptions}: `order`,
+ * `exploreAfterMs`, `exploreRate`, `crossTierMs`, `random`) decide which healthy host goes first.
+ */
+export interface EdgeOptions extends RoutingOptions {
   /** CDN base URL(s), in order of preference (multi-CDN). A base may carry a path prefix. */
   cdn: string | string[];
-  /** The S3 fallback: a bucket ({@link OriginSpec}) or a presigner for a private bucket. */
-  origin: OriginSpec | PresignOrigin;
+  /**
+   * The S3 fallback: a bucket ({@link OriginSpec}) or a presigner for a private
+   * bucket, or a list of them in order (the primary bucket, then its Cross-Region
+   * Replication replicas). Requests walk the CDNs, then the origins.
+   */
+  origin: EdgeOrigin | EdgeOrigin[];
   /** Time to response headers before a host attempt is given up, in ms (default 3000). The body is not timed out. */
   timeoutMs?: number;
   /**
@@ -93,7 +126,7 @@ export interface EdgeHostStatus extends HostStatus {
   source: EdgeSource;
 }
 
-/** Observable state of an {@link Edge}: the breaker of every configured host. */
+/** Observable state of an {@link Edge}: the breaker (and latency estimate, `latencyMs`) of every configured host. */
 export interface EdgeState {
   hosts: EdgeHostStatus[];
 }

@@ -30,6 +30,7 @@ const REASONS: Record<FallbackEvent["reason"], string> = {
   redirect: "redirect",
   "circuit-open": "CDN known down",
   hedge: "hedge",
+  missing: "not on this replica yet",
 };
 
 function Tile({ edge, object, round }: { edge: Edge; object: ListedObject; round: number }) {
