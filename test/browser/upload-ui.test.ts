@@ -31,6 +31,10 @@ afterAll(() => rig?.close());
 async function open(query = ""): Promise<{ page: Page; console: PageConsole }> {
   const page = await browser.newPage();
   const console = attachConsole(page);
+  // Playwright turns on file-chooser interception when the first listener is added, without
+  // waiting for it: a key pressed right after may open a picker that no event reports (seen in
+  // CI under load). A listener added before the page loads has it on long before any key.
+  page.on("filechooser", () => undefined);
   await page.goto(`${server.url}/ui.html${query}`);
   await page.waitForSelector("#zone");
   return { page, console };
@@ -62,12 +66,12 @@ describe("the drop zone", () => {
     await page.keyboard.press("Tab");
     await expect(page.evaluate(() => document.activeElement?.id)).resolves.toBe("zone");
     for (const key of ["Enter", " "]) {
-      const chooser = page.waitForEvent("filechooser", { timeout: 5_000 });
+      const chooser = page.waitForEvent("filechooser", { timeout: 15_000 });
       await page.keyboard.press(key);
       expect((await chooser).isMultiple()).toBe(true);
     }
     // A click opens it too.
-    const chooser = page.waitForEvent("filechooser", { timeout: 5_000 });
+    const chooser = page.waitForEvent("filechooser", { timeout: 15_000 });
     await zone.click();
     const picked = await chooser;
     await picked.setFiles(await file("picked.bin", 1000, 1));
