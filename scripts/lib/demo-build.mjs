@@ -1,7 +1,7 @@
 /**
  * Builds what `npm run demo` serves, in a few seconds and without tsup: the React
  * page of examples/demo/app with Vite's build API (one production bundle, no dev
- * server; `s3edge`, `s3edge/react` and `s3edge/dom` resolve to the package's
+ * server; `s3edge`, `s3edge/react`, `s3edge/dom` and `s3edge/sw` resolve to the package's
  * entry modules in src/), the service worker script from the entry that makes
  * dist/s3edge-sw.js (same esbuild options), and the demo server bundled for this Node.
  */
@@ -23,6 +23,7 @@ export async function buildApp(root, outDir) {
         { find: /^s3edge$/, replacement: join(src, "index.ts") },
         { find: /^s3edge\/react$/, replacement: join(src, "react.ts") },
         { find: /^s3edge\/dom$/, replacement: join(src, "dom.ts") },
+        { find: /^s3edge\/sw$/, replacement: join(src, "sw.ts") },
       ],
     },
     build: {

@@ -2,7 +2,9 @@
  * `npm run demo` end to end, as a person uses it: start it the way the README says (one URL
  * printed), open the page in Chromium, upload a 12 MiB image through the file input, watch the
  * progress reach 100 %, see the image in the gallery from the CDN, break the CDN (connection
- * refused, 503, hang) and see it from S3 after a reload, then restore the CDN. Every step saves a
+ * refused, 503, hang) and see it from S3 after a reload, then restore the CDN; reload the page in
+ * the middle of an upload and see it resume; turn the service worker on and see a hung CDN's CSS
+ * background, font and video come from S3. Every step saves a
  * screenshot to .tmp/demo-shots/ (docs/demo.png is one of them, committed by hand).
  *
  * The demo builds its own bundles (no `npm run build` needed) and runs its own S3, edge and
@@ -172,7 +174,10 @@ describe("npm run demo", () => {
 
   it("uploads a 12 MiB image with visible progress up to 100 %, and shows it from the CDN", async () => {
     await throttle(10_000_000, 20);
-    await page.getByTestId("file-input").setInputFiles({ name: PHOTO, mimeType: "image/png", buffer: photo() });
+    // From a file on disk, as a person picks it (a 12 MiB buffer would cross the protocol as base64).
+    const path = join(SHOTS, PHOTO);
+    writeFileSync(path, photo());
+    await page.getByTestId("file-input").setInputFiles(path);
     const row = page.getByTestId("upload-row");
     const seen = new Set<number>();
     let midShot = false;
@@ -222,6 +227,54 @@ describe("npm run demo", () => {
     await expect.poll(() => page.getByTestId("health-cdn").textContent()).toContain("CDN: healthy");
     await expect.poll(() => photoTile().getAttribute("data-source"), { timeout: 15_000 }).toBe("cdn");
     await shot("06-restored");
+  });
+
+  it("resumes an upload after a reload: the row says how many parts were already on S3", async () => {
+    // A file on disk, so that the page sees the same File (name, size, lastModified) after the reload.
+    const name = "resume-12mib.png";
+    const path = join(SHOTS, name);
+    writeFileSync(path, photo());
+    const row = page.getByTestId("upload-row").filter({ hasText: name });
+    await throttle(1_500_000, 20);
+    await page.getByTestId("file-input").setInputFiles(path);
+    // The three parts go up side by side; the 2 MiB tail lands first.
+    await expect.poll(() => row.textContent(), { timeout: 30_000, interval: 100 }).toMatch(/[12] of 3 parts on S3/);
+    const before = Number(/([12]) of 3 parts on S3/.exec((await row.textContent()) ?? "")?.[1]);
+    await page.reload();
+    await throttle(-1, 0);
+    // A part may have landed between reading the row and the reload: the record says how many.
+    const listed = new RegExp(`${name}: ([12]) of 3 parts already on S3`);
+    await expect.poll(() => page.getByTestId("unfinished").textContent(), { timeout: 15_000 }).toMatch(listed);
+    const stored = Number(listed.exec((await page.getByTestId("unfinished").textContent()) ?? "")?.[1]);
+    expect(stored).toBeGreaterThanOrEqual(before);
+    await shot("07-unfinished-after-reload");
+    await page.getByTestId("file-input").setInputFiles(path);
+    await expect.poll(() => row.getAttribute("data-status"), { timeout: 45_000 }).toBe("done");
+    expect(await row.getByTestId("upload-resumed").textContent()).toBe(`resumed: ${stored} of 3 parts already on S3`);
+    expect(await page.getByTestId("unfinished").count()).toBe(0);
+    await expect
+      .poll(() => page.locator(`[data-testid=tile][data-key$="${name}"]`).getAttribute("data-source"), { timeout: 15_000 })
+      .toBe("cdn");
+    await shot("08-resumed");
+  });
+
+  it("with the service worker on, a hung CDN's CSS background, font and video come from S3", async () => {
+    const toggle = page.getByTestId("sw-toggle");
+    await toggle.click(); // the page reloads under the worker
+    await expect.poll(() => page.locator(".sw-panel .switch").textContent(), { timeout: 30_000 }).toBe("on");
+    await setMode("hang");
+    await expect.poll(() => page.locator(".sw-panel .switch").textContent(), { timeout: 30_000 }).toBe("on");
+    for (const tile of ["sw-background", "sw-font", "sw-video"]) {
+      await expect.poll(() => page.getByTestId(tile).getAttribute("data-source"), { timeout: 30_000 }).toBe("s3");
+    }
+    await expect.poll(() => page.getByTestId("sw-font").getAttribute("data-status"), { timeout: 20_000 }).toBe("loaded");
+    await expect.poll(() => page.getByTestId("sw-video").getAttribute("data-status"), { timeout: 20_000 }).toMatch(/^loaded \(\d+ s\)$/);
+    expect(await page.getByTestId("log").textContent()).toMatch(/service worker: .*CDN → S3/);
+    await shot("09-service-worker-hang");
+    // Off again, the CDN healthy: the page is as it was.
+    await setMode("healthy");
+    await toggle.click(); // unregisters the worker, then reloads
+    await expect.poll(() => page.locator(".sw-panel .switch").textContent(), { timeout: 30_000 }).toBe("off");
   });
 
   it("stops everything on Ctrl-C", async () => {

@@ -8,6 +8,7 @@ import { createRoot } from "react-dom/client";
 import { createEdge, createHostHealth, createUploader, type Edge } from "s3edge";
 import { browserHealthStore } from "s3edge/dom";
 import { EdgeProvider } from "s3edge/react";
+import { onEdgeWorkerMessage } from "s3edge/sw";
 import { getConfig, listObjects, MODES, setMode, type DemoConfig, type DemoMode, type ListedObject } from "./api.js";
 import { CdnPanel } from "./cdn-panel.js";
 import { ms } from "./format.js";
@@ -62,6 +63,23 @@ function logEdge(edge: Edge): () => void {
   };
 }
 
+/**
+ * What the service worker did for this page (CSS background, font, video): the same log lines
+ * as the page's own fallbacks, marked as the worker's; returns the function that stops listening.
+ */
+function logWorker(edge: Edge): () => void {
+  const name = (host: string): string => (edge.sourceOf(`http://${host}/`) === "cdn" ? "CDN" : "S3");
+  return onEdgeWorkerMessage((m) => {
+    if (m.s3edge === "recover") {
+      telemetry.log("recover", `service worker: ${name(m.event.host)} recovered`);
+      return;
+    }
+    const e = m.event;
+    const why = `${e.reason}${e.status ? ` ${e.status}` : ""}, after ${ms(e.elapsedMs)}`;
+    telemetry.log("fallback", `service worker: ${e.key}: ${name(e.from)} → ${name(e.to)} (${why})`);
+  });
+}
+
 function App({ initial }: { initial: DemoConfig }) {
   const [config, setConfig] = useState(initial);
   const [generation, setGeneration] = useState(0);
@@ -71,6 +89,7 @@ function App({ initial }: { initial: DemoConfig }) {
   const edge = useMemo(() => makeEdge(config, round), [config, round]);
   const sw = useServiceWorker(config, generation);
   useEffect(() => logEdge(edge), [edge]);
+  useEffect(() => logWorker(edge), [edge]);
 
   const refresh = (): void => void listObjects().then(setObjects, () => undefined);
   // biome-ignore lint/correctness/useExhaustiveDependencies: once, and on each finished upload.

@@ -5,6 +5,7 @@
  */
 import { useEffect, useState } from "react";
 import type { Edge } from "s3edge";
+import { onEdgeWorkerMessage } from "s3edge/sw";
 import type { DemoConfig } from "./api.js";
 
 const STORAGE = "s3edge-demo:sw";
@@ -47,7 +48,10 @@ export function useServiceWorker(config: DemoConfig, generation: number): { stat
     setState("starting");
     register(workerUrl(config, generation)).then(
       () => live && setState("on"),
-      () => live && setState("off"),
+      (error: unknown) => {
+        console.warn("s3edge demo: the service worker did not start:", error);
+        if (live) setState("off");
+      },
     );
     return () => {
       live = false;
@@ -70,8 +74,34 @@ export function useServiceWorker(config: DemoConfig, generation: number): { stat
   return { state, toggle };
 }
 
+/** Whether the worker has answered `url` from another host (its `fallback` message for that URL). */
+function useFellBack(url: string): boolean {
+  const [fell, setFell] = useState(false);
+  useEffect(() => {
+    setFell(false);
+    const path = url.split("?")[0];
+    return onEdgeWorkerMessage((m) => {
+      if (m.s3edge === "fallback" && m.event.url === path) setFell(true);
+    });
+  }, [url]);
+  return fell;
+}
+
+const via = (fell: boolean): string => (fell ? " · from S3 (service worker)" : "");
+
+function BackgroundTile({ url }: { url: string }) {
+  const fell = useFellBack(url);
+  return (
+    <figure className="sw-tile" data-testid="sw-background" data-source={fell ? "s3" : undefined}>
+      <div className="sw-bg" style={{ backgroundImage: `url("${url}")` }} />
+      <figcaption>CSS background (green when loaded){via(fell)}</figcaption>
+    </figure>
+  );
+}
+
 function FontTile({ url, family }: { url: string; family: string }) {
   const [status, setStatus] = useState("loading…");
+  const fell = useFellBack(url);
   useEffect(() => {
     let live = true;
     const face = new FontFace(family, `url("${url}")`);
@@ -86,17 +116,21 @@ function FontTile({ url, family }: { url: string; family: string }) {
     };
   }, [url, family]);
   return (
-    <figure className="sw-tile" data-testid="sw-font" data-status={status}>
+    <figure className="sw-tile" data-testid="sw-font" data-status={status} data-source={fell ? "s3" : undefined}>
       <p style={{ fontFamily: `"${family}", cursive`, fontSize: 30, margin: 0 }}>Ag 123</p>
-      <figcaption>web font · {status}</figcaption>
+      <figcaption>
+        web font · {status}
+        {via(fell)}
+      </figcaption>
     </figure>
   );
 }
 
 function VideoTile({ url }: { url: string }) {
   const [status, setStatus] = useState("loading…");
+  const fell = useFellBack(url);
   return (
-    <figure className="sw-tile" data-testid="sw-video" data-status={status}>
+    <figure className="sw-tile" data-testid="sw-video" data-status={status} data-source={fell ? "s3" : undefined}>
       <video
         controls
         preload="metadata"
@@ -106,7 +140,10 @@ function VideoTile({ url }: { url: string }) {
       >
         <track kind="captions" />
       </video>
-      <figcaption>&lt;video&gt; (seekable) · {status}</figcaption>
+      <figcaption>
+        &lt;video&gt; (seekable) · {status}
+        {via(fell)}
+      </figcaption>
     </figure>
   );
 }
@@ -151,10 +188,7 @@ export function SwPanel({
       </p>
       {sw.state !== "starting" && (
         <div className="sw-tiles" key={`${round}:${sw.state}`}>
-          <figure className="sw-tile" data-testid="sw-background">
-            <div className="sw-bg" style={{ backgroundImage: `url("${url(config.swKeys.background)}")` }} />
-            <figcaption>CSS background (green when loaded)</figcaption>
-          </figure>
+          <BackgroundTile url={url(config.swKeys.background)} />
           <FontTile url={url(config.swKeys.font)} family={`demo-font-${round}`} />
           <VideoTile url={url(config.swKeys.video)} />
         </div>
