@@ -1,8 +1,9 @@
 /**
  * `autoFallback`: every `<img>` of the page whose URL is on a configured CDN
  * (or that carries `data-s3edge-key`) loads from the CDN and moves to the next
- * CDN, then S3, on an error, a placeholder status, its own timeout, or the
- * breaker opening. One breaker for the page (persisted across page loads and
+ * CDN, then the S3 origins (fastest healthy first, `candidates.ts`), on an
+ * error, a placeholder status, its own timeout, or the breaker opening. Each
+ * load feeds the host's latency estimate (Resource Timing, else the load event). One breaker for the page (persisted across page loads and
  * tabs by default); no ky, no uploader: this is the tiny `<head>` script.
  *
  * How it sees images: capture-phase `load`/`error` listeners on `document`
@@ -17,8 +18,11 @@ import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { FailureReason, FallbackReason } from "../delivery/types.js";
 import { createHosts } from "../delivery/hosts.js";
+import { checkRouting } from "../core/host-order.js";
+import { resourceLatency } from "../delivery/timing.js";
+import { createCandidates } from "./candidates.js";
 import { imageOfSource, notRequestedYet, rewriteImage, urlsOf } from "./element.js";
-import { createStatusChecker } from "./status.js";
+import { createStatusChecker, exposedStatus } from "./status.js";
 import type { AutoFallback, AutoFallbackEvents, AutoFallbackOptions } from "./types.js";
 
 const KEY = "data-s3edge-key";
@@ -26,12 +30,16 @@ const KEY = "data-s3edge-key";
 /** What we know about one image. */
 interface Watch {
   key: string;
-  /** Candidate in use: a CDN index, or the CDN count for S3. */
+  /** Candidate in use: a CDN index, or the CDN count plus an origin's index. */
   index: number;
+  /** Candidates this image was on. */
+  tried: Set<number>;
   host: string;
   /** When we started watching it (for `elapsedMs`). */
   since: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** When its current URL was set or first seen (the load-event latency without Resource Timing). */
+  armedAt?: number;
   /** When it loaded from a CDN (doubtful until a status check passes). */
   loadedAt?: number | undefined;
 }
@@ -60,8 +68,11 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     options.health ??
     createHostHealth({ ...options.breaker, ...(options.persist !== false && { store: browserHealthStore() }) });
   const bases = hosts.cdn;
+  const routing = checkRouting(options, (name, m) => new ConfigError(name, `autoFallback: ${m}`));
+  const candidates = createCandidates(hosts, health, { ...(options.breaker?.now && { now: options.breaker.now }), ...routing });
   const count = bases.length;
   const cdnHosts = bases.map((base) => hostOf(base));
+  const { urlOn, mapUrl } = candidates;
   const events = new Emitter<AutoFallbackEvents>();
   const checker = createStatusChecker(health, isFallback, checkMs);
   const watches = new WeakMap<HTMLImageElement, Watch>();
@@ -76,39 +87,22 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     }
   };
 
-  /** The URL `url` (of an image of `key`) has on candidate `index`; undefined leaves it as is. */
-  const mapUrl = (url: string, index: number, key: string): string | undefined => {
-    const from = baseOf(url);
-    if (from < 0 && hosts.sourceOf(url) !== "s3") return undefined;
-    if (index < count) return from < 0 ? hosts.cdnUrl(index, hosts.keyOf(url) ?? key) : bases[index] + url.slice((bases[from] ?? "").length);
-    return hosts.s3UrlNow(hosts.keyOf(url) ?? key);
-  };
-  /** First candidate from `index` on whose breaker lets us in (S3, the last, always does). */
-  const pick = (index: number): number => {
-    while (index < count && health.acquire(cdnHosts[index] ?? "") === "skip") index++;
-    return index;
+  /** The next candidate for `w` (breaker and latency order; the last origin always lets us in). */
+  const pick = (w: Watch): number => {
+    if (w.index >= count) for (let i = 0; i < count; i++) w.tried.add(i); // from an origin, only origins are left
+    return candidates.next(w.tried)?.index ?? -1;
   };
 
-  const url = (key: string): string => {
-    const index = cdnHosts.findIndex((host) => health.usable(host));
-    return index < 0 ? (hosts.s3UrlNow(key) ?? hosts.cdnUrl(0, key)) : hosts.cdnUrl(index, key);
-  };
+  const url = (key: string): string => urlOn(candidates.first().index, key) ?? hosts.s3UrlNow(key) ?? hosts.cdnUrl(0, key);
 
   if (typeof document === "undefined") {
     // SSR or a worker: nothing to watch, URLs still work.
     return { on: (e, l) => events.on(e, l), src: url, health, stop: () => undefined };
   }
 
-  // The <head> script (dom/head.ts) rewrites before the request from these on the next page load.
-  const origin = options.origin;
-  if (options.persist !== false && typeof origin === "object" && !("presign" in origin)) {
-    try {
-      const s3Base = hosts.s3Url("k").slice(0, -2);
-      for (const base of bases) localStorage.setItem(`s3edge:img:v1:${base}`, s3Base);
-    } catch {
-      // No storage: the next page load relearns (the breaker is page-local then too).
-    }
-  }
+  // The <head> script (dom/head.ts) rewrites before the request from what this remembers, on the next page load.
+  const remember = (): void => void (options.persist !== false && candidates.remember());
+  remember();
 
   const report = (host: string, ok: boolean, reason?: string): void => {
     if (host && hosts.sourceOf(`http://${host}/`) !== undefined) health.report(host, ok, reason);
@@ -120,6 +114,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     clearTimeout(w.timer);
     live.add(img);
     const armedAt = Date.now();
+    w.armedAt = armedAt;
     const tick = (): void => {
       if (watches.get(img) !== w || img.complete) return;
       const t = Date.now();
@@ -134,15 +129,20 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
   /** Point `img` at candidate `index`; with a `reason`, tell the listeners it fell back. */
   const moveTo = (img: HTMLImageElement, w: Watch, index: number, reason?: FallbackReason, status?: number): void => {
     const from = w.host;
-    w.index = index;
-    w.loadedAt = undefined;
-    quietly(() => rewriteImage(img, (u) => mapUrl(u, index, w.key), index < count ? hosts.cdnUrl(index, w.key) : hosts.s3UrlNow(w.key)));
-    if (index >= count && img.getAttribute("src") === null) {
-      // A presigner with nothing cached: S3's URL comes later.
-      void hosts.resolveS3Url(w.key).then(() => watches.get(img) === w && moveTo(img, w, index, reason, status), () => undefined);
+    if (index < 0) {
+      live.delete(img); // every candidate failed: nothing left to try
       return;
     }
-    w.host = index < count ? (cdnHosts[index] ?? "") : safeHost(img.src);
+    w.index = index;
+    w.tried.add(index);
+    w.loadedAt = undefined;
+    quietly(() => rewriteImage(img, (u) => mapUrl(u, index, w.key), urlOn(index, w.key)));
+    if (index >= count && img.getAttribute("src") === null) {
+      // A presigner with nothing cached: S3's URL comes later.
+      void hosts.resolveOriginUrl(index - count, w.key).then(() => watches.get(img) === w && moveTo(img, w, index, reason, status), () => undefined);
+      return;
+    }
+    w.host = (index < count ? cdnHosts[index] : undefined) ?? safeHost(img.src);
     const elapsedMs = Date.now() - w.since;
     if (reason) events.emit("fallback", { key: w.key, from, to: w.host, reason, ...(status ? { status } : {}), elapsedMs, element: img });
     arm(img, w);
@@ -150,21 +150,25 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
 
   function fail(img: HTMLImageElement, w: Watch, reason: FailureReason, status?: number): void {
     clearTimeout(w.timer);
-    report(w.host, false, status ? String(status) : reason);
-    if (w.index >= count) {
-      live.delete(img); // S3 failed too: nothing left to try.
-      return;
-    }
-    moveTo(img, w, pick(w.index + 1), reason, status);
+    // A replica without the object yet (403/404, when the browser shows the status) is not a failure of the host.
+    const seen = status ?? (candidates.replica(w.index) ? exposedStatus(img.currentSrc || img.src) : undefined);
+    const missing = candidates.replica(w.index) && (seen === 403 || seen === 404);
+    if (!missing) report(w.host, false, status ? String(status) : reason);
+    moveTo(img, w, pick(w), missing ? "missing" : reason, seen);
   }
 
   const loaded = (img: HTMLImageElement, w: Watch): void => {
     clearTimeout(w.timer);
     const host = w.host;
-    lastLoad.set(host, Date.now());
+    const t = Date.now();
+    lastLoad.set(host, t);
+    // Time to first byte when the browser shows it, else the load event after we set or saw the URL.
+    const ms = resourceLatency(img.currentSrc || img.src) ?? (w.armedAt === undefined ? undefined : t - w.armedAt);
+    if (ms !== undefined && host) health.observe?.(host, ms);
     if (w.index >= count) {
       live.delete(img);
       report(host, true);
+      remember();
       return;
     }
     w.loadedAt = Date.now();
@@ -187,19 +191,22 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const onS3 = first === undefined && urls.some((u) => hosts.sourceOf(u) === "s3");
     const key = given ?? (first === undefined ? undefined : hosts.keyOf(first));
     if (key === undefined || key === "" || (first === undefined && !onS3 && urls.length > 0)) return;
-    const index = first === undefined ? (onS3 ? count : 0) : baseOf(first);
+    const index = first === undefined ? (onS3 ? candidates.indexOf(urls.find((u) => hosts.sourceOf(u) === "s3") ?? "") : 0) : baseOf(first);
+    const host = candidates.host(index);
+    const held = host !== undefined && !health.usable(host);
+    // The breaker says no (this page, an earlier one, another tab), or no URL yet: a candidate before any request.
+    const to = urls.length === 0 ? candidates.first() : held ? candidates.next(new Set([index])) : undefined;
     if (img.hasAttribute("data-s3edge-react")) {
       // An <EdgeImage> rendered on the server: only move it before its request; the component does the rest.
-      const to = index < count ? pick(index) : index;
-      if (to !== index) quietly(() => rewriteImage(img, (u) => mapUrl(u, to, key)));
+      if (to !== undefined && to.index !== index) quietly(() => rewriteImage(img, (u) => mapUrl(u, to.index, key)));
       return;
     }
-    const w: Watch = { key, index, host: index < count ? (cdnHosts[index] ?? "") : safeHost(img.src), since: Date.now() };
+    const w: Watch = { key, index, tried: new Set([index]), host: host ?? safeHost(img.src), since: Date.now() };
     watches.set(img, w);
-    const usable = index < count ? pick(index) : index;
-    if (usable !== index || urls.length === 0) {
-      // The breaker says no (this page, an earlier one, another tab), or no URL yet: set one before any request.
-      moveTo(img, w, usable, urls.length > 0 ? "circuit-open" : undefined);
+    if (to !== undefined) {
+      moveTo(img, w, to.index, urls.length > 0 ? "circuit-open" : undefined);
+      const chosen = candidates.host(to.index) ?? w.host;
+      events.emit("route", { key, host: chosen, source: to.index < count ? "cdn" : "s3", reason: to.reason, element: img });
       return;
     }
     if (!img.complete) arm(img, w);
@@ -253,7 +260,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
 
   const unsubscribe = health.subscribe((status) => {
     const { host, state } = status;
-    if (!cdnHosts.includes(host)) return;
+    if (hosts.sourceOf(`http://${host}/`) === undefined) return;
     if (state === "closed") events.emit("recover", { host });
     if (state !== "open") return;
     // Chromium never frees the connections of a hung host: move every image still waiting on it now,
@@ -265,7 +272,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
       if (w?.host !== host) continue;
       if (w.loadedAt === undefined || w.loadedAt >= doubtful) {
         clearTimeout(w.timer);
-        moveTo(img, w, pick(w.index + 1), "circuit-open");
+        moveTo(img, w, pick(w), "circuit-open");
       }
     }
   });

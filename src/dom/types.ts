@@ -3,15 +3,17 @@
  * that the API surface reads in one place.
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { OriginSpec } from "../core/urls.js";
-import type { FallbackEvent, PresignOrigin, RecoverEvent } from "../delivery/types.js";
+import type { EdgeOrigin, FallbackEvent, RecoverEvent, RouteEvent, RoutingOptions } from "../delivery/types.js";
 
-/** Options of `autoFallback`: the names and meanings of `createEdge`'s, plus the image-only ones. */
-export interface AutoFallbackOptions {
+/**
+ * Options of `autoFallback`: the names and meanings of `createEdge`'s (routing
+ * options included: `order`, `exploreAfterMs`, `exploreRate`, `crossTierMs`), plus the image-only ones.
+ */
+export interface AutoFallbackOptions extends RoutingOptions {
   /** CDN base URL(s), in order of preference; only `<img>` URLs under these bases are handled. */
   cdn: string | string[];
-  /** The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket. */
-  origin: OriginSpec | PresignOrigin;
+  /** The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket; or a list of them (primary, then replicas). */
+  origin: EdgeOrigin | EdgeOrigin[];
   /** An image not loaded after this long (its own timer) moves to the next host, in ms (default 3000). */
   timeoutMs?: number;
   /**
@@ -46,10 +48,16 @@ export interface ImageFallbackEvent extends FallbackEvent {
   element: HTMLImageElement;
 }
 
+/** The host chosen for an image before its request (no URL yet, or its host held back by the breaker), and why: {@link RouteEvent} with the element. */
+export interface ImageRouteEvent extends RouteEvent {
+  element: HTMLImageElement;
+}
+
 /** Events of an {@link AutoFallback} handle. */
 export interface AutoFallbackEvents {
   fallback: ImageFallbackEvent;
   recover: RecoverEvent;
+  route: ImageRouteEvent;
 }
 
 /** What `autoFallback` returns. */
