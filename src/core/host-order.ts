@@ -9,7 +9,8 @@
  *   earlier one only when it is clearly faster (`clearlyFaster`: > 10 ms and
  *   > 20 %). A host without an estimate ties with every host, so the
  *   configured order holds until there is data.
- * - Exploration, bounded: once the leading host has an estimate, a usable host
+ * - Exploration, bounded: once the leading host has an estimate or was sent a
+ *   request (so that a page whose images all start at once still measures), a usable host
  *   of the leading tier whose estimate is missing or older than
  *   `exploreAfterMs` gets the next request (then not again for
  *   `exploreAfterMs`), so a never-tried or recovering host is measured; and
@@ -69,8 +70,8 @@ export const DEFAULT_EXPLORE_RATE = 0.01;
 
 /** Ordering with memory of its explorations; see the module documentation. */
 export interface HostOrder {
-  /** Order `entries` (configured order, CDNs first) for one request at time `now`. */
-  route(entries: OrderEntry[], now: number): Route;
+  /** Order `entries` (configured order, CDNs first) for one request at time `now`; `peek`: no exploration (no request will follow). */
+  route(entries: OrderEntry[], now: number, peek?: boolean): Route;
   /** Requests sent to a host to measure it (the price of exploration). */
   readonly explorations: number;
 }
@@ -108,11 +109,13 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
   const o = checkRouting(options, (_option, message) => new RangeError(message));
   /** When each host was last sent a request to measure it. */
   const explored = new Map<string, number>();
+  /** Hosts that went first at least once (a request was sent to them). */
+  const sent = new Set<string>();
   let explorations = 0;
 
   const explore = (group: number[], entries: OrderEntry[], now: number): number | undefined => {
     const leader = entries[group[0] as number];
-    if (group.length < 2 || leader?.latency === undefined) return undefined;
+    if (group.length < 2 || leader === undefined || (leader.latency === undefined && !sent.has(leader.host ?? ""))) return undefined;
     const others = group.slice(1).filter((i) => entries[i]?.host !== undefined);
     const age = (i: number): number => entries[i]?.latency?.at ?? Number.NEGATIVE_INFINITY;
     const due = others.filter((i) => {
@@ -135,7 +138,7 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
     get explorations() {
       return explorations;
     },
-    route(entries, now) {
+    route(entries, now, peek = false) {
       const all = entries.map((_, i) => i);
       const usable = all.filter((i) => entries[i]?.usable);
       const unusable = all.filter((i) => !entries[i]?.usable);
@@ -159,9 +162,11 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
         order = groups.flat();
         lead = groups[0] ?? [];
       }
-      const explore_ = o.order === "configured" ? undefined : explore(lead, entries, now);
+      const explore_ = o.order === "configured" || peek ? undefined : explore(lead, entries, now);
       if (explore_ !== undefined) order = [explore_, ...order.filter((i) => i !== explore_)];
       const first = order[0];
+      const firstHost = first === undefined ? undefined : entries[first]?.host;
+      if (!peek && firstHost !== undefined) sent.add(firstHost);
       const reason: RouteReason =
         explore_ !== undefined ? "explore" : first === undefined || first === 0 ? "order" : first === firstUsable ? "health" : "latency";
       return { usable: order, unusable, reason };

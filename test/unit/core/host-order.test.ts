@@ -66,6 +66,16 @@ describe("host order", () => {
     expect(order.explorations).toBe(2);
   });
 
+  it("explores as soon as the leader was sent a request, before any estimate (a page whose images all start at once)", () => {
+    const order = createHostOrder({ random: never });
+    const entries = [s3("far"), s3("near")];
+    expect(order.route(entries, 0, true).reason).toBe("order"); // a peek sends nothing
+    expect(order.route(entries, 0, true).reason).toBe("order");
+    expect(order.route(entries, 0)).toMatchObject({ usable: [0, 1], reason: "order" });
+    expect(order.route(entries, 1)).toMatchObject({ usable: [1, 0], reason: "explore" });
+    expect(order.route(entries, 2)).toMatchObject({ usable: [0, 1], reason: "order" });
+  });
+
   it("re-measures a host whose estimate is older than exploreAfterMs (a recovering host), and only in the leading tier", () => {
     const order = createHostOrder({ random: never, exploreAfterMs: 10_000 });
     const entries = [cdn("near", est(20, 50_000)), cdn("far", est(80, 1_000)), s3("r1", est(150, 1_000)), s3("r2")];

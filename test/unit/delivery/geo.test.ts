@@ -139,14 +139,15 @@ describe("latency-aware order", () => {
     await edge.fetch("a"); // CDN1 measured by the race
     await edge.fetch("b"); // CDN2 never measured: explored
     await edge.fetch("c");
-    expect(routes.map((r) => [r.host, r.reason])).toEqual([
+    // (Loopback timings may differ enough to reorder the two afterwards: only exploration is asserted.)
+    expect(routes.slice(0, 2).map((r) => [r.host, r.reason])).toEqual([
       ["cdn.test", "order"],
       ["cdn2.test", "explore"],
-      ["cdn.test", "order"],
     ]);
-    advance(30_001); // both estimates are stale now; CDN2 is measured again, once
+    expect(routes[2]?.reason).not.toBe("explore");
+    advance(30_001); // both estimates are stale now: the host not in front is measured again, once
     await edge.fetch("d");
     await edge.fetch("e");
-    expect(routes.slice(3).map((r) => r.reason)).toEqual(["explore", "order"]);
+    expect(routes.slice(3).map((r) => r.reason === "explore")).toEqual([true, false]);
   });
 });
