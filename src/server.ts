@@ -38,6 +38,8 @@ export type {
   SignerContext,
   SignerLimits,
   SignerOptions,
+  TargetChoice,
+  UploadTargetOptions,
   User,
 } from "./server/types.js";
 export type {
@@ -57,6 +59,8 @@ export type {
   SignResponse,
   SignedPart,
   StoredPart,
+  TargetInfo,
+  TargetProbe,
   UploadResult,
   UrlRequest,
   UrlResponse,
