@@ -11,6 +11,8 @@ import { fileURLToPath } from "node:url";
 
 import { runBundle } from "./cases/bundle.js";
 import { runFallback } from "./cases/fallback.js";
+import { runGeoReads } from "./cases/geo-reads.js";
+import { runGeoUploads } from "./cases/geo-uploads.js";
 import { runImages } from "./cases/images.js";
 import { runMemory } from "./cases/memory.js";
 import { runSign } from "./cases/sign.js";
@@ -30,6 +32,8 @@ const RUNNERS: Record<CaseName, (ctx: BenchContext) => Promise<CaseResult>> = {
   fallback: runFallback,
   images: runImages,
   sw: runSw,
+  "geo-uploads": runGeoUploads,
+  "geo-reads": runGeoReads,
   bundle: runBundle,
 };
 

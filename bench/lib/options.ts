@@ -5,7 +5,7 @@
  */
 
 /** The cases, in the order they run. */
-export const CASES = ["upload", "upload-browser", "memory", "sign", "fallback", "images", "sw", "bundle"] as const;
+export const CASES = ["upload", "upload-browser", "memory", "sign", "fallback", "images", "sw", "geo-uploads", "geo-reads", "bundle"] as const;
 
 /** Name of a case. */
 export type CaseName = (typeof CASES)[number];
