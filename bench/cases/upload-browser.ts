@@ -91,11 +91,19 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
     return { tables: [{ title: "Browser uploads (skipped)", columns: ["why"], rows: [["chromium not installed"]] }], goals: [], data: { skipped: true } };
   }
   const quick = ctx.options.quick;
-  const scenarios: Scenario[] = [
+  const all: Scenario[] = [
     { name: "20 files x 2 MiB", files: Array.from({ length: 20 }, (_, i) => ({ name: `small-${i}.bin`, size: 2 * MiB })), reps: quick ? 2 : 5 },
     { name: "one 64 MiB file", files: [{ name: "file-64.bin", size: 64 * MiB }], reps: quick ? 1 : 3 },
     { name: "one 256 MiB file", files: [{ name: "file-256.bin", size: 256 * MiB }], reps: quick ? 1 : 2 },
   ];
+  // BENCH_UPLOAD_BROWSER=20,64 runs only the scenarios whose name starts with "20 " or "one 64 " (and
+  // skips the page-built File unless "page" is listed); BENCH_UPLOAD_BROWSER_REPS=<n> sets the repetitions.
+  const picked = process.env["BENCH_UPLOAD_BROWSER"]?.split(",").map((s) => s.trim());
+  const repsOverride = Number(process.env["BENCH_UPLOAD_BROWSER_REPS"] ?? "") || undefined;
+  const scenarios = all
+    .filter((s) => !picked || picked.some((p) => s.name.startsWith(`${p} `) || s.name.startsWith(`one ${p} `)))
+    .map((s) => (repsOverride ? { ...s, reps: repsOverride } : s));
+  const withPageBuilt = !picked || picked.includes("page");
 
   // BENCH_S3EDGE_SRC=<dir> measures another s3edge source tree (e.g. an older commit's src/, for before/after).
   const other = process.env["BENCH_S3EDGE_SRC"];
@@ -161,16 +169,18 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
       }
       samples[scenario.name] = runs;
     }
-    ctx.progress("a 256 MiB File built in the page, s3edge at its defaults");
-    const context = await browser.newContext();
-    const tab = await context.newPage();
-    tab.on("requestfailed", (r) => {
-      const why = r.failure()?.errorText ?? "";
-      if (/BLOB/.test(why)) blobErrors.push(why);
-    });
-    await tab.goto(`${site.url}/upload.html`);
-    pageBuilt = await tab.evaluate((size) => (window as unknown as { bench: { pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]; ms: number }> } }).bench.pageBuilt(size), 256 * MiB);
-    await context.close();
+    if (withPageBuilt) {
+      ctx.progress("a 256 MiB File built in the page, s3edge at its defaults");
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      tab.on("requestfailed", (r) => {
+        const why = r.failure()?.errorText ?? "";
+        if (/BLOB/.test(why)) blobErrors.push(why);
+      });
+      await tab.goto(`${site.url}/upload.html`);
+      pageBuilt = await tab.evaluate((size) => (window as unknown as { bench: { pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]; ms: number }> } }).bench.pageBuilt(size), 256 * MiB);
+      await context.close();
+    }
   } finally {
     await browser.close();
     await site.close();

@@ -12,9 +12,9 @@ export interface UploadContext {
   transport: Transport;
   semaphore: Semaphore;
   /**
-   * Uploads opening a session (store lookup, `create` or `list`) at once: as many as parts in
-   * flight, so that 20 files added together do not send 20 creates to a server that answers them
-   * in turn while the first PUT waits for its own.
+   * Uploads opening a session (store lookup, `create` or `list`) at once: the first alone, then
+   * as many as parts in flight, so that 20 files added together do not send 20 creates to a server
+   * that answers them in turn while the first PUT waits for its own.
    */
   opening: Semaphore;
   retry: RetryOptions;

@@ -7,10 +7,18 @@ import { AbortError } from "../core/errors.js";
 /** Gives out at most `limit` slots at once. */
 export class Semaphore {
   #free: number;
+  /** Slots held back until the first slot is given back (see the constructor). */
+  #held: number;
   readonly #waiting: Array<() => void> = [];
 
-  constructor(limit: number) {
-    this.#free = limit;
+  /**
+   * `first` (default `limit`): how many slots are given out until the first one comes back; then
+   * all `limit` are. With `first = 1` the first holder runs alone: a server that answers requests
+   * interleaved answers a lone request sooner than the first of several sent together.
+   */
+  constructor(limit: number, first = limit) {
+    this.#free = Math.min(first, limit);
+    this.#held = limit - this.#free;
   }
 
   /** Wait for a slot; resolves to the function that gives it back (call it exactly once). */
@@ -42,8 +50,12 @@ export class Semaphore {
   }
 
   #release(): void {
-    const next = this.#waiting.shift();
-    if (next) next();
-    else this.#free++;
+    const freed = 1 + this.#held;
+    this.#held = 0;
+    for (let i = 0; i < freed; i++) {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
   }
 }

@@ -227,24 +227,32 @@ export class Upload {
     let source: UploadSource | undefined;
     try {
       if (signal.aborted) throw signal.reason;
-      source = await ctx.toSource(this.#input, this.#options);
-      const filename = this.#options.filename ?? source.name;
-      this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
+      // The slot first: of a batch added at once, only the uploads that may open their session now
+      // do any work (source, state, store lookup), so the first `create` leaves without waiting for
+      // every other file's first steps; the rest stay "queued" until their turn.
       const opened = await ctx.opening.acquire(signal);
-      const session = await openSession({
-        call: ctx.call,
-        attempt: (fn) => this.#attempt(fn),
-        source,
-        filename,
-        contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),
-        metadata: this.#options.metadata,
-        partSize: ctx.partSize,
-        checksum: ctx.checksum,
-        store: ctx.store,
-        signal,
-        now: () => ctx.clock.now(),
-        onRestart: (event) => this.#events.emit("restart", event),
-      }).finally(opened);
+      let session: Session;
+      try {
+        source = await ctx.toSource(this.#input, this.#options);
+        const filename = this.#options.filename ?? source.name;
+        this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
+        session = await openSession({
+          call: ctx.call,
+          attempt: (fn) => this.#attempt(fn),
+          source,
+          filename,
+          contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),
+          metadata: this.#options.metadata,
+          partSize: ctx.partSize,
+          checksum: ctx.checksum,
+          store: ctx.store,
+          signal,
+          now: () => ctx.clock.now(),
+          onRestart: (event) => this.#events.emit("restart", event),
+        });
+      } finally {
+        opened();
+      }
       this.#session = session;
       this.#set({ key: session.key, resumed: session.resumed });
       if (signal.aborted) throw signal.reason;

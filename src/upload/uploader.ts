@@ -83,7 +83,9 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
             ? xhrTransport()
             : platform.transport(options.fetch),
     semaphore: new Semaphore(checked.concurrency),
-    opening: new Semaphore(checked.concurrency),
+    // The first session opens alone (a server answers one create sooner than the first of several
+    // sent together), then up to `concurrency` at once: the first PUT of a batch starts sooner.
+    opening: new Semaphore(checked.concurrency, 1),
     retry: checked.retry,
     stallTimeoutMs: checked.stallTimeoutMs,
     offlineTimeoutMs: checked.offlineTimeoutMs,

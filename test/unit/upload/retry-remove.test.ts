@@ -6,6 +6,7 @@ import { HttpResponse, delay, http } from "msw";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createUploader, memoryStore, type UploaderOptions } from "../../../src/node.js";
+import { Semaphore } from "../../../src/upload/semaphore.js";
 import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
@@ -174,5 +175,58 @@ describe("opening sessions", () => {
     await Promise.all(uploads.map((u) => u.done()));
     expect(backend.ops("create")).toHaveLength(6);
     expect(most).toBe(2);
+  });
+
+  it("the first create goes alone; once it is answered, up to `concurrency` go together, and uploads waiting for their turn stay queued", async () => {
+    const uploader = setup({ concurrency: 3 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let inFlight = 0;
+    let most = 0;
+    const { handlers } = backend;
+    server.resetHandlers();
+    server.use(
+      http.post(ENDPOINT, async ({ request }) => {
+        const body = (await request.clone().json()) as Record<string, unknown>;
+        if (body["op"] !== "create") return undefined;
+        most = Math.max(most, ++inFlight);
+        if (backend.ops("create").length === 0) await held;
+        else await delay(30);
+        inFlight--;
+        return undefined; // answered by the fake backend
+      }),
+      ...handlers,
+    );
+    const uploads = Array.from({ length: 6 }, (_, i) => uploader.add(bytes(1000, i), { filename: `q${i}.bin` }));
+    await delay(50);
+    // The first create is held: no other was sent, and every other upload is still queued.
+    expect(most).toBe(1);
+    expect(uploads.map((u) => u.getState().status)).toEqual(["uploading", "queued", "queued", "queued", "queued", "queued"]);
+    release();
+    await Promise.all(uploads.map((u) => u.done()));
+    expect(backend.ops("create")).toHaveLength(6);
+    expect(most).toBe(3);
+  });
+});
+
+describe("Semaphore", () => {
+  it("gives out `first` slots until one comes back, then all of them, first come first served", async () => {
+    const slots = new Semaphore(3, 1);
+    const order: number[] = [];
+    const holders = [0, 1, 2, 3].map((i) => slots.acquire().then((release) => (order.push(i), release)));
+    const first = await holders[0];
+    await Promise.resolve();
+    expect(order).toEqual([0]);
+    first?.();
+    const rest = await Promise.all(holders.slice(1));
+    expect(order).toEqual([0, 1, 2, 3]);
+    // Three held now (1, 2, 3): a fifth waits until one comes back.
+    let fifth = false;
+    const waiting = slots.acquire().then((release) => ((fifth = true), release));
+    await Promise.resolve();
+    expect(fifth).toBe(false);
+    rest[0]?.();
+    (await waiting)();
+    expect(fifth).toBe(true);
   });
 });
