@@ -25,13 +25,15 @@ import type { Table } from "../lib/table.js";
 
 const HOSTS = { cdn20: 20, cdn80: 80, region40: 40, region150: 150 } as const;
 type HostName = keyof typeof HOSTS;
-const SCENARIOS: Array<{ id: string; label: string; down: HostName[] }> = [
+const ALL_SCENARIOS: Array<{ id: string; label: string; down: HostName[] }> = [
   { id: "healthy", label: "all healthy", down: [] },
   { id: "near-cdn-down", label: "near CDN down", down: ["cdn20"] },
   { id: "cdns-down", label: "both CDNs down", down: ["cdn20", "cdn80"] },
   { id: "near-region-down", label: "near region down (CDNs healthy)", down: ["region40"] },
   { id: "cdns-near-region-down", label: "both CDNs and the near region down", down: ["cdn20", "cdn80", "region40"] },
 ];
+/** `BENCH_GEO_ONLY=cdns-down,...` runs some scenarios only (a smoke run). */
+const SCENARIOS = ALL_SCENARIOS.filter((s) => !process.env["BENCH_GEO_ONLY"] || process.env["BENCH_GEO_ONLY"].split(",").includes(s.id));
 const MODES = ["latency", "configured"] as const;
 const bucket = "geo-bench";
 
@@ -53,7 +55,7 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
   ) as Record<HostName, LatencyProxy>;
   const dead = await closedPort();
   const port = (name: HostName, down: HostName[]): number => (down.includes(name) ? dead : proxies[name].port);
-  const server = await startStaticServer();
+  const server = await startStaticServer({ root: ctx.root });
   server.route("/gallery", galleryRoute);
   server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
   const data: Record<string, unknown> = {};
@@ -64,6 +66,7 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
       const ttfb: Record<string, number[]> = {};
       const visible: Record<string, number[]> = {};
       const explored: Record<string, number> = {};
+      const served: Record<string, string[]> = {};
       for (const mode of MODES) {
         ctx.progress(`geo-reads: ${scenario.label}, ${mode}`);
         // Node: named hosts are reached through per-name loopback URLs (the proxy ports; a dead one refuses).
@@ -80,10 +83,13 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
           timeoutMs: 2000,
         });
         edge.on("route", (e) => routes.push(e));
+        const servedBy: string[] = [];
+        const nameOf = (u: string): string => (Object.keys(HOSTS) as HostName[]).find((n) => new URL(u).port === String(port(n, scenario.down))) ?? "?";
         const get = async (key: string): Promise<number> => {
           const t0 = performance.now();
           const response = await edge.fetch(key);
           const ms = performance.now() - t0;
+          servedBy.push(nameOf(response.url));
           await response.arrayBuffer();
           return ms;
         };
@@ -91,6 +97,7 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
         const samples: number[] = [];
         for (let i = 0; i < (quick ? 10 : 40); i++) samples.push(await get(objects[i % 24]?.key ?? ""));
         ttfb[mode] = samples;
+        served[mode] = servedBy.slice(12);
         explored[mode] = routes.filter((r) => r.reason === "explore").length;
         data[`${scenario.id}-${mode}-routes`] = routes.length;
 
@@ -114,11 +121,29 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
           for (let run = 0; run < (quick ? 2 : 4); run++) {
             const context = await browser.newContext();
             const page = await context.newPage();
+            // A returning visitor's estimates and verdicts (localStorage), not its HTTP cache: every load fetches.
+            const cdp = await context.newCDPSession(page);
+            await cdp.send("Network.enable");
+            await cdp.send("Network.setCacheDisabled", { cacheDisabled: true });
+            const logs: string[] = [];
+            page.on("console", (m) => logs.push(m.text()));
+            page.on("pageerror", (e) => logs.push(String(e)));
+            page.on("requestfailed", (r) => logs.push(`failed ${r.url()} ${r.failure()?.errorText ?? ""}`));
+            const visibleAll = (polling: number | "raf") =>
+              page
+                .waitForFunction((n) => [...document.images].length >= n && [...document.images].every((im) => im.complete && im.naturalWidth > 0), 24, { timeout: 30_000, polling })
+                .catch(async (error: unknown) => {
+                  const state = await page.evaluate(() => ({
+                    images: [...document.images].filter((im) => !(im.complete && im.naturalWidth > 0)).map((im) => im.src),
+                    events: (window as unknown as { __events: unknown[] }).__events,
+                  }));
+                  throw new Error(`${scenario.id}/${mode}: images not shown: ${JSON.stringify(state).slice(0, 600)} ${logs.filter((l) => !l.includes("ERR_CONNECTION_REFUSED")).slice(0, 8).join("\n")}`, { cause: error });
+                });
             await page.goto(`${server.url}${path}`, { waitUntil: "commit" }); // learning load
-            await page.waitForFunction((n) => [...document.images].length >= n && [...document.images].every((im) => im.complete && im.naturalWidth > 0), 24, { timeout: 30_000, polling: 50 });
+            await visibleAll(50);
             await page.waitForTimeout(300);
             await page.reload({ waitUntil: "commit" });
-            await page.waitForFunction((n) => [...document.images].length >= n && [...document.images].every((im) => im.complete && im.naturalWidth > 0), 24, { timeout: 30_000, polling: "raf" });
+            await visibleAll("raf");
             times.push(await page.evaluate(() => performance.now()));
             await context.close();
           }
@@ -130,7 +155,8 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
       const ratio = (m: Record<string, number[]>) => summarize(pairedRatios(m["latency"] ?? [], m["configured"] ?? []));
       ttfbRows.push([scenario.label, spread(summarize(ttfb["latency"] ?? [])), spread(summarize(ttfb["configured"] ?? [])), `${fixed(ratio(ttfb).median, 2)}x`, String(explored["latency"] ?? 0)]);
       pageRows.push([scenario.label, spread(summarize(visible["latency"] ?? []), 0), spread(summarize(visible["configured"] ?? []), 0), `${fixed(ratio(visible).median, 2)}x`]);
-      data[scenario.id] = { ttfb, visible, explored };
+      data[scenario.id] = { ttfb, visible, explored, served };
+      ctx.progress(`served (measured requests): ${JSON.stringify(Object.fromEntries(Object.entries(served).map(([m, list]) => [m, Object.fromEntries([...new Set(list)].map((n) => [n, list.filter((x) => x === n).length]))])))}`);
     }
   } finally {
     await server.close();
@@ -148,7 +174,7 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
       title: "Geo reads: 24-image page visible, ms (Chromium, <head> script; second load of a profile)",
       columns: ["case", "latency-aware", "configured order", "ratio (lower is better)"],
       rows: pageRows,
-      notes: ["Navigation start to every image decoded, on the reload after a learning load in the same profile."],
+      notes: ["Navigation start to every image decoded, on the reload after a learning load in the same profile (HTTP cache disabled: persisted health and estimates only)."],
     },
   ];
   return { tables, goals: [], data };
