@@ -227,9 +227,8 @@ export class Upload {
     let source: UploadSource | undefined;
     try {
       if (signal.aborted) throw signal.reason;
-      // The slot first: of a batch added at once, only the uploads that may open their session now
-      // do any work (source, state, store lookup), so the first `create` leaves without waiting for
-      // every other file's first steps; the rest stay "queued" until their turn.
+      // The slot first: of a batch, only uploads that may open their session now do any work (the
+      // first `create` waits for no other file's first steps); the rest stay "queued".
       const opened = await ctx.opening.acquire(signal);
       let session: Session;
       try {

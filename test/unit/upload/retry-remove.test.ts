@@ -213,7 +213,12 @@ describe("Semaphore", () => {
   it("gives out `first` slots until one comes back, then all of them, first come first served", async () => {
     const slots = new Semaphore(3, 1);
     const order: number[] = [];
-    const holders = [0, 1, 2, 3].map((i) => slots.acquire().then((release) => (order.push(i), release)));
+    const holders = [0, 1, 2, 3].map((i) =>
+      slots.acquire().then((release) => {
+        order.push(i);
+        return release;
+      }),
+    );
     const first = await holders[0];
     await Promise.resolve();
     expect(order).toEqual([0]);
@@ -222,7 +227,10 @@ describe("Semaphore", () => {
     expect(order).toEqual([0, 1, 2, 3]);
     // Three held now (1, 2, 3): a fifth waits until one comes back.
     let fifth = false;
-    const waiting = slots.acquire().then((release) => ((fifth = true), release));
+    const waiting = slots.acquire().then((release) => {
+      fifth = true;
+      return release;
+    });
     await Promise.resolve();
     expect(fifth).toBe(false);
     rest[0]?.();
