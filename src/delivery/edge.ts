@@ -85,9 +85,9 @@ export function createEdge(options: EdgeOptions): Edge {
     },
     s3Url: (key) => hosts.s3Url(key),
     resolveS3Url: (key) => hosts.resolveS3Url(key),
-    urls: (key, query) => listNow(router.plan(), key, query),
+    urls: (key, query) => listNow(router.plan(true), key, query),
     async resolveUrls(key, query) {
-      const plan = router.plan();
+      const plan = router.plan(true);
       const urls = await Promise.all(plan.list.map((t) => (t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.resolveOriginUrl(t.index, key))));
       return urls;
     },

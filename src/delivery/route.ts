@@ -37,7 +37,8 @@ export interface Plan {
 
 /** Plans requests over an edge's hosts. */
 export interface Router {
-  plan(): Plan;
+  /** The order of one request; `peek`: only to look (no exploration is spent). */
+  plan(peek?: boolean): Plan;
   /** The ordering, for its exploration count. */
   readonly order: HostOrder;
 }
@@ -56,7 +57,7 @@ export function createRouter(hosts: Hosts, health: HostHealth, routing: RoutingO
   });
   return {
     order,
-    plan() {
+    plan(peek = false) {
       const targets: Target[] = [
         ...cdnHosts.map((host, index): Target => ({ source: "cdn", index, host })),
         ...Array.from({ length: hosts.origins }, (_, index): Target => ({ source: "s3", index, host: hosts.originHost(index) })),
@@ -64,6 +65,7 @@ export function createRouter(hosts: Hosts, health: HostHealth, routing: RoutingO
       const route = order.route(
         targets.map((t) => entry(t.host, t.source === "cdn" ? 0 : 1)),
         now(),
+        peek,
       );
       const pick = (indexes: number[]): Target[] => indexes.map((i) => targets[i] as Target);
       const held = pick(route.unusable);
