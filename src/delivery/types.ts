@@ -137,7 +137,8 @@ export interface Edge extends Observable<EdgeState> {
   cdnUrl(key: string, query?: EdgeQuery): string;
   /**
    * The one URL to use for `key` right now, e.g. for an `<img src>` created after
-   * an outage was learned: the first CDN whose breaker lets it be used, else S3.
+   * an outage was learned: the first usable host in the order (CDNs, then the S3
+   * origins, fastest healthy first; see `order`), else an origin.
    * A CDN past its cool-down counts as usable again (report the image's load or
    * error with {@link Edge.report}: it is the probe).
    *
@@ -155,9 +156,10 @@ export interface Edge extends Observable<EdgeState> {
   /** S3 URL of `key`, presigned for a private bucket. */
   resolveS3Url(key: string): Promise<string>;
   /**
-   * Candidate URLs for `key` right now: CDNs whose breaker is closed first (in
-   * order), then S3, then the CDNs whose breaker is open. For a presign origin,
-   * S3 is listed only when the presigner answers synchronously (cached).
+   * Candidate URLs for `key` right now: usable hosts in order (CDNs, then S3
+   * origins, fastest healthy first), then the origins whose breaker is open, then
+   * the CDNs whose breaker is open. Only looks (spends no exploration). For a
+   * presign origin, its URL is listed only when the presigner answers synchronously (cached).
    */
   urls(key: string, query?: EdgeQuery): string[];
   /** Like {@link Edge.urls}, always with the S3 URL (presigned when needed). */
