@@ -48,7 +48,11 @@ export async function runGeoUploads(ctx: BenchContext): Promise<CaseResult> {
       { id: "far", bucket: farS3.bucket, endpoint: farProxy.url },
       { id: "near", bucket: near.bucket, endpoint: nearProxy.url },
     ];
-    const s3 = { endpoint: farProxy.url, bucket: "unused", credentials: { accessKeyId: "BENCH", secretAccessKey: "BENCH" } };
+    const s3 = {
+      endpoint: farProxy.url,
+      bucket: "unused",
+      credentials: { accessKeyId: "BENCH", secretAccessKey: "BENCH" },
+    };
     // The sink has no ListMultipartUploads: keys that are not request-scoped never need it.
     const keyPolicy = (input: { filename: string }): string => `geo/${crypto.randomUUID()}/${input.filename}`;
     const nearest = await startApp(s3, { bucket: "", targets, keyPolicy });
@@ -63,8 +67,11 @@ export async function runGeoUploads(ctx: BenchContext): Promise<CaseResult> {
     const probeWaitMs = performance.now() - t0;
     const connections = nearProxy.connections() + farProxy.connections();
     const samples = regionProbe.samples();
-    const sampleOf = (proxy: LatencyProxy, bucket: string): string => fixed(samples[`${proxy.url}/${bucket}`]?.ms ?? Number.NaN, 0);
-    ctx.progress(`first upload went to ${first.target}; probe prefers ${String(preferred)} (${JSON.stringify(samples)})`);
+    const sampleOf = (proxy: LatencyProxy, bucket: string): string =>
+      fixed(samples[`${proxy.url}/${bucket}`]?.ms ?? Number.NaN, 0);
+    ctx.progress(
+      `first upload went to ${first.target}; probe prefers ${String(preferred)} (${JSON.stringify(samples)})`,
+    );
 
     const data = new Uint8Array(SIZE);
     for (let i = 0; i < SIZE; i += 4096) data[i] = i & 0xff;
@@ -84,14 +91,33 @@ export async function runGeoUploads(ctx: BenchContext): Promise<CaseResult> {
     const n = summarize(nearMs);
     const f = summarize(farMs);
     const goals: Goal[] = [
-      { name: "64 MiB upload, configured order (far) / nearest (near)", target: `> ${GOAL}x`, value: ratioText(ratio), ok: ratio.median > GOAL },
+      {
+        name: "64 MiB upload, configured order (far) / nearest (near)",
+        target: `> ${GOAL}x`,
+        value: ratioText(ratio),
+        ok: ratio.median > GOAL,
+      },
     ];
     const table: Table = {
       title: `Geo uploads: 64 MiB to the near region (${NEAR_RTT} ms RTT) vs the far one (${FAR_RTT} ms), ${reps} paired repetitions`,
       columns: ["upload", "target", "ms median (min..max)", "MiB/s", "far / near", "goal"],
       rows: [
-        ["nearest (probe, chooseTarget default)", "near", spread(n, 0), fixed(SIZE / MiB / (n.median / 1000), 1), "", ""],
-        ["configured order (far first)", "far", spread(f, 0), fixed(SIZE / MiB / (f.median / 1000), 1), ratioText(ratio), verdict(goals[0]?.ok)],
+        [
+          "nearest (probe, chooseTarget default)",
+          "near",
+          spread(n, 0),
+          fixed(SIZE / MiB / (n.median / 1000), 1),
+          "",
+          "",
+        ],
+        [
+          "configured order (far first)",
+          "far",
+          spread(f, 0),
+          fixed(SIZE / MiB / (f.median / 1000), 1),
+          ratioText(ratio),
+          verdict(goals[0]?.ok),
+        ],
       ],
       notes: [
         `Targets reached: ${[...wentTo].join(", ")}. 8 MiB parts, 4 in flight, a fresh uploader (new connections) per upload; a loopback S3 sink (discards the bytes) behind a TCP latency proxy per region, bandwidth not limited.`,
@@ -101,7 +127,18 @@ export async function runGeoUploads(ctx: BenchContext): Promise<CaseResult> {
     return {
       tables: [table],
       goals,
-      data: { nearRtt: NEAR_RTT, farRtt: FAR_RTT, size: SIZE, nearMs, farMs, probeWaitMs, connections, samples, preferred, firstTarget: first.target },
+      data: {
+        nearRtt: NEAR_RTT,
+        farRtt: FAR_RTT,
+        size: SIZE,
+        nearMs,
+        farMs,
+        probeWaitMs,
+        connections,
+        samples,
+        preferred,
+        firstTarget: first.target,
+      },
     };
   } finally {
     for (const app of apps) await app.close();

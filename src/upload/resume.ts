@@ -85,7 +85,6 @@ async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: numb
     expiresAt: record.expiresAt,
     done,
     resumed: true,
-    ...(record.target && { target: record.target }),
     record: { ...record, parts: done.map(({ partNumber, etag, size, checksum }) => ({ partNumber, etag, size, ...(checksum && { checksum }) })) },
   };
 }

@@ -3,7 +3,7 @@
  * same source when there is one and S3 still has it (`resume.ts`, loaded only
  * then), else `create` a new one.
  */
-import type { ChecksumAlgorithm, CreateResponse, StoredPart, TargetInfo, UploadRef } from "../core/protocol.js";
+import type { ChecksumAlgorithm, CreateResponse, StoredPart, UploadRef } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
 
@@ -21,32 +21,19 @@ export type Session =
       resumed: boolean;
       /** The stored record to keep up to date, when the upload is resumable. */
       record?: ResumeRecord;
-      /** Where the object goes (a signer with several targets); the token binds it. */
-      target?: TargetInfo;
     };
 
-/** Where the nearest-target probe's cache lives (see `region-probe.ts`, loaded only when it may have targets). */
-const PROBE_KEY = "s3edge:upload-targets";
 let probe: Promise<typeof import("./region-probe.js")> | undefined;
+/** The nearest-target probe (`region-probe.ts`), loaded once a signer named several targets. */
+const loadProbe = (): Promise<typeof import("./region-probe.js")> => (probe ??= import("./region-probe.js"));
 
-/** The probe module, once a signer named several targets (in this page, or in storage from an earlier one). */
-function loadProbe(targets?: unknown): Promise<typeof import("./region-probe.js")> | undefined {
-  if (probe === undefined) {
-    let stored: string | null | undefined;
-    try {
-      stored = targets === undefined ? globalThis.localStorage?.getItem(PROBE_KEY) : undefined;
-    } catch {
-      // no storage: nothing stored
-    }
-    if (targets !== undefined || (stored && stored !== "null")) probe = import("./region-probe.js");
-  }
-  return probe;
-}
-
-/** The target the probe measured nearest, when a signer named several (bounded wait; never throws). */
+/** The target the probe measured nearest (bounded wait), when targets are known here or were stored by an earlier page. */
 async function preferredTarget(): Promise<string | undefined> {
-  const module = loadProbe();
-  return module ? (await module).regionProbe.preferred().catch(() => undefined) : undefined;
+  try {
+    return probe || globalThis.localStorage?.getItem("s3edge:upload-targets") ? await (await loadProbe()).regionProbe.preferred() : undefined;
+  } catch {
+    return undefined; // no storage, or no probe: no preference
+  }
 }
 
 /** What {@link openSession} needs. */
@@ -102,7 +89,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       o.signal,
     ),
   );
-  if (created.targets !== undefined) void loadProbe(created.targets)?.then((m) => m.regionProbe.learn(created.targets));
+  if (created.targets) loadProbe().then((m) => m.regionProbe.learn(created.targets), () => undefined);
   if (created.mode === "single") return { ...created, resumed: false };
   const { key, uploadId, token, partSize, expiresAt } = created;
   const session: Session = {
@@ -113,7 +100,6 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
     expiresAt,
     done: [],
     resumed: false,
-    ...(created.target && { target: created.target }),
   };
   if (store && fingerprint && source.size !== null) {
     session.record = {

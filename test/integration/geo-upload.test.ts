@@ -125,7 +125,12 @@ describe("uploads to the nearest region", () => {
     // First page: one part stored, then the page goes away (paused, its record kept).
     const first = createUploader({ endpoint: app.endpoint, store: fileStore(storeDir), concurrency: 1 });
     const upload: Upload = first.add(path);
-    await new Promise<void>((resolve) => upload.on("part", () => (upload.pause(), resolve())));
+    await new Promise<void>((resolve) =>
+      upload.on("part", () => {
+        upload.pause();
+        resolve();
+      }),
+    );
     const [record] = await fileStore(storeDir).list();
     expect(record?.target?.id).toBe("near");
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { PROBE_STORAGE_KEY, PROBE_TTL_MS, RegionProbe, validTargets } from "../../../src/upload/region-probe.js";
+import { PROBE_STORAGE_KEY, PROBE_TTL_MS, createRegionProbe, validTargets } from "../../../src/upload/region-probe.js";
 import type { ProbeEnv } from "../../../src/upload/region-probe.js";
 
 const targets = [
@@ -27,10 +27,10 @@ function probeWith(rtt: Record<string, number | null | "hang">, storage: Map<str
     now: () => now,
     storage: { getItem: (k) => storage.get(k) ?? null, setItem: (k, v) => void storage.set(k, v) },
   };
-  return { probe: new RegionProbe(() => env), measured, storage, advance: (ms: number) => (now += ms) };
+  return { probe: createRegionProbe(() => env), measured, storage, advance: (ms: number) => (now += ms) };
 }
 
-describe("RegionProbe", () => {
+describe("createRegionProbe", () => {
   it("prefers nothing before a signer named its targets", async () => {
     const { probe, measured } = probeWith({});
     expect(await probe.preferred()).toBeUndefined();
@@ -90,7 +90,12 @@ describe("RegionProbe", () => {
 
   it("ignores malformed target lists and survives a broken storage", async () => {
     expect(validTargets([{ id: "a", url: "https://a" }])).toBeUndefined(); // one target: nothing to choose
-    expect(validTargets([{ id: "a", url: "javascript:x" }, { id: "b", url: "https://b" }])).toBeUndefined();
+    expect(
+      validTargets([
+        { id: "a", url: "javascript:x" },
+        { id: "b", url: "https://b" },
+      ]),
+    ).toBeUndefined();
     expect(validTargets("x")).toBeUndefined();
     const storage = new Map([[PROBE_STORAGE_KEY, "{not json"]]);
     const { probe } = probeWith({ "https://far.example.com": 150, "https://near.example.com": 40 }, storage);
