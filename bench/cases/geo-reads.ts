@@ -135,9 +135,11 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
                 .catch(async (error: unknown) => {
                   const state = await page.evaluate(() => ({
                     images: [...document.images].filter((im) => !(im.complete && im.naturalWidth > 0)).map((im) => im.src),
+                    stuck: (window as unknown as { __events: Array<{ key?: string }> }).__events.filter((e) => [...document.images].some((im) => !(im.complete && im.naturalWidth > 0) && im.src.endsWith(e.key ?? "?"))),
+                    storage: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
                     events: (window as unknown as { __events: unknown[] }).__events,
                   }));
-                  throw new Error(`${scenario.id}/${mode}: images not shown: ${JSON.stringify(state).slice(0, 600)} ${logs.filter((l) => !l.includes("ERR_CONNECTION_REFUSED")).slice(0, 8).join("\n")}`, { cause: error });
+                  throw new Error(`${scenario.id}/${mode}: images not shown: ${JSON.stringify({ ...state, events: undefined, storage: undefined }).slice(0, 1500)} ${logs.filter((l) => !l.includes("ERR_CONNECTION_REFUSED")).slice(0, 8).join("\n")}`, { cause: error });
                 });
             await page.goto(`${server.url}${path}`, { waitUntil: "commit" }); // learning load
             await visibleAll(50);

@@ -34,6 +34,8 @@ interface Watch {
   index: number;
   /** Candidates this image was on. */
   tried: Set<number>;
+  /** Once every origin was tried, the walk starts over once. */
+  again?: boolean;
   host: string;
   /** When we started watching it (for `elapsedMs`). */
   since: number;
@@ -154,7 +156,14 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const seen = status ?? (candidates.replica(w.index) ? exposedStatus(img.currentSrc || img.src) : undefined);
     const missing = candidates.replica(w.index) && (seen === 403 || seen === 404);
     if (!missing) report(w.host, false, status ? String(status) : reason);
-    moveTo(img, w, pick(w), missing ? "missing" : reason, seen);
+    let next = pick(w);
+    if (next < 0 && !w.again) {
+      // Every origin tried: once more from the first usable one (a spurious error may have moved it on).
+      w.again = true;
+      w.tried = new Set([w.index]);
+      next = pick(w);
+    }
+    moveTo(img, w, next, missing ? "missing" : reason, seen);
   }
 
   const loaded = (img: HTMLImageElement, w: Watch): void => {
@@ -254,8 +263,12 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     if (w === undefined) return consider(img);
     // An event of a URL we moved away from (or that the page changed) is not about the current one.
     if (img.currentSrc && safeHost(img.currentSrc) !== w.host) return;
-    if (event.type === "load") loaded(img, w);
-    else fail(img, w, "network");
+    if (event.type === "load") return loaded(img, w);
+    // An error queued for the URL we just moved away from can arrive before the browser takes up the
+    // new one: judge in a later task, when a new request is pending (not complete) or really broken.
+    setTimeout(() => {
+      if (watches.get(img) === w && img.complete && img.naturalWidth === 0 && safeHost(img.currentSrc || img.src) === w.host) fail(img, w, "network");
+    });
   };
 
   const unsubscribe = health.subscribe((status) => {
