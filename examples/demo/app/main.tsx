@@ -75,6 +75,7 @@ function logWorker(edge: Edge): () => void {
       return;
     }
     const e = m.event;
+    telemetry.workerFallback(e.url);
     const why = `${e.reason}${e.status ? ` ${e.status}` : ""}, after ${ms(e.elapsedMs)}`;
     telemetry.log("fallback", `service worker: ${e.key}: ${name(e.from)} → ${name(e.to)} (${why})`);
   });

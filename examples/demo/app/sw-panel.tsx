@@ -5,8 +5,8 @@
  */
 import { useEffect, useState } from "react";
 import type { Edge } from "s3edge";
-import { onEdgeWorkerMessage } from "s3edge/sw";
 import type { DemoConfig } from "./api.js";
+import { useTelemetry } from "./telemetry.js";
 
 const STORAGE = "s3edge-demo:sw";
 
@@ -74,17 +74,12 @@ export function useServiceWorker(config: DemoConfig, generation: number): { stat
   return { state, toggle };
 }
 
-/** Whether the worker has answered `url` from another host (its `fallback` message for that URL). */
+/**
+ * Whether the worker has answered `url` from another host since the mode switch (its `fallback`
+ * message, collected by the app: a tile may mount after the message, e.g. a cached background).
+ */
 function useFellBack(url: string): boolean {
-  const [fell, setFell] = useState(false);
-  useEffect(() => {
-    setFell(false);
-    const path = url.split("?")[0];
-    return onEdgeWorkerMessage((m) => {
-      if (m.s3edge === "fallback" && m.event.url === path) setFell(true);
-    });
-  }, [url]);
-  return fell;
+  return useTelemetry().workerFallbacks.has(url.split("?")[0] ?? url);
 }
 
 const via = (fell: boolean): string => (fell ? " · from S3 (service worker)" : "");

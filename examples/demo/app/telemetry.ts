@@ -24,9 +24,11 @@ interface Snapshot {
   since: number;
   loads: LoadPoint[];
   log: LogLine[];
+  /** URLs (without query) the service worker answered from another host since the mode switch. */
+  workerFallbacks: ReadonlySet<string>;
 }
 
-let snapshot: Snapshot = { since: performance.now(), loads: [], log: [] };
+let snapshot: Snapshot = { since: performance.now(), loads: [], log: [], workerFallbacks: new Set() };
 const listeners = new Set<() => void>();
 const emit = (next: Snapshot): void => {
   snapshot = next;
@@ -35,10 +37,13 @@ const emit = (next: Snapshot): void => {
 
 export const telemetry = {
   reset(text: string): void {
-    emit({ since: performance.now(), loads: [], log: [{ at: Date.now(), kind: "mode", text }] });
+    emit({ since: performance.now(), loads: [], log: [{ at: Date.now(), kind: "mode", text }], workerFallbacks: new Set() });
   },
   load(point: Omit<LoadPoint, "at">): void {
     emit({ ...snapshot, loads: [...snapshot.loads, { ...point, at: performance.now() - snapshot.since }] });
+  },
+  workerFallback(url: string): void {
+    emit({ ...snapshot, workerFallbacks: new Set([...snapshot.workerFallbacks, url]) });
   },
   log(kind: LogLine["kind"], text: string): void {
     emit({ ...snapshot, log: [{ at: Date.now(), kind, text }, ...snapshot.log].slice(0, 200) });

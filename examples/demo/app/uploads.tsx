@@ -167,9 +167,13 @@ function Unfinished({ uploader, count }: { uploader: Uploader; count: number }) 
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-read when the list of uploads changes.
   useEffect(() => {
     let live = true;
-    void uploader.resumable().then((r) => live && setRecords(r));
+    const read = (): void => void uploader.resumable().then((r) => live && setRecords(r));
+    read();
+    // A finished upload (a resumed one among them) no longer has a record.
+    const off = uploader.on("success", read);
     return () => {
       live = false;
+      off();
     };
   }, [uploader, count]);
   const active = new Set(
