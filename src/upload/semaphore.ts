@@ -49,13 +49,21 @@ export class Semaphore {
     });
   }
 
-  #release(): void {
-    const freed = 1 + this.#held;
+  /** Give out the slots held back for the first holder now (it is slow: e.g. it retries). */
+  widen(): void {
+    const held = this.#held;
     this.#held = 0;
-    for (let i = 0; i < freed; i++) {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
+    for (let i = 0; i < held; i++) this.#give();
+  }
+
+  #release(): void {
+    this.#give();
+    this.widen();
+  }
+
+  #give(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#free++;
   }
 }

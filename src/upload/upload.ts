@@ -237,7 +237,8 @@ export class Upload {
         this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
         session = await openSession({
           call: ctx.call,
-          attempt: (fn) => this.#attempt(fn),
+          // A first session that needs a retry no longer opens alone: the others go on meanwhile.
+          attempt: (fn) => this.#attempt(fn, undefined, undefined, () => ctx.opening.widen()),
           source,
           filename,
           contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),

@@ -4,7 +4,7 @@
  */
 import { HttpResponse, delay, http } from "msw";
 import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createUploader, memoryStore, type UploaderOptions } from "../../../src/node.js";
 import { Semaphore } from "../../../src/upload/semaphore.js";
 import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend } from "./fake-backend.js";
@@ -207,9 +207,66 @@ describe("opening sessions", () => {
     expect(backend.ops("create")).toHaveLength(6);
     expect(most).toBe(3);
   });
+
+  it("a first create that needs a retry no longer goes alone: the other files' creates go out meanwhile", async () => {
+    const uploader = setup({ concurrency: 3, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 } });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstAttempts = 0;
+    const others: string[] = [];
+    const { handlers } = backend;
+    server.resetHandlers();
+    server.use(
+      http.post(ENDPOINT, async ({ request }) => {
+        const body = (await request.clone().json()) as Record<string, unknown>;
+        if (body["op"] !== "create") return undefined;
+        if (body["filename"] !== "r0.bin") {
+          others.push(String(body["filename"]));
+          return undefined;
+        }
+        // The first file's create: refused once (retryable), then held until the others went out.
+        if (++firstAttempts === 1) return HttpResponse.json({ error: { code: "Unavailable", message: "busy" } }, { status: 503 });
+        await held;
+        return undefined;
+      }),
+      ...handlers,
+    );
+    const uploads = Array.from({ length: 4 }, (_, i) => uploader.add(bytes(1000, i), { filename: `r${i}.bin` }));
+    await vi.waitFor(() => expect(others).toHaveLength(3));
+    expect(firstAttempts).toBe(2);
+    release();
+    await Promise.all(uploads.map((u) => u.done()));
+  });
 });
 
 describe("Semaphore", () => {
+  it("widen() gives out the held-back slots at once, and only those", async () => {
+    const slots = new Semaphore(2, 1);
+    const first = await slots.acquire();
+    let second = false;
+    let third = false;
+    const waiting = [
+      slots.acquire().then((release) => {
+        second = true;
+        return release;
+      }),
+      slots.acquire().then((release) => {
+        third = true;
+        return release;
+      }),
+    ];
+    slots.widen();
+    const releaseSecond = await waiting[0];
+    expect(second).toBe(true);
+    slots.widen(); // nothing more held: no extra slot
+    await Promise.resolve();
+    expect(third).toBe(false);
+    first();
+    (await waiting[1])?.();
+    expect(third).toBe(true);
+    releaseSecond?.();
+  });
+
   it("gives out `first` slots until one comes back, then all of them, first come first served", async () => {
     const slots = new Semaphore(3, 1);
     const order: number[] = [];
