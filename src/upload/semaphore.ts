@@ -12,13 +12,13 @@ export class Semaphore {
   readonly #waiting: Array<() => void> = [];
 
   /**
-   * `first` (default `limit`): how many slots are given out until the first one comes back; then
+   * `first` (default `limit`, at most `limit`): how many slots are given out until the first one comes back; then
    * all `limit` are. With `first = 1` the first holder runs alone: a server that answers requests
    * interleaved answers a lone request sooner than the first of several sent together.
    */
   constructor(limit: number, first = limit) {
-    this.#free = Math.min(first, limit);
-    this.#held = limit - this.#free;
+    this.#free = first;
+    this.#held = limit - first;
   }
 
   /** Wait for a slot; resolves to the function that gives it back (call it exactly once). */
@@ -51,9 +51,7 @@ export class Semaphore {
 
   /** Give out the slots held back for the first holder now (it is slow: e.g. it retries). */
   widen(): void {
-    const held = this.#held;
-    this.#held = 0;
-    for (let i = 0; i < held; i++) this.#give();
+    for (; this.#held > 0; this.#held--) this.#give();
   }
 
   #release(): void {
