@@ -4,7 +4,7 @@
  *
  * 1. From the verdicts the breaker persisted (`s3edge:health:v1:<host>`) and the
  *    S3 base the full implementation remembered for each CDN base
- *    (`s3edge:img:v1:<cdn base>`), it knows which CDN is down right now, and
+ *    (`s3edge:img:v1:<cdn base>`: with several origins, the fastest healthy one), it knows which CDN is down right now, and
  *    rewrites the URLs of images on it to S3 before they are requested (a
  *    `MutationObserver` sees parser-inserted images before their fetch starts).
  *    Past a cool-down the first image of that CDN is left alone: it is the probe.
