@@ -15,6 +15,7 @@ import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { Outcome } from "../delivery/attempt.js";
 import { race, type Candidate } from "../delivery/race.js";
+import { createRouter } from "../delivery/route.js";
 import type { FallbackEvent } from "../delivery/types.js";
 import { checkFallbackOptions } from "./options.js";
 import { post } from "./post.js";
@@ -65,14 +66,10 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
     post({ s3edge: "fallback", event: fallback }, client ?? "");
   };
 
-  const rest = (key: string) => async (from: number, end: number | undefined) =>
-    fetch(await hosts.resolveS3Url(key), {
-      mode: "cors",
-      credentials: "same-origin",
-      headers: { range: `bytes=${from}-${end ?? ""}` },
-    });
+  // The order of the S3 origins (primary, replicas): fastest healthy first, as the page's.
+  const router = createRouter(hosts, health, {});
 
-  /** Answer `request` from the candidates after the first `skip` ones (CDNs from the one requested, then S3). */
+  /** Answer `request` from the candidates after the first `skip` ones (CDNs from the one requested, then the S3 origins). */
   async function serve(request: Request, skip = 0, client?: string): Promise<Response> {
     const found = claim(request);
     if (found === undefined) return fetch(request);
@@ -83,24 +80,42 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
     for (let i = index + skip; i < bases.length; i++) {
       candidates.push({ source: "cdn", url: () => (i === index ? request.url : bases[i] + path) });
     }
-    let s3Url: string | undefined;
-    candidates.push({ source: "s3", url: async () => (s3Url = await hosts.resolveS3Url(key)) });
+    // What each S3 URL is: an origin, or the last one (no timeout, any status is its answer).
+    const origins = router.plan().walk.filter((t) => t.source === "s3");
+    const final = origins.at(-1);
+    const s3Urls = new Map<string, boolean>();
+    for (const t of origins) {
+      const url = async (): Promise<string> => {
+        const resolved = await hosts.resolveOriginUrl(t.index, key);
+        s3Urls.set(resolved, t === final);
+        return resolved;
+      };
+      // A replica's 403/404 (not replicated yet) moves on without counting against it.
+      candidates.push({ source: "s3", url, ...(t !== final && { miss: (status: number) => status === 403 || status === 404 }) });
+    }
+    // A CDN body that breaks goes on from the first origin in that order.
+    const rest = async (from: number, end: number | undefined): Promise<Response> =>
+      fetch(await hosts.resolveOriginUrl(origins[0]?.index ?? 0, key), {
+        mode: "cors",
+        credentials: "same-origin",
+        headers: { range: `bytes=${from}-${end ?? ""}` },
+      });
     const started = Date.now();
     const asked = requestedRange(request);
     const run = async (url: string, signal: AbortSignal): Promise<Outcome> => {
-      const last = url === s3Url;
-      const outcome = await attempt(request, url, config, signal, last);
+      const s3 = s3Urls.has(url);
+      const outcome = await attempt(request, url, config, signal, s3Urls.get(url) === true);
       const response = outcome.response;
       const span = response && response.type !== "opaque" ? spanOf(response, asked) : undefined;
       if (response === undefined || span === undefined) return outcome;
       // Ranges of one resource must come from one origin for a <video>: S3's answer takes the page's URL.
-      if (last) return asked ? { response: rebuilt(response, response.body, span) } : outcome;
+      if (s3) return asked ? { response: rebuilt(response, response.body, span) } : outcome;
       const host = hostOf(url);
       return {
-        response: resumable(response, span, config.timeoutMs, rest(key), (reason) => {
+        response: resumable(response, span, config.timeoutMs, rest, (reason) => {
           health.failure(host, `body ${reason}`);
-          const to = s3Url ?? hosts.s3UrlNow(key);
-          announce({ key, from: host, to: to ? hostOf(to) : "", reason, elapsedMs: Date.now() - started }, request.url, client);
+          const to = hosts.originHost(origins[0]?.index ?? 0);
+          announce({ key, from: host, to: to ?? "", reason, elapsedMs: Date.now() - started }, request.url, client);
         }),
       };
     };

@@ -5,15 +5,18 @@
  * lib, and an app's worker may use either lib.
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { OriginSpec } from "../core/urls.js";
-import type { FallbackEvent, PresignOrigin, RecoverEvent } from "../delivery/types.js";
+import type { EdgeOrigin, FallbackEvent, RecoverEvent } from "../delivery/types.js";
 
 /** Options of `registerEdgeFallback`: the names and meanings of `createEdge`'s, plus the worker-only ones. */
 export interface EdgeFallbackOptions {
   /** CDN base URL(s), in order of preference; only GET requests under these bases are handled. */
   cdn: string | string[];
-  /** The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket. */
-  origin: OriginSpec | PresignOrigin;
+  /**
+   * The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket; or a
+   * list of them (primary, then Cross-Region Replication replicas), tried fastest healthy first
+   * as the page's `createEdge` does. A replica's 403/404 moves on to the next origin.
+   */
+  origin: EdgeOrigin | EdgeOrigin[];
   /**
    * Time to response headers from a CDN before the request moves on, in ms
    * (default 3000). Also the longest silence tolerated inside a readable CDN

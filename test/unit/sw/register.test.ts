@@ -55,6 +55,36 @@ describe("registerEdgeFallback: what it takes", () => {
   });
 });
 
+describe("registerEdgeFallback: several S3 origins (primary, then replicas)", () => {
+  const replica = { endpoint: "https://replica.test", bucket: BUCKET };
+
+  it("moves on from a primary that fails to the replica, and from a replica's 404 (not replicated yet) without a verdict", async () => {
+    const net = network({ "cdn.test": () => "error", "s3.test": text("down", 503), "replica.test": text("from replica") });
+    const { fallback, events } = setup({ origin: [origin, replica] });
+    expect(await (await fallback.fetch(new Request(`${CDN}/a.png`))).text()).toBe("from replica");
+    expect(net.seen.map((s) => s.host)).toEqual(["cdn.test", "s3.test", "replica.test"]);
+    expect(events.map((e) => [e.from, e.to, e.reason])).toEqual([
+      ["cdn.test", "s3.test", "network"],
+      ["s3.test", "replica.test", "status"],
+    ]);
+
+    // Primary healthy again but the replica first would be wrong: a 404 from the primary moves on as "missing".
+    net.set("s3.test", text("NoSuchKey", 404));
+    net.set("replica.test", text("from replica"));
+    const before = fallback.health.status("s3.test").failures;
+    expect(await (await fallback.fetch(new Request(`${CDN}/b.png`))).text()).toBe("from replica");
+    expect(events.at(-1)).toMatchObject({ from: "s3.test", to: "replica.test", reason: "missing", status: 404 });
+    expect(fallback.health.status("s3.test").failures).toBe(before);
+  });
+
+  it("gives the last origin's answer as it is: a 404 from every origin stays a 404", async () => {
+    network({ "cdn.test": () => "error", "s3.test": text("NoSuchKey", 404), "replica.test": text("NoSuchKey", 404) });
+    const { fallback } = setup({ origin: [origin, replica] });
+    const response = await fallback.fetch(new Request(`${CDN}/gone.png`));
+    expect([response.status, await response.text()]).toEqual([404, "NoSuchKey"]);
+  });
+});
+
 describe("registerEdgeFallback: falling back", () => {
   it("answers from the mapped S3 URL on a network error of the CDN, and tells the listeners", async () => {
     const net = network({ "cdn.test": () => "error", "s3.test": text("from s3") });
