@@ -301,6 +301,10 @@ describe("a <video> that started on the CDN", () => {
     await loaded();
     expect(await page.evaluate(() => (document.getElementById("v") as HTMLVideoElement).duration)).toBeCloseTo(TRACK_SECONDS, 0);
     await edge.setMode("stopped");
+    // Nothing of the track may be served from the browser's HTTP cache (shared with the worker): the seek must reach S3.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.clearBrowserCache");
+    await cdp.detach();
     proxy.log.length = 0;
   }
   const rangedFromS3 = () => s3Gets("sw/tone.wav").some((e) => e.status === 206 && Number(/bytes=(\d+)-/.exec(e.range ?? "")?.[1]) > 0);
