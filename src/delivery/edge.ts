@@ -15,7 +15,7 @@ import { createEdgeState } from "./edge-state.js";
 import { createHosts } from "./hosts.js";
 import { callTimeout, checkEdgeOptions } from "./options.js";
 import { race, type Candidate } from "./race.js";
-import { createRouter, type Plan, type Target } from "./route.js";
+import { createRouter, notReplicatedYet, type Plan, type Target } from "./route.js";
 import { resourceLatency } from "./timing.js";
 import type { Edge, EdgeEvents, EdgeOptions, EdgeQuery, RouteEvent } from "./types.js";
 
@@ -55,8 +55,6 @@ export function createEdge(options: EdgeOptions): Edge {
   const view = createEdgeState(health, hosts, events);
 
   const router = createRouter(hosts, health, { ...(options.breaker?.now && { now: options.breaker.now }), ...config.routing });
-  /** Statuses of an origin that is not the last to try: the object is not on that replica yet. */
-  const missing = (status: number): boolean => status === 403 || status === 404;
   /** The URL of `key` on `target` when it can be had synchronously. */
   const urlNow = (t: Target, key: string, query?: EdgeQuery): string | undefined =>
     t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.originUrlNow(t.index, key);
@@ -103,7 +101,7 @@ export function createEdge(options: EdgeOptions): Edge {
           return { source: "cdn", url: () => url };
         }
         let s3: Promise<string> | undefined;
-        return { source: "s3", url: () => (s3 ??= hosts.resolveOriginUrl(t.index, key)), ...(t !== lastOrigin && { miss: missing }) };
+        return { source: "s3", url: () => (s3 ??= hosts.resolveOriginUrl(t.index, key)), ...(t !== lastOrigin && { miss: notReplicatedYet }) };
       });
       return race(
         {

@@ -10,6 +10,13 @@ import { hostOf } from "../core/urls.js";
 import type { Hosts } from "./hosts.js";
 import type { EdgeSource } from "./types.js";
 
+/**
+ * Whether an S3 origin that is not the last to try answered "not here yet": a
+ * replica behind on Cross-Region Replication answers 404 (403 without list
+ * permission). The walk moves on without a breaker verdict against that host.
+ */
+export const notReplicatedYet = (status: number): boolean => status === 403 || status === 404;
+
 /** A configured host: a CDN (index into `hosts.cdn`) or an S3 origin (index into the origins). */
 export interface Target {
   source: EdgeSource;

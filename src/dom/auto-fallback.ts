@@ -19,6 +19,7 @@ import { hostOf } from "../core/urls.js";
 import type { FailureReason, FallbackReason } from "../delivery/types.js";
 import { createHosts } from "../delivery/hosts.js";
 import { checkRouting } from "../core/host-order.js";
+import { notReplicatedYet } from "../delivery/route.js";
 import { resourceLatency } from "../delivery/timing.js";
 import { createCandidates } from "./candidates.js";
 import { imageOfSource, notRequestedYet, rewriteImage, urlsOf } from "./element.js";
@@ -154,7 +155,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     clearTimeout(w.timer);
     // A replica without the object yet (403/404, when the browser shows the status) is not a failure of the host.
     const seen = status ?? (candidates.replica(w.index) ? exposedStatus(img.currentSrc || img.src) : undefined);
-    const missing = candidates.replica(w.index) && (seen === 403 || seen === 404);
+    const missing = candidates.replica(w.index) && seen !== undefined && notReplicatedYet(seen);
     if (!missing) report(w.host, false, status ? String(status) : reason);
     let next = pick(w);
     if (next < 0 && !w.again) {

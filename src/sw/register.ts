@@ -15,7 +15,7 @@ import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { Outcome } from "../delivery/attempt.js";
 import { race, type Candidate } from "../delivery/race.js";
-import { createRouter } from "../delivery/route.js";
+import { createRouter, notReplicatedYet } from "../delivery/route.js";
 import type { FallbackEvent } from "../delivery/types.js";
 import { checkFallbackOptions } from "./options.js";
 import { post } from "./post.js";
@@ -91,11 +91,12 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
         return resolved;
       };
       // A replica's 403/404 (not replicated yet) moves on without counting against it.
-      candidates.push({ source: "s3", url, ...(t !== final && { miss: (status: number) => status === 403 || status === 404 }) });
+      candidates.push({ source: "s3", url, ...(t !== final && { miss: notReplicatedYet }) });
     }
     // A CDN body that breaks goes on from the first origin in that order.
+    const first = origins[0]?.index ?? 0;
     const rest = async (from: number, end: number | undefined): Promise<Response> =>
-      fetch(await hosts.resolveOriginUrl(origins[0]?.index ?? 0, key), {
+      fetch(await hosts.resolveOriginUrl(first, key), {
         mode: "cors",
         credentials: "same-origin",
         headers: { range: `bytes=${from}-${end ?? ""}` },
@@ -114,7 +115,7 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       return {
         response: resumable(response, span, config.timeoutMs, rest, (reason) => {
           health.failure(host, `body ${reason}`);
-          const to = hosts.originHost(origins[0]?.index ?? 0);
+          const to = hosts.originHost(first);
           announce({ key, from: host, to: to ?? "", reason, elapsedMs: Date.now() - started }, request.url, client);
         }),
       };
