@@ -164,6 +164,15 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
     return false;
   };
 
+  /** The records still alive at `now`; expired ones are removed from storage. */
+  const unexpired = <T extends { expires: number }>(records: [string, T][], now: number): T[] => {
+    const alive: T[] = [];
+    for (const [key, record] of records) {
+      if (record.expires <= now) remove(key);
+      else alive.push(record);
+    }
+    return alive;
+  };
   /** Latency estimates in storage, each with its key; unreadable entries are removed. */
   const latencies = (): [string, HostLatency][] => {
     const found: [string, HostLatency][] = [];
@@ -177,12 +186,7 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
 
   return {
     loadLatency(now) {
-      const alive: HostLatency[] = [];
-      for (const [key, latency] of latencies()) {
-        if (latency.expires <= now) remove(key);
-        else alive.push(latency);
-      }
-      return alive;
+      return unexpired(latencies(), now);
     },
 
     saveLatency(latency) {
@@ -218,12 +222,7 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
         const lease = json(get(key)) as { u?: unknown } | undefined;
         if (typeof lease?.u !== "number" || lease.u <= now) remove(key);
       }
-      const alive: HostVerdict[] = [];
-      for (const [key, verdict] of entries()) {
-        if (verdict.expires <= now) remove(key);
-        else alive.push(verdict);
-      }
-      return alive;
+      return unexpired(entries(), now);
     },
 
     save(verdict) {

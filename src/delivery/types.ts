@@ -79,32 +79,53 @@ export interface EdgeEvents {
 }
 
 /**
- * Options of `createEdge`. The routing options ({@link RoutingOptions}: `order`,
- * `exploreAfterMs`, `exploreRate`, `crossTierMs`, `random`) decide which healthy host goes first.
+ * The options every layer takes with the same names and meanings: `createEdge`,
+ * `autoFallback` (`s3edge/dom`) and `registerEdgeFallback` (`s3edge/sw`). What a
+ * layer adds or means differently is in its own options' description.
  */
-export interface EdgeOptions extends RoutingOptions {
-  /** CDN base URL(s), in order of preference (multi-CDN). A base may carry a path prefix. */
+export interface FallbackBaseOptions {
+  /**
+   * CDN base URL(s), in order of preference (multi-CDN). A base may carry a path
+   * prefix. Only URLs under these bases are handled by the image and worker layers.
+   */
   cdn: string | string[];
   /**
-   * The S3 fallback: a bucket ({@link OriginSpec}) or a presigner for a private
-   * bucket, or a list of them in order (the primary bucket, then its Cross-Region
-   * Replication replicas). Requests walk the CDNs, then the origins.
+   * The S3 fallback: a bucket ({@link OriginSpec}), a function of the key, or a
+   * presigner for a private bucket; or a list of them in order (the primary bucket,
+   * then its Cross-Region Replication replicas). Requests walk the CDNs, then the
+   * origins; a replica's 403/404 moves on to the next origin.
    */
   origin: EdgeOrigin | EdgeOrigin[];
-  /** Time to response headers before a host attempt is given up, in ms (default 3000). The body is not timed out. */
+  /**
+   * How long a host attempt may take before it is given up, in ms (default 3000):
+   * to response headers for `edge.fetch` and the worker (which also tolerates no
+   * longer a silence inside a CDN body), to the image's load for `autoFallback`.
+   */
   timeoutMs?: number;
   /**
-   * Statuses that make a request move on to the next host (and count as a failure
-   * of the host). Default: 500-599. 403/404 are opt-in, e.g. `[403, 404, 500, 502, 503, 504]`.
+   * Statuses that make an answer count as a failure of its host and move on.
+   * Default: 500-599; 403/404 are opt-in, e.g. `[403, 404, 500, 502, 503, 504]`.
+   * The worker sees them for readable answers only (`cors` requests, and `no-cors`
+   * ones with its `cors` option); `autoFallback` reads them from Resource Timing or
+   * a CORS `HEAD` check (a CDN's placeholder image sent with a 5xx fires `load`).
    */
   fallbackStatuses?: number[] | ((status: number) => boolean);
-  /** If a host has not answered after this many ms, start the next candidate too and take the first good answer. */
-  hedgeMs?: number;
   /**
-   * A circuit breaker to share with other edges and layers (`createHostHealth()`),
-   * so that one outage is learned once. Default: a new breaker tuned by `breaker`.
+   * A circuit breaker to share with other edges and layers (`createHostHealth()`,
+   * or `edge.health`), so that one outage is learned once. Default: a new breaker
+   * tuned by `breaker`.
    */
   health?: HostHealth;
+}
+
+/**
+ * Options of `createEdge`: the shared ones ({@link FallbackBaseOptions}) and the
+ * routing options ({@link RoutingOptions}: `order`, `exploreAfterMs`,
+ * `exploreRate`, `crossTierMs`, `random`), which decide which healthy host goes first.
+ */
+export interface EdgeOptions extends FallbackBaseOptions, RoutingOptions {
+  /** If a host has not answered after this many ms, start the next candidate too and take the first good answer. */
+  hedgeMs?: number;
   /** Options of the edge's own breaker when no `health` is given (thresholds, cool-down, clock, persistence). */
   breaker?: HostHealthOptions;
   /** Follow redirects (default false: a 3xx is a failure of the host). The final URL must be on a configured host. */

@@ -3,28 +3,15 @@
  * that the API surface reads in one place.
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { EdgeOrigin, FallbackEvent, RecoverEvent, RouteEvent, RoutingOptions } from "../delivery/types.js";
+import type { FallbackBaseOptions, FallbackEvent, RecoverEvent, RouteEvent, RoutingOptions } from "../delivery/types.js";
 
 /**
- * Options of `autoFallback`: the names and meanings of `createEdge`'s (routing
- * options included: `order`, `exploreAfterMs`, `exploreRate`, `crossTierMs`), plus the image-only ones.
+ * Options of `autoFallback`: the shared ones ({@link FallbackBaseOptions}, as
+ * `createEdge` takes them: `timeoutMs` is each image's own timer to its load),
+ * the routing options (`order`, `exploreAfterMs`, `exploreRate`, `crossTierMs`),
+ * plus the image-only ones.
  */
-export interface AutoFallbackOptions extends RoutingOptions {
-  /** CDN base URL(s), in order of preference; only `<img>` URLs under these bases are handled. */
-  cdn: string | string[];
-  /** The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket; or a list of them (primary, then replicas). */
-  origin: EdgeOrigin | EdgeOrigin[];
-  /** An image not loaded after this long (its own timer) moves to the next host, in ms (default 3000). */
-  timeoutMs?: number;
-  /**
-   * Statuses that make a loaded image count as failed: a CDN's placeholder image
-   * sent with a 5xx renders and fires `load`. Read from Resource Timing when the
-   * browser exposes it (`crossorigin` images with CORS), else by a CORS `HEAD`
-   * check (see `statusCheckMs`). Default 500-599.
-   */
-  fallbackStatuses?: number[] | ((status: number) => boolean);
-  /** Share a breaker, e.g. `edge.health` of a `createEdge` on the same page: one outage is learned once. */
-  health?: HostHealth;
+export interface AutoFallbackOptions extends FallbackBaseOptions, RoutingOptions {
   /** Tuning of the breaker created when `health` is not given. */
   breaker?: Omit<HostHealthOptions, "store">;
   /**

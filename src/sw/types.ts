@@ -5,30 +5,10 @@
  * lib, and an app's worker may use either lib.
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { EdgeOrigin, FallbackEvent, RecoverEvent } from "../delivery/types.js";
+import type { FallbackBaseOptions, FallbackEvent, RecoverEvent } from "../delivery/types.js";
 
-/** Options of `registerEdgeFallback`: the names and meanings of `createEdge`'s, plus the worker-only ones. */
-export interface EdgeFallbackOptions {
-  /** CDN base URL(s), in order of preference; only GET requests under these bases are handled. */
-  cdn: string | string[];
-  /**
-   * The S3 fallback: a bucket, a function of the key, or a presigner for a private bucket; or a
-   * list of them (primary, then Cross-Region Replication replicas), tried fastest healthy first
-   * as the page's `createEdge` does. A replica's 403/404 moves on to the next origin.
-   */
-  origin: EdgeOrigin | EdgeOrigin[];
-  /**
-   * Time to response headers from a CDN before the request moves on, in ms
-   * (default 3000). Also the longest silence tolerated inside a readable CDN
-   * body before the rest is fetched from S3.
-   */
-  timeoutMs?: number;
-  /**
-   * Statuses that make a CDN answer count as a failure and move on (default
-   * 500-599), e.g. `[404, 500, 502, 503, 504]`. Only visible for readable
-   * answers: `cors` requests, and `no-cors` ones when `cors` is true.
-   */
-  fallbackStatuses?: number[] | ((status: number) => boolean);
+/** Options of `registerEdgeFallback`: the shared ones ({@link FallbackBaseOptions}, as `createEdge` takes them), plus the worker-only ones. */
+export interface EdgeFallbackOptions extends FallbackBaseOptions {
   /** If a CDN has not answered after this many ms, start the next candidate too and take the first good answer. */
   hedgeMs?: number;
   /**
@@ -39,8 +19,6 @@ export interface EdgeFallbackOptions {
    * only network errors and timeouts can be caught for them.
    */
   cors?: boolean;
-  /** Share a breaker instead of creating one. */
-  health?: HostHealth;
   /** Tuning of the breaker created when `health` is not given. */
   breaker?: Omit<HostHealthOptions, "store">;
   /**
