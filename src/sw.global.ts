@@ -12,6 +12,8 @@ import { optionsFromQuery } from "./sw/query.js";
 import { registerEdgeFallback } from "./sw/register.js";
 
 export { registerEdgeFallback };
+// Several origins ordered by latency: `S3Edge.registerEdgeFallback({ ..., route: S3Edge.latencyRoute() })`.
+export { latencyRoute } from "./sw/latency-route.js";
 // For Workbox loaded with importScripts: `S3Edge.workboxPlugin(fallback)`.
 export { workboxPlugin } from "./sw/workbox.js";
 

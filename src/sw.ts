@@ -5,6 +5,9 @@
  * strategy); `onEdgeWorkerMessage` in the page for its events. No ky, no uploader.
  */
 export { registerEdgeFallback } from "./sw/register.js";
+export { latencyRoute } from "./sw/latency-route.js";
+export type { RouteHosts, WorkerRoute } from "./sw/route.js";
+export type { RoutingOptions } from "./core/host-order.js";
 export { onEdgeWorkerMessage } from "./sw/page.js";
 export { workboxPlugin } from "./sw/workbox.js";
 export { optionsFromQuery } from "./sw/query.js";

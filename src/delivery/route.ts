@@ -51,7 +51,7 @@ export interface Router {
 }
 
 /** Bind an ordering to `hosts` and `health`; `routing.now` is the clock of exploration (default `Date.now`). */
-export function createRouter(hosts: Hosts, health: HostHealth, routing: RoutingOptions): Router {
+export function createRouter(hosts: Pick<Hosts, "cdn" | "origins" | "originHost">, health: HostHealth, routing: RoutingOptions): Router {
   const now = routing.now ?? Date.now;
   const order = createHostOrder(routing);
   const crossed = routing.crossTierMs !== undefined && routing.order !== "configured";

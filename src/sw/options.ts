@@ -4,10 +4,11 @@
  * naming the option, its message naming `registerEdgeFallback`.
  */
 import { ConfigError } from "../core/errors.js";
-import { createHostHealth, type HostHealth } from "../core/health.js";
+import type { HostHealth } from "../core/health-types.js";
 import { createHosts, type Hosts } from "../delivery/hosts.js";
 import { checkDuration, DEFAULT_EDGE_TIMEOUT_MS, fallbackPredicate } from "../delivery/options.js";
 import { workerHealthStore } from "./health-store.js";
+import { configuredRoute } from "./route.js";
 import type { EdgeFallbackOptions } from "./types.js";
 
 /** The options a worker runs with. */
@@ -18,6 +19,8 @@ export interface FallbackConfig {
   isFallback: (status: number) => boolean;
   cors: boolean;
   health: HostHealth;
+  /** For one request: the origins' indexes in the order to try them. */
+  origins: () => number[];
   /** Persisted verdicts loaded. */
   ready: Promise<void>;
 }
@@ -36,14 +39,18 @@ export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConf
     const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, fail("timeoutMs")) as number;
     const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
     const isFallback = fallbackPredicate(options.fallbackStatuses);
+    const route = options.route ?? configuredRoute;
+    if (typeof route !== "object" || route === null || typeof route.origins !== "function") {
+      throw new ConfigError("route", `${NAME}: route must be latencyRoute() or left out`);
+    }
     let ready = Promise.resolve();
     let health = options.health;
     if (health === undefined) {
       const store = options.persist === false ? undefined : workerHealthStore();
       if (store) ready = store.ready;
-      health = createHostHealth({ ...options.breaker, ...(store && { store }) });
+      health = route.breaker({ ...options.breaker, ...(store && { store }) });
     }
-    return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, ready };
+    return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, origins: route.origins(hosts, health), ready };
   } catch (error) {
     // The shared checks name `createEdge`: say which call was misconfigured.
     if (error instanceof ConfigError) throw new ConfigError(error.option, error.message.replace(/^createEdge/, NAME), { cause: error.cause });

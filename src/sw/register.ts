@@ -15,7 +15,7 @@ import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { Outcome } from "../delivery/attempt.js";
 import { race, type Candidate } from "../delivery/race.js";
-import { createRouter, notReplicatedYet } from "../delivery/route.js";
+import { notReplicatedYet } from "../delivery/route.js";
 import type { FallbackEvent } from "../delivery/types.js";
 import { checkFallbackOptions } from "./options.js";
 import { post } from "./post.js";
@@ -66,9 +66,6 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
     post({ s3edge: "fallback", event: fallback }, client ?? "");
   };
 
-  // The order of the S3 origins (primary, replicas): fastest healthy first, as the page's.
-  const router = createRouter(hosts, health, {});
-
   /** Answer `request` from the candidates after the first `skip` ones (CDNs from the one requested, then the S3 origins). */
   async function serve(request: Request, skip = 0, client?: string): Promise<Response> {
     const found = claim(request);
@@ -81,12 +78,12 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       candidates.push({ source: "cdn", url: () => (i === index ? request.url : bases[i] + path) });
     }
     // What each S3 URL is: an origin, or the last one (no timeout, any status is its answer).
-    const origins = router.plan().walk.filter((t) => t.source === "s3");
+    const origins = config.origins();
     const final = origins.at(-1);
     const s3Urls = new Map<string, boolean>();
     for (const t of origins) {
       const url = async (): Promise<string> => {
-        const resolved = await hosts.resolveOriginUrl(t.index, key);
+        const resolved = await hosts.resolveOriginUrl(t, key);
         s3Urls.set(resolved, t === final);
         return resolved;
       };
@@ -94,7 +91,7 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       candidates.push({ source: "s3", url, ...(t !== final && { miss: notReplicatedYet }) });
     }
     // A CDN body that breaks goes on from the first origin in that order.
-    const first = origins[0]?.index ?? 0;
+    const first = origins[0] ?? 0;
     const rest = async (from: number, end: number | undefined): Promise<Response> =>
       fetch(await hosts.resolveOriginUrl(first, key), {
         mode: "cors",

@@ -6,6 +6,7 @@
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
 import type { FallbackBaseOptions, FallbackEvent, RecoverEvent } from "../delivery/types.js";
+import type { WorkerRoute } from "./route.js";
 
 /** Options of `registerEdgeFallback`: the shared ones ({@link FallbackBaseOptions}, as `createEdge` takes them), plus the worker-only ones. */
 export interface EdgeFallbackOptions extends FallbackBaseOptions {
@@ -26,6 +27,13 @@ export interface EdgeFallbackOptions extends FallbackBaseOptions {
    * `s3edge-health` BroadcastChannel (default true). Ignored when `health` is given.
    */
   persist?: boolean;
+  /**
+   * How the S3 origins (primary, replicas) are ordered, and the breaker created
+   * when `health` is not given. Default: the configured order (held-back origins
+   * skipped) and a breaker without latency estimates; `latencyRoute()` for the
+   * pages' fastest-healthy-first order.
+   */
+  route?: WorkerRoute;
   /** Add the worker's `fetch` listener (default true); false to route requests yourself (Workbox). */
   listen?: boolean;
 }

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError } from "../../../src/core/errors.js";
 import { createHostHealth } from "../../../src/core/health.js";
+import { latencyRoute } from "../../../src/sw/latency-route.js";
 import { registerEdgeFallback } from "../../../src/sw/register.js";
 import type { EdgeFallbackOptions, WorkerFallbackEvent } from "../../../src/sw/types.js";
 import { BUCKET, CDN, CDN2, S3, bytes, fetchEvent, network, origin, readAll, serveBytes } from "./helpers.js";
@@ -82,6 +83,39 @@ describe("registerEdgeFallback: several S3 origins (primary, then replicas)", ()
     const { fallback } = setup({ origin: [origin, replica] });
     const response = await fallback.fetch(new Request(`${CDN}/gone.png`));
     expect([response.status, await response.text()]).toEqual([404, "NoSuchKey"]);
+  });
+});
+
+describe("registerEdgeFallback: the order of the origins (route)", () => {
+  const replica = { endpoint: "https://replica.test", bucket: BUCKET };
+
+  it("by default keeps the configured order, an origin the breaker holds back skipped first, and measures no latency", async () => {
+    const net = network({ "cdn.test": () => "error", "s3.test": text("from primary"), "replica.test": text("from replica") });
+    const { fallback, events } = setup({ origin: [origin, replica] });
+    expect(fallback.health.observe).toBeUndefined();
+    expect(await (await fallback.fetch(new Request(`${CDN}/a.png`))).text()).toBe("from primary");
+    for (let i = 0; i < 3; i++) fallback.health.failure("s3.test", "test");
+    net.seen.length = 0;
+    expect(await (await fallback.fetch(new Request(`${CDN}/b.png`))).text()).toBe("from replica");
+    expect(net.seen.map((s) => s.host)).toEqual(["cdn.test", "replica.test"]);
+    expect(events.at(-1)).toMatchObject({ from: "s3.test", to: "replica.test", reason: "circuit-open" });
+  });
+
+  it("with latencyRoute(), tries the clearly faster healthy origin first", async () => {
+    const net = network({ "cdn.test": () => "error", "s3.test": text("from primary"), "replica.test": text("from replica") });
+    const { fallback } = setup({ origin: [origin, replica], route: latencyRoute({ exploreRate: 0, exploreAfterMs: 3_600_000 }) });
+    const observe = fallback.health.observe;
+    expect(observe).toBeTypeOf("function");
+    for (let i = 0; i < 5; i++) {
+      observe?.("s3.test", 400);
+      observe?.("replica.test", 20);
+    }
+    expect(await (await fallback.fetch(new Request(`${CDN}/a.png`))).text()).toBe("from replica");
+    expect(net.seen.map((s) => s.host)).toEqual(["cdn.test", "replica.test"]);
+  });
+
+  it("latencyRoute() checks its options with a ConfigError naming the option", () => {
+    expect(() => latencyRoute({ exploreRate: 2 })).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "exploreRate" }));
   });
 });
 
@@ -221,6 +255,7 @@ describe("registerEdgeFallback: options", () => {
     [{ fallbackStatuses: "5xx" }, "fallbackStatuses"],
     [{ cdn: "" }, "cdn"],
     [{ origin: undefined }, "origin"],
+    [{ route: "latency" }, "route"],
   ])("refuses %j with a ConfigError naming the option and registerEdgeFallback", (bad, option) => {
     const options = { cdn: CDN, origin, persist: false, listen: false, ...bad } as EdgeFallbackOptions;
     const error = (() => {
