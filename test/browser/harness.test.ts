@@ -1,12 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 
 import { attachConsole, launchBrowser, startStaticServer, throttle, type PageConsole, type StaticServer } from "../support/browser.js";
+import { fixtureClient } from "../support/s3/client.js";
 
 /** A page with one helper: PUT base64-decoded bytes as a Blob by XHR, report status, ETag and progress events. */
 const UPLOAD_PAGE = `<!doctype html>
@@ -56,13 +57,7 @@ const md5 = (bytes: Buffer) => `"${createHash("md5").update(bytes).digest("hex")
 
 describe("browser harness", () => {
   const s3 = inject("s3");
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+  const client = fixtureClient(s3);
   let browser: Browser;
   let server: StaticServer;
   let page: Page;

@@ -4,12 +4,13 @@
  * which host served (response.url and the edge's own request log).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createEdge, presignWith, type EdgeOptions, type FallbackEvent } from "../../src/delivery/index.js";
 import { startEdge, type Edge as EdgeFixture } from "../support/edge.js";
 import { startApp, type TestApp } from "../support/app.js";
 import "../support/s3/types.js";
+import { fixtureClient } from "../support/s3/client.js";
 
 const s3 = inject("s3");
 const prefix = `delivery-${randomUUID()}`;
@@ -18,13 +19,7 @@ let fixture: EdgeFixture;
 let cdnBase: string;
 
 beforeAll(async () => {
-  client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+  client = fixtureClient(s3);
   fixture = await startEdge({ origin: s3.endpoint });
   cdnBase = `${fixture.url}/${s3.bucket}`;
 });

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type Server } from "node:http";
 
-import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
 import { startEdge, type Edge } from "../support/edge.js";
+import { fixtureClient } from "../support/s3/client.js";
 
 /** A tiny path-style origin: GET/HEAD `/<bucket>/<key>` from a map, with `Range` support. */
 interface StubOrigin {
@@ -253,13 +254,7 @@ describe("edge lifecycle", () => {
 
 describe("nginx edge in front of the S3 fixture", () => {
   const s3 = inject("s3");
-  const client = new S3Client({
-    endpoint: s3.endpoint,
-    region: s3.region,
-    forcePathStyle: true,
-    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
+  const client = fixtureClient(s3);
   let edge: Edge;
 
   beforeAll(async () => {

@@ -25,6 +25,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
 import { canonicalQuery, canonicalUri, verifySigV4, type SignedRequest } from "../support/s3/sigv4.js";
 import "../support/s3/types.js";
+import { fixtureClient } from "../support/s3/client.js";
 
 const MiB = 1024 * 1024;
 
@@ -509,14 +510,7 @@ describe("S3 fixture", () => {
 
   it("the run-wide fixture from global setup answers SDK calls", async () => {
     const info = inject("s3");
-    const client = new S3Client({
-      endpoint: info.endpoint,
-      region: info.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
-    });
+    const client = fixtureClient(info);
     try {
       await client.send(new PutObjectCommand({ Bucket: info.bucket, Key: "global/ping.txt", Body: "pong" }));
       const got = await client.send(new GetObjectCommand({ Bucket: info.bucket, Key: "global/ping.txt" }));

@@ -224,6 +224,10 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
       if (Date.now() > deadline) throw new Error(`old nginx workers did not exit after reload:\n${await errorLogTail(dir)}`);
       await sleep(20);
     }
+    // The old workers closed their idle keep-alive connections before exiting. Let the event loop
+    // poll once, so that this process's HTTP clients (undici) see those closes and drop the sockets
+    // from their pools: a request sent on one would fail with "other side closed".
+    await sleep(20);
   }
 
   async function stopNginx(): Promise<void> {

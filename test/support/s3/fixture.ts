@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
 
 import type {
@@ -35,6 +35,7 @@ import {
   type Outcome,
   parseCompleteBody,
 } from "./multipart.js";
+import { s3ClientFor } from "../rgw/bucket.js";
 import { verifySigV4 } from "./sigv4.js";
 import { UploadStore } from "./uploads.js";
 import type { S3ErrorSpec } from "./xml.js";
@@ -267,14 +268,7 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       }
     },
     s3Client() {
-      const client = new S3Client({
-        endpoint,
-        region: REGION,
-        forcePathStyle: true,
-        credentials: { ...CREDENTIALS },
-        requestChecksumCalculation: "WHEN_REQUIRED",
-        responseChecksumValidation: "WHEN_REQUIRED",
-      });
+      const client = s3ClientFor({ endpoint, region: REGION, credentials: CREDENTIALS });
       clients.push(client);
       return client;
     },
