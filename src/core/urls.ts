@@ -131,6 +131,16 @@ export function s3ObjectUrl(origin: OriginSpec, key: string): string {
   return `${originBase(origin)}/${encoded}`;
 }
 
+/**
+ * A CDN base as {@link cdnObjectUrl} uses it: an absolute http(s) URL (which may
+ * carry a path prefix), without its trailing slashes.
+ *
+ * @throws InvalidInputError when `base` is not such a URL (or has a query, a fragment or credentials).
+ */
+export function cdnBase(base: string): string {
+  return baseString(parseBase(base, "CDN base URL"));
+}
+
 /** Values a query parameter of {@link cdnObjectUrl} may take; `undefined` skips it. */
 export type QueryValue = string | number | boolean | undefined;
 
@@ -144,7 +154,7 @@ export type QueryValue = string | number | boolean | undefined;
  */
 export function cdnObjectUrl(base: string, key: string, query?: Record<string, QueryValue>): string {
   assertValidKey(key);
-  const url = `${baseString(parseBase(base, "CDN base URL"))}/${encodeKey(key)}`;
+  const url = `${cdnBase(base)}/${encodeKey(key)}`;
   if (query === undefined) return url;
   const pairs: string[] = [];
   for (const name of Object.keys(query).sort()) {

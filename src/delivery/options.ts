@@ -56,18 +56,15 @@ export function callTimeout(value: unknown, fallback: number): number {
   return checkDuration("timeoutMs", value, fallback, false, (m) => new InvalidInputError(`edge.fetch: ${m}`)) as number;
 }
 
-/** `fallbackStatuses` as a predicate: a list of statuses, a predicate, or the default 500-599. */
-export function fallbackPredicate(statuses: unknown): (status: number) => boolean {
+/** `fallbackStatuses` as a predicate: a list of statuses, a predicate, or the default 500-599; `name`: the factory the message names. */
+export function fallbackPredicate(statuses: unknown, name = "createEdge"): (status: number) => boolean {
   if (statuses === undefined) return (status) => status >= 500 && status <= 599;
   if (typeof statuses === "function") return statuses as (status: number) => boolean;
   if (Array.isArray(statuses) && statuses.every((s) => Number.isInteger(s) && s >= 100 && s <= 599)) {
     const set = new Set<number>(statuses);
     return (status) => set.has(status);
   }
-  throw new ConfigError(
-    "fallbackStatuses",
-    "createEdge: fallbackStatuses must be a list of HTTP statuses (e.g. [404, 500, 502, 503, 504]) or a function (status) => boolean",
-  );
+  throw new ConfigError("fallbackStatuses", `${name}: fallbackStatuses must be a list of HTTP statuses (e.g. [404, 500, 502, 503, 504]) or a function (status) => boolean`);
 }
 
 /** The shared `health` when given (checked), else `undefined`; checks `breaker` too. */

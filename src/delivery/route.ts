@@ -7,7 +7,7 @@
 import type { HostHealth } from "../core/health.js";
 import { createHostOrder, type HostOrder, type OrderEntry, type RouteReason, type RoutingOptions } from "../core/host-order.js";
 import { hostOf } from "../core/urls.js";
-import type { Hosts } from "./hosts.js";
+import type { Origins } from "./origins.js";
 import type { EdgeSource } from "./types.js";
 
 /**
@@ -51,7 +51,7 @@ export interface Router {
 }
 
 /** Bind an ordering to `hosts` and `health`; `routing.now` is the clock of exploration (default `Date.now`). */
-export function createRouter(hosts: Pick<Hosts, "cdn" | "origins" | "originHost">, health: HostHealth, routing: RoutingOptions): Router {
+export function createRouter(hosts: Pick<Origins, "cdn" | "origins" | "originHost">, health: HostHealth, routing: RoutingOptions): Router {
   const now = routing.now ?? Date.now;
   const order = createHostOrder(routing);
   const crossed = routing.crossTierMs !== undefined && routing.order !== "configured";

@@ -1,5 +1,5 @@
 /**
- * CDN-first with fallback: walk the candidates in order, asking the breaker
+ * CDN-first with fallback, the walk itself: go through the candidates in order, asking the breaker
  * about each host, and (with `hedgeMs`) start the next candidate while the
  * current one is still silent. The first good answer wins; the others are
  * aborted without a verdict. Sequential fallback is the same walk without the
@@ -10,15 +10,17 @@
  * finish). Time comes from an injected {@link Clock}, so tests drive the hedge
  * timer and `elapsedMs` without sleeping.
  *
- * Every answer feeds the host's latency estimate (time to headers, `health.observe`).
+ * Every answer feeds the host's latency estimate (time to headers, `health.observe`),
+ * when the breaker keeps one. The errors a walk fails with are the caller's
+ * (`fail`, `aborted`): `race.ts` gives `edge.fetch` its `FallbackError` and
+ * `AbortError`; the service worker needs none (the page sees a network error).
  * A candidate may say which statuses mean "not here yet" (`miss`: an S3 replica
  * behind on replication): such an answer moves on without a verdict on the host.
  */
-import { AbortError, redactUrl } from "../core/errors.js";
-import type { HostHealth } from "../core/health.js";
+import type { HostHealth } from "../core/health-types.js";
 import { hostOf } from "../core/urls.js";
 import type { Outcome } from "./attempt.js";
-import { FallbackError, type HostFailure } from "./errors.js";
+import type { HostFailure } from "./errors.js";
 import type { EdgeSource, FallbackEvent, FallbackReason } from "./types.js";
 
 /** A host to try: its side and its URL (S3's may need presigning). */
@@ -55,6 +57,14 @@ export interface RaceContext {
   route?: (host: string, source: EdgeSource) => void;
 }
 
+/** A {@link RaceContext} with the errors of the walk. */
+export interface WalkContext extends RaceContext {
+  /** The rejection when every candidate failed (`failures` in order, URLs not redacted; `cause`: why a URL could not be had). Never undefined. */
+  fail: (key: string, failures: HostFailure[], cause: unknown) => unknown;
+  /** The rejection when the caller's signal aborts the walk. Never undefined. */
+  aborted: (reason: unknown) => unknown;
+}
+
 /** One started request to one host. */
 interface Attempt {
   source: EdgeSource;
@@ -85,7 +95,7 @@ function link(own: AbortController, caller: AbortSignal | undefined): AbortSigna
 }
 
 /** The state and transitions of one `edge.fetch`; see the module documentation. */
-class Race {
+class Walk {
   #phase: Phase = "racing";
   /** Index of the next candidate to consider. */
   #next = 0;
@@ -93,7 +103,7 @@ class Race {
   #startedCount = 0;
   /** Attempts in flight, in start order. */
   #inFlight: Attempt[] = [];
-  /** Every host failure so far, for the {@link FallbackError}. */
+  /** Every host failure so far, for `fail`. */
   readonly #failures: HostFailure[] = [];
   /** Why a candidate's URL could not be had (kept as the error's cause). */
   #urlError: unknown;
@@ -110,7 +120,7 @@ class Race {
   readonly #onAbort = (): void => this.#abort();
 
   constructor(
-    private readonly ctx: RaceContext,
+    private readonly ctx: WalkContext,
     private readonly key: string,
     private readonly candidates: Candidate[],
     private readonly signal: AbortSignal | undefined,
@@ -168,7 +178,7 @@ class Race {
       return;
     }
     if (this.#phase === "racing" && this.#inFlight.length === 0) {
-      this.#finish(new FallbackError(this.key, this.#failures, this.#urlError));
+      this.#finish(this.ctx.fail(this.key, this.#failures, this.#urlError));
     }
   }
 
@@ -221,7 +231,7 @@ class Race {
 
   #lose(attempt: Attempt, reason: NonNullable<Outcome["reason"]>, status: number | undefined): void {
     this.ctx.health.failure(attempt.host, status ? `${reason} ${status}` : reason);
-    const failure: HostFailure = { source: attempt.source, host: attempt.host, url: redactUrl(attempt.url), reason };
+    const failure: HostFailure = { source: attempt.source, host: attempt.host, url: attempt.url, reason };
     if (status) failure.status = status;
     this.#failures.push(failure);
     if (this.#phase !== "racing") return;
@@ -236,7 +246,7 @@ class Race {
     response.body?.cancel().catch(() => undefined);
     if (attempt.probe) this.ctx.health.release(attempt.host);
     const { status } = response;
-    this.#failures.push({ source: attempt.source, host: attempt.host, url: redactUrl(attempt.url), reason: "missing", status });
+    this.#failures.push({ source: attempt.source, host: attempt.host, url: attempt.url, reason: "missing", status });
     if (this.#phase !== "racing") return;
     const taker = this.#inFlight[this.#inFlight.length - 1];
     if (taker) this.#announce(attempt.host, taker.host, "missing", status);
@@ -245,7 +255,7 @@ class Race {
   }
 
   #abort(): void {
-    if (this.#phase === "racing") this.#finish(new AbortError("edge.fetch was aborted", { cause: this.signal?.reason }));
+    if (this.#phase === "racing") this.#finish(this.ctx.aborted(this.signal?.reason));
   }
 
   /** Settle the race: stop the timer and, on an error, every attempt in flight. Idempotent. */
@@ -280,8 +290,8 @@ class Race {
 /**
  * Fetch `key` from the first candidate that answers well. The last candidate
  * (S3) is the last resort: it is tried even when its breaker is open, so a
- * request never fails without having tried something.
+ * request never fails without having tried something. Rejects with `ctx.fail` or `ctx.aborted`.
  */
-export function race(ctx: RaceContext, key: string, candidates: Candidate[], signal?: AbortSignal): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => new Race(ctx, key, candidates, signal, resolve, reject).begin());
+export function walk(ctx: WalkContext, key: string, candidates: Candidate[], signal?: AbortSignal): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => new Walk(ctx, key, candidates, signal, resolve, reject).begin());
 }

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import type { HostHealth } from "../core/health-types.js";
-import { createHosts, type Hosts } from "../delivery/hosts.js";
+import { createOrigins, type Origins } from "../delivery/origins.js";
 import { checkDuration, DEFAULT_EDGE_TIMEOUT_MS, fallbackPredicate } from "../delivery/options.js";
 import { workerHealthStore } from "./health-store.js";
 import { configuredRoute } from "./route.js";
@@ -13,7 +13,7 @@ import type { EdgeFallbackOptions } from "./types.js";
 
 /** The options a worker runs with. */
 export interface FallbackConfig {
-  hosts: Hosts;
+  hosts: Origins;
   timeoutMs: number;
   hedgeMs: number | undefined;
   isFallback: (status: number) => boolean;
@@ -29,31 +29,23 @@ const NAME = "registerEdgeFallback";
 
 /** Check `options`; throws `ConfigError` naming the option at fault. */
 export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConfig {
-  try {
-    if (typeof options !== "object" || options === null) throw new ConfigError("options", `${NAME}: pass an options object { cdn, origin, ... }`);
-    const fail = (name: string) => (m: string) => new ConfigError(name, `${NAME}: ${m}`);
-    for (const name of ["cors", "persist", "listen"] as const) {
-      if (options[name] !== undefined && typeof options[name] !== "boolean") throw new ConfigError(name, `${NAME}: ${name} must be true or false`);
-    }
-    const hosts = createHosts(options.cdn, options.origin);
-    const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, fail("timeoutMs")) as number;
-    const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
-    const isFallback = fallbackPredicate(options.fallbackStatuses);
-    const route = options.route ?? configuredRoute;
-    if (typeof route !== "object" || route === null || typeof route.origins !== "function") {
-      throw new ConfigError("route", `${NAME}: route must be latencyRoute() or left out`);
-    }
-    let ready = Promise.resolve();
-    let health = options.health;
-    if (health === undefined) {
-      const store = options.persist === false ? undefined : workerHealthStore();
-      if (store) ready = store.ready;
-      health = route.breaker({ ...options.breaker, ...(store && { store }) });
-    }
-    return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, origins: route.origins(hosts, health), ready };
-  } catch (error) {
-    // The shared checks name `createEdge`: say which call was misconfigured.
-    if (error instanceof ConfigError) throw new ConfigError(error.option, error.message.replace(/^createEdge/, NAME), { cause: error.cause });
-    throw error;
+  const fail = (name: string) => (m: string) => new ConfigError(name, `${NAME}: ${m}`);
+  if (typeof options !== "object" || options === null) throw fail("options")("pass an options object { cdn, origin, ... }");
+  for (const name of ["cors", "persist", "listen"] as const) {
+    if (options[name] !== undefined && typeof options[name] !== "boolean") throw fail(name)(`${name} must be true or false`);
   }
+  const hosts = createOrigins(options.cdn, options.origin, NAME);
+  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, fail("timeoutMs")) as number;
+  const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
+  const isFallback = fallbackPredicate(options.fallbackStatuses, NAME);
+  const route = options.route ?? configuredRoute;
+  if (typeof route !== "object" || route === null || typeof route.origins !== "function") throw fail("route")("route must be latencyRoute() or left out");
+  let ready = Promise.resolve();
+  let health = options.health;
+  if (health === undefined) {
+    const store = options.persist === false ? undefined : workerHealthStore();
+    if (store) ready = store.ready;
+    health = route.breaker({ ...options.breaker, ...(store && { store }) });
+  }
+  return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, origins: route.origins(hosts, health), ready };
 }

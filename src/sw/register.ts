@@ -6,7 +6,7 @@
  * reach. Everything else passes through untouched: navigations, non-GET
  * requests, other hosts, URLs that map to no key.
  *
- * The walk over the hosts is `edge.fetch`'s (`delivery/race.ts`: breaker,
+ * The walk over the hosts is `edge.fetch`'s (`delivery/walk.ts`: breaker,
  * hedging, `fallback` events); what differs is how one host is asked
  * (`request.ts`: the page's own request, modes, `Range`) and that a CDN body
  * that breaks half-way goes on from S3 (`resume.ts`).
@@ -14,7 +14,7 @@
 import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { Outcome } from "../delivery/attempt.js";
-import { race, type Candidate } from "../delivery/race.js";
+import { walk, type Candidate } from "../delivery/walk.js";
 import { notReplicatedYet } from "../delivery/route.js";
 import type { FallbackEvent } from "../delivery/types.js";
 import { checkFallbackOptions } from "./options.js";
@@ -118,7 +118,10 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       };
     };
     try {
-      return await race({ health, hedgeMs: config.hedgeMs, run, emit: (event) => announce(event, request.url, client) }, key, candidates, request.signal);
+      // No error object: when every host failed the page sees a network error.
+      const failed = (): null => null;
+      const emit = (event: FallbackEvent): void => announce(event, request.url, client);
+      return await walk({ health, hedgeMs: config.hedgeMs, run, emit, fail: failed, aborted: failed }, key, candidates, request.signal);
     } catch {
       // Every host failed: the page sees a network error, as it would have without the worker.
       return Response.error();

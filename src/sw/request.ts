@@ -1,7 +1,7 @@
 /**
  * One request to one host from the worker: the `Request` to send for the page's
  * request, and the attempt judged as a good answer or a failure of the host
- * (the `Outcome` that `delivery/race.ts` walks the candidates with).
+ * (the `Outcome` that `delivery/walk.ts` walks the candidates with).
  *
  * Modes. A plain `<img>`, a CSS image or a `<video>` without `crossorigin` is a
  * `no-cors` request: its answer is opaque (status 0), so only network errors and

@@ -8,10 +8,10 @@
  */
 import { createBreaker } from "../core/breaker.js";
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { Hosts } from "../delivery/hosts.js";
+import type { Origins } from "../delivery/origins.js";
 
 /** What a {@link WorkerRoute} knows of the configured hosts. */
-export type RouteHosts = Pick<Hosts, "cdn" | "origins" | "originHost">;
+export type RouteHosts = Pick<Origins, "cdn" | "origins" | "originHost">;
 
 /** How the worker orders its S3 origins; pass `latencyRoute()` as `route` for the latency-aware order. */
 export interface WorkerRoute {

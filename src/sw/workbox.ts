@@ -14,7 +14,7 @@
 import { InvalidInputError } from "../core/errors.js";
 import type { HostHealth } from "../core/health.js";
 import { hostOf } from "../core/urls.js";
-import type { Hosts } from "../delivery/hosts.js";
+import type { Origins } from "../delivery/origins.js";
 import type { FallbackEvent, FailureReason } from "../delivery/types.js";
 import { pluginContexts, type Claim } from "./register.js";
 import { requestFor } from "./request.js";
@@ -22,7 +22,7 @@ import type { EdgeFallback, EdgeFallbackPlugin } from "./types.js";
 
 /** What the plugin needs from `registerEdgeFallback`. */
 export interface PluginContext {
-  config: { hosts: Hosts; health: HostHealth; timeoutMs: number; isFallback: (status: number) => boolean; cors: boolean };
+  config: { hosts: Origins; health: HostHealth; timeoutMs: number; isFallback: (status: number) => boolean; cors: boolean };
   cdnHosts: string[];
   claim(request: Request): Claim | undefined;
   serve(request: Request, skip: number): Promise<Response>;
@@ -57,7 +57,7 @@ export function workboxPlugin(fallback: EdgeFallback): EdgeFallbackPlugin {
   async function next(request: Request, claim: Claim, since: number, reason: FailureReason, status?: number): Promise<Response> {
     const host = ctx.cdnHosts[claim.index] ?? "";
     health.failure(host, status ? `${reason} ${status}` : reason);
-    const to = ctx.cdnHosts[claim.index + 1] ?? hostOf(await hosts.resolveS3Url(claim.key));
+    const to = ctx.cdnHosts[claim.index + 1] ?? hostOf(await hosts.resolveOriginUrl(0, claim.key));
     ctx.announce({ key: claim.key, from: host, to, reason, ...(status && { status }), elapsedMs: Date.now() - since }, request.url, undefined);
     return ctx.serve(request, 1);
   }
@@ -68,7 +68,7 @@ export function workboxPlugin(fallback: EdgeFallback): EdgeFallbackPlugin {
       if (claim === undefined) return request;
       const host = ctx.cdnHosts[claim.index] ?? "";
       if (health.acquire(host) === "skip") {
-        const url = await hosts.resolveS3Url(claim.key);
+        const url = await hosts.resolveOriginUrl(0, claim.key);
         ctx.announce({ key: claim.key, from: host, to: hostOf(url), reason: "circuit-open", elapsedMs: 0 }, request.url, undefined);
         return requestFor(request, url, cors).request;
       }
