@@ -19,6 +19,8 @@ export interface PutPartOptions {
   onProgress(loaded: number): void;
   /** Called with the answer's `Date` header (S3's clock), error answers included. */
   onDate?(date: string | null): void;
+  /** Called once the request was handed to the transport. */
+  onSend?(): void;
   /** For messages: "part 3" or "the object". */
   what: string;
 }
@@ -65,7 +67,7 @@ export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
   arm();
   let response: PutResponse;
   try {
-    response = await transport.put({
+    const sending = transport.put({
       url: options.url,
       headers: options.headers,
       body: options.body,
@@ -75,6 +77,8 @@ export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
         options.onProgress(loaded);
       },
     });
+    options.onSend?.();
+    response = await sending;
   } catch (error) {
     if (controller.signal.reason === stalled) throw stalled;
     if (signal.aborted) throw signal.reason;

@@ -21,6 +21,18 @@ export class Semaphore {
     this.#held = limit - first;
   }
 
+  /** A slot now, when one is free and no one waits (the function that gives it back), else `undefined`. */
+  tryAcquire(): (() => void) | undefined {
+    if (this.#free <= 0 || this.#waiting.length > 0) return undefined;
+    this.#free--;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#release();
+    };
+  }
+
   /** Wait for a slot; resolves to the function that gives it back (call it exactly once). */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason ?? new AbortError());

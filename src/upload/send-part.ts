@@ -33,6 +33,8 @@ export interface AttemptContext {
   /** The multipart upload's URLs, or the single PUT's one URL. */
   urls: PartUrls | SignedUrl;
   signal: AbortSignal;
+  /** The request was handed to the transport. */
+  onSend?(): void;
   onProgress(loaded: number): void;
 }
 
@@ -76,6 +78,7 @@ export async function sendPartOnce(part: Part, a: AttemptContext): Promise<PutOu
       stallTimeoutMs: ctx.stallTimeoutMs,
       what,
       onDate: (date) => a.ctx.clock.observe(date),
+      ...(a.onSend && { onSend: a.onSend }),
       onProgress: a.onProgress,
     });
     if (outcome.etag === null && multipart) {

@@ -25,6 +25,8 @@ export interface TransferHooks {
   cancelled: AbortSignal;
   /** Resolves while not paused; rejects once cancelled. */
   whileActive(): Promise<void>;
+  /** The first PUT was handed to the transport, or the transfer is about to wait for a slot: the next upload may open. */
+  opened(): void;
   /** Run with the upload's retry policy; `beforeRetry` runs before each wait. */
   attempt<T>(fn: () => Promise<T>, signal: AbortSignal, partNumber?: number, beforeRetry?: () => void): Promise<T>;
   set(patch: Partial<UploadState>): void;
@@ -87,7 +89,11 @@ export class Transfer {
         await Promise.race(this.#running);
         continue;
       }
-      const release = await ctx.semaphore.acquire(hooks.cancelled);
+      let release = ctx.semaphore.tryAcquire();
+      if (!release) {
+        hooks.opened(); // waiting for a slot: the next upload may open meanwhile
+        release = await ctx.semaphore.acquire(hooks.cancelled);
+      }
       if (hooks.run().aborted || failure) {
         release();
         continue;
@@ -206,6 +212,7 @@ export class Transfer {
       source: this.source,
       urls,
       signal,
+      onSend: () => hooks.opened(),
       onProgress: (loaded: number) => {
         part.loaded = Math.min(loaded, part.size);
         this.#progress();

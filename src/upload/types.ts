@@ -118,6 +118,12 @@ export interface ResumeRecord {
  */
 export interface ResumeStore {
   get(fingerprint: string): Promise<ResumeRecord | undefined>;
+  /**
+   * Optional synchronous hint: `false` only when the store surely holds no record for
+   * `fingerprint` (then the uploader sends `create` at once, without waiting for `get`);
+   * `true` when it may. Stores that cannot tell synchronously leave it out.
+   */
+  has?(fingerprint: string): boolean;
   set(record: ResumeRecord): Promise<void>;
   remove(fingerprint: string): Promise<void>;
   list(): Promise<ResumeRecord[]>;

@@ -1,4 +1,5 @@
 /** An upload's first state, and what its input allows. */
+import { readBlobSize } from "./sources/blob.js";
 import type { AddOptions, UploadInput, UploadState } from "./types.js";
 
 /** A stream input: read once, so its upload cannot be tried again. */
@@ -13,7 +14,7 @@ export function initialState(id: string, input: UploadInput, options: AddOptions
     filename: options.filename ?? (blob && "name" in blob ? String(blob.name) : "file"),
     status: "queued",
     loaded: 0,
-    total: blob ? blob.size : (options.size ?? null),
+    total: blob ? readBlobSize(blob) : (options.size ?? null),
     speed: 0,
     eta: null,
     partsDone: 0,

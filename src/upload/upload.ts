@@ -35,6 +35,8 @@ export class Upload {
   #run = new AbortController();
   #gate: { promise: Promise<void>; open(): void } | undefined;
   #begin!: () => void;
+  /** Gives back this upload's opening slot (see {@link Upload.#opened}). */
+  #opening: (() => void) | undefined;
   #started = false;
   #session: Session | undefined;
   #transfer: Transfer | undefined;
@@ -52,7 +54,9 @@ export class Upload {
     this.#onRemove = onRemove;
     this.#keeper = new RecordKeeper(ctx.store);
     this.#state = createState<UploadState>(initialState(id, input, options), progressState());
-    this.#promise = new Promise<void>((resolve) => (this.#begin = resolve)).then(() => this.#execute());
+    // `start()` runs the upload's first steps at once, not a microtask later: the first file of a
+    // batch sends its `create` before the application has added the other files.
+    this.#promise = new Promise<UploadedObject>((resolve) => (this.#begin = () => resolve(this.#execute())));
     this.#promise.catch(noop);
     options.signal?.addEventListener("abort", () => void this.cancel(), { once: true });
     if (options.signal?.aborted) void this.cancel();
@@ -85,6 +89,7 @@ export class Upload {
     let open!: () => void;
     this.#gate = { promise: new Promise<void>((resolve) => (open = resolve)), open };
     this.#run.abort(PAUSE);
+    this.#opened();
     this.#set({ status: "paused", speed: 0, eta: null });
   }
 
@@ -146,6 +151,16 @@ export class Upload {
       this.start();
     }
     return this.#promise.then(noop, noop);
+  }
+
+  /**
+   * The session is open and the first PUT is on its way (or the transfer waits, or is paused, or
+   * ended): the next upload may open its session. Holding the slot until then keeps the other
+   * uploads' first steps (main-thread work) from delaying this upload's first PUT.
+   */
+  #opened(): void {
+    this.#opening?.();
+    this.#opening = undefined;
   }
 
   #finished(): boolean {
@@ -217,6 +232,7 @@ export class Upload {
 
   async #whileActive(): Promise<void> {
     const signal = this.#cancel.signal;
+    if (this.#gate) this.#opened(); // paused before its first PUT: others open meanwhile
     while (this.#gate && !signal.aborted) await untilAborted(this.#gate.promise, signal);
     if (signal.aborted) throw signal.reason;
   }
@@ -228,11 +244,14 @@ export class Upload {
     try {
       if (signal.aborted) throw signal.reason;
       // The slot first: of a batch, only uploads that may open their session now do any work (the
-      // first `create` waits for no other file's first steps); the rest stay "queued".
-      const opened = await ctx.opening.acquire(signal);
+      // first `create` waits for no other file's first steps); the rest stay "queued". Up to the
+      // `create` request nothing waits when nothing has to (a free slot, a Blob's source, a store
+      // that knows it has no record), so that request leaves within `start()`.
+      this.#opening = ctx.opening.tryAcquire() ?? (await ctx.opening.acquire(signal));
       let session: Session;
       try {
-        source = await ctx.toSource(this.#input, this.#options);
+        const made = ctx.toSource(this.#input, this.#options);
+        source = made instanceof Promise ? await made : made;
         const filename = this.#options.filename ?? source.name;
         this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
         session = await openSession({
@@ -250,8 +269,9 @@ export class Upload {
           now: () => ctx.clock.now(),
           onRestart: (event) => this.#events.emit("restart", event),
         });
-      } finally {
-        opened();
+      } catch (error) {
+        this.#opened();
+        throw error;
       }
       this.#session = session;
       this.#set({ key: session.key, resumed: session.resumed });
@@ -261,6 +281,7 @@ export class Upload {
         cancelled: signal,
         whileActive: () => this.#whileActive(),
         attempt: (fn, s, n, before) => this.#attempt(fn, s, n, before),
+        opened: () => this.#opened(),
         set: (patch) => this.#set(patch),
         progress: (loaded) => this.#progress(loaded),
         partDone: (part) => {
@@ -270,12 +291,13 @@ export class Upload {
         },
         warn: (warning) => this.#warn(warning),
       });
-      const result = await this.#transfer.run();
+      const result = await this.#transfer.run().finally(() => this.#opened());
       await this.#keeper.forget(source);
       this.#set({ status: "done", result, loaded: result.size, total: result.size, speed: 0, eta: 0 });
       this.#events.emit("success", result);
       return result;
     } catch (thrown) {
+      this.#opened();
       const cancelled = signal.aborted;
       const error = toS3EdgeError(cancelled ? signal.reason : thrown);
       this.#run.abort(error);

@@ -9,10 +9,10 @@ import { fetchTransport } from "../transports/fetch.js";
 
 /** The Node platform of the uploader. */
 export const nodePlatform: Platform = {
-  async toSource(input, options) {
+  // Not async: a Blob's or bytes' source is made at once (the upload's create then leaves within `add()`).
+  toSource(input, options) {
     if (typeof input === "string") {
-      if (!input) throw new InvalidInputError("Cannot upload an empty path");
-      return pathSource(input, options.filename);
+      return input ? pathSource(input, options.filename) : Promise.reject(new InvalidInputError("Cannot upload an empty path"));
     }
     return commonSource(input, options) ?? refuse(input);
   },

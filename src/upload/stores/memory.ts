@@ -9,6 +9,7 @@ export function memoryStore(): ResumeStore {
       const json = records.get(fingerprint);
       return json === undefined ? undefined : (JSON.parse(json) as ResumeRecord);
     },
+    has: (fingerprint) => records.has(fingerprint),
     set: async (record) => void records.set(record.fingerprint, JSON.stringify(record)),
     remove: async (fingerprint) => void records.delete(fingerprint),
     list: async () => [...records.values()].map((json) => JSON.parse(json) as ResumeRecord),

@@ -75,6 +75,8 @@ export function webStorageStore(storage?: WebStorage, options: WebStorageStoreOp
     }
   };
   return {
+    // No entry (or no storage: then `get` finds nothing either) means no record; a marker means one is spilled.
+    has: (fingerprint) => typeof raw(prefix + fingerprint) === "string",
     get: async (fingerprint) =>
       spilledHere(fingerprint) ? (await spill())?.get(fingerprint).catch(() => undefined) : read(prefix + fingerprint),
     set: async (record) => {

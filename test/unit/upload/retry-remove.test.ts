@@ -37,7 +37,8 @@ describe("upload.retry()", () => {
     expect(upload.canRetry()).toBe(true);
 
     expect(upload.retry()).toBe(true);
-    expect(upload.getState()).toMatchObject({ status: "queued", error: undefined, loaded: 0 });
+    // A free opening slot: the new attempt starts at once.
+    expect(upload.getState()).toMatchObject({ status: "uploading", error: undefined, loaded: 0 });
     const result = await upload.done();
     expect(result.size).toBe(data.byteLength);
     expect(Buffer.from(backend.objects.get(result.key) as Uint8Array).equals(data)).toBe(true);

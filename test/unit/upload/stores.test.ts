@@ -152,6 +152,31 @@ describe("webStorageStore", () => {
     expect(opened).toBe(1);
   });
 
+  it("has() says synchronously whether a record (or a spilled record's marker) may be there", async () => {
+    const storage = new FakeStorage();
+    const store = webStorageStore(storage, { maxEntryChars: 1_000, spill: memoryStore() });
+    expect(store.has?.("small")).toBe(false);
+    await store.set(record("small"));
+    await store.set(record("large", 40));
+    expect([store.has?.("small"), store.has?.("large")]).toEqual([true, true]);
+    await store.remove("large");
+    expect(store.has?.("large")).toBe(false);
+    const blocked = webStorageStore({
+      ...storage,
+      length: 0,
+      key: () => null,
+      getItem: () => {
+        throw new Error("SecurityError");
+      },
+      setItem: () => undefined,
+      removeItem: () => undefined,
+    });
+    expect(blocked.has?.("small")).toBe(false); // no storage: get() finds nothing either
+    const memory = memoryStore();
+    await memory.set(record("m"));
+    expect([memory.has?.("m"), memory.has?.("other")]).toEqual([true, false]);
+  });
+
   it("degrades to no resume when storage is full, without failing the upload", async () => {
     const store = webStorageStore(new FakeStorage(10));
     await expect(store.set(record("big", 50))).resolves.toBeUndefined();

@@ -1,0 +1,155 @@
+/**
+ * How a batch starts (issue 20, the batch's first PUT): the first file's `create` leaves within
+ * `add()` when nothing has to be waited for, an upload keeps its opening slot until its first PUT
+ * is on its way, and a picked File's metadata is read once per upload.
+ */
+import { delay } from "msw";
+import { setupServer } from "msw/node";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { createUploader, memoryStore, type ResumeStore, type UploaderOptions } from "../../../src/node.js";
+import { Semaphore } from "../../../src/upload/semaphore.js";
+import { ENDPOINT, bytes, fakeBackend, type FakeBackend } from "./fake-backend.js";
+
+const server = setupServer();
+let backend: FakeBackend;
+
+beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
+afterEach(() => server.resetHandlers());
+afterAll(() => server.close());
+
+/** Requests as they are handed to `fetch` (endpoint calls by op, PUTs by file name), in order. */
+function setup(options: Partial<UploaderOptions> = {}) {
+  backend = fakeBackend();
+  server.use(...backend.handlers);
+  const sent: string[] = [];
+  const recording: typeof fetch = (input, init) => {
+    const url = String(input);
+    if (init?.method === "PUT") sent.push(`PUT ${decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "")}`);
+    else {
+      const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
+      sent.push(`${String(body["op"])}${body["filename"] === undefined ? "" : ` ${String(body["filename"])}`}`);
+    }
+    return globalThis.fetch(input, init);
+  };
+  const uploader = createUploader({ endpoint: ENDPOINT, store: false, fetch: recording, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+  return { uploader, sent };
+}
+
+describe("a batch's first create", () => {
+  it("leaves within add(), before the application adds the next file, when the store knows it holds no record", async () => {
+    const { uploader, sent } = setup({ store: memoryStore() });
+    const first = uploader.add(bytes(1000, 1), { filename: "a.bin" });
+    expect(sent).toEqual(["create a.bin"]);
+    expect(first.getState().status).toBe("uploading");
+    const second = uploader.add(bytes(1000, 2), { filename: "b.bin" });
+    expect(sent).toEqual(["create a.bin"]); // the second waits for its turn
+    await Promise.all([first.done(), second.done()]);
+    expect(backend.ops("create")).toHaveLength(2);
+  });
+
+  it("waits for the store's answer when the store cannot tell synchronously (no has()), or may hold a record", async () => {
+    const memory = memoryStore();
+    const gets: string[] = [];
+    const { has: _has, ...withoutHas } = memory;
+    const get = (f: string) => {
+      gets.push(f);
+      return memory.get(f);
+    };
+    const store: ResumeStore = { ...withoutHas, get };
+    const { uploader, sent } = setup({ store });
+    const file = new File([new Uint8Array(bytes(1000, 3))], "c.bin", { lastModified: 1 });
+    const upload = uploader.add(file);
+    expect(sent).toEqual([]);
+    await upload.done();
+    expect(gets).toHaveLength(1);
+    expect(sent).toEqual(["create c.bin", "PUT c.bin"]);
+
+    const has = (): boolean => {
+      throw new Error("broken hint");
+    };
+    const throwing = setup({ store: { ...memory, has, get } });
+    await throwing.uploader.add(new File([new Uint8Array(bytes(10, 4))], "d.bin", { lastModified: 1 })).done();
+    expect(gets).toHaveLength(2); // a hint that throws means "ask get()"
+  });
+
+  it("an upload keeps its opening slot until its first PUT is handed to the transport: the next create goes after it", async () => {
+    const { uploader, sent } = setup({ concurrency: 4 });
+    const uploads = ["e0.bin", "e1.bin", "e2.bin"].map((filename, i) => uploader.add(bytes(1000, i), { filename }));
+    await Promise.all(uploads.map((u) => u.done()));
+    expect(sent.slice(0, 3)).toEqual(["create e0.bin", "PUT e0.bin", "create e1.bin"]);
+    expect(sent).toHaveLength(6);
+  });
+
+  it("an upload paused before its first PUT lets the next one open meanwhile", async () => {
+    const { uploader, sent } = setup({ concurrency: 2 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    backend.onCall = async (body) => {
+      if (body["filename"] === "p0.bin") await held;
+      return undefined;
+    };
+    const paused = uploader.add(bytes(1000, 5), { filename: "p0.bin" });
+    const other = uploader.add(bytes(1000, 6), { filename: "p1.bin" });
+    await vi.waitFor(() => expect(backend.calls.length).toBe(0)); // the first create is held
+    paused.pause();
+    release();
+    await other.done();
+    expect(sent).toEqual(["create p0.bin", "create p1.bin", "PUT p1.bin"]);
+    paused.resume();
+    await paused.done();
+    expect(sent.at(-1)).toBe("PUT p0.bin");
+  });
+
+  it("reads a picked File's size once when it is added and its lastModified once when it opens", async () => {
+    let before: Record<string, number> | undefined;
+    const { uploader } = setup({
+      store: memoryStore(),
+      transport: {
+        reportsProgress: true, // as XHR (a transport without progress reads the size for its stall timer)
+        put: async () => {
+          before = { ...reads }; // what s3edge read before the PUT (a transport may read the size itself)
+          return { status: 200, etag: '"e"', body: "", header: () => null };
+        },
+      },
+    });
+    const file = new File([new Uint8Array(bytes(1000, 7))], "f.bin", { lastModified: 5 });
+    const reads = { size: 0, lastModified: 0 };
+    for (const name of ["size", "lastModified"] as const) {
+      const getter = Object.getOwnPropertyDescriptor(File.prototype, name)?.get ?? Object.getOwnPropertyDescriptor(Blob.prototype, name)?.get;
+      Object.defineProperty(file, name, {
+        get() {
+          reads[name]++;
+          return getter?.call(file) as number;
+        },
+      });
+    }
+    const upload = uploader.add(file);
+    expect(upload.getState().total).toBe(1000);
+    const result = await upload.done();
+    expect(result.size).toBe(1000);
+    expect(before).toEqual({ size: 1, lastModified: 1 });
+  });
+});
+
+describe("Semaphore.tryAcquire", () => {
+  it("gives a free slot at once, none while others wait or none is free, and honours `first`", async () => {
+    const slots = new Semaphore(2, 1);
+    const first = slots.tryAcquire();
+    expect(first).toBeTypeOf("function");
+    expect(slots.tryAcquire()).toBeUndefined(); // `first` = 1: the second slot is held back
+    const waiting = slots.acquire();
+    first?.();
+    first?.(); // giving back twice gives back once
+    const second = await waiting;
+    const third = slots.tryAcquire(); // the held-back slot is out now
+    expect(third).toBeTypeOf("function");
+    expect(slots.tryAcquire()).toBeUndefined();
+    const queued = slots.acquire();
+    second();
+    expect(slots.tryAcquire()).toBeUndefined(); // the freed slot went to the one waiting
+    (await queued)();
+    third?.();
+    await delay(0);
+    expect(slots.tryAcquire()).toBeTypeOf("function");
+  });
+});
