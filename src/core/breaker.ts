@@ -27,6 +27,7 @@
  * a closed host stays per page.
  */
 import { ConfigError } from "./errors.js";
+import { notify } from "./observable.js";
 import type { LatencyTable } from "./health-latency.js";
 import { DEFAULT_HOST_HEALTH, type HostHealth, type HostHealthOptions, type HostState, type HostStatus, type HostVerdict } from "./health-types.js";
 
@@ -70,13 +71,6 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
   const probeTimeoutMs = positive("probeTimeoutMs", options.probeTimeoutMs, d.probeTimeoutMs);
   const now = options.now ?? Date.now;
   const store = options.store;
-  const onListenerError =
-    options.onListenerError ??
-    ((error: unknown): void => {
-      queueMicrotask(() => {
-        throw error;
-      });
-    });
 
   const hosts = new Map<string, HostRecord>();
   const listeners = new Set<(status: HostStatus) => void>();
@@ -126,16 +120,9 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
     return status;
   }
 
+  /** Tell the listeners; a broken one breaks neither the breaker nor the others. */
   function emit(host: string, r: HostRecord, t: number): void {
-    const status = snapshot(host, r, t);
-    for (const listener of [...listeners]) {
-      try {
-        listener(status);
-      } catch (error) {
-        // A broken listener must not break the breaker (nor the other listeners).
-        onListenerError(error);
-      }
-    }
+    notify(listeners, snapshot(host, r, t), options.onListenerError);
   }
 
   function open(host: string, r: HostRecord, t: number, cooldown: number): void {
@@ -169,8 +156,8 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
     store.save(verdict);
   }
 
-  /** Take in a verdict from the store (at start, or from another tab); `notify` the listeners of a change. */
-  function apply(verdict: HostVerdict, notify: boolean): void {
+  /** Take in a verdict from the store (at start, or from another tab); `tell` the listeners of a change. */
+  function apply(verdict: HostVerdict, tell: boolean): void {
     const host = key(verdict.host);
     const r = record(host);
     if (!(verdict.at > r.changedAt)) return;
@@ -189,7 +176,7 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
       r.openFailures = 0;
       r.lastClosedAt = verdict.until;
     }
-    if (notify && (before !== r.state || r.state === "open")) emit(host, r, now());
+    if (tell && (before !== r.state || r.state === "open")) emit(host, r, now());
   }
 
   /** One probe across tabs: without a store, this page's slot is the only one. */
@@ -274,7 +261,6 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
       const r = hosts.get(key(rawHost));
       if (r !== undefined && r.state === "half-open") r.probeSince = undefined;
     },
-
 
     status(rawHost) {
       const host = key(rawHost);

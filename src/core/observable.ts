@@ -70,12 +70,17 @@ function report(error: unknown): void {
   });
 }
 
-function call<T>(listeners: Iterable<(state: T) => void>, state: T): void {
+/**
+ * Call every listener (a copy of the list: a listener may unsubscribe) with
+ * `state`; one that throws breaks neither the caller nor the other listeners:
+ * its error goes to `onError` (default: rethrown in a microtask, as `EventTarget` reports listener errors).
+ */
+export function notify<T>(listeners: Iterable<(state: T) => void>, state: T, onError: (error: unknown) => void = report): void {
   for (const listener of [...listeners]) {
     try {
       listener(state);
     } catch (error) {
-      report(error);
+      onError(error);
     }
   }
 }
@@ -94,7 +99,7 @@ export function createState<T>(initial: T, options: StateOptions<T> = {}): State
   const deliver = (): void => {
     if (Object.is(delivered, state)) return;
     delivered = state;
-    call(listeners, state);
+    notify(listeners, state);
   };
 
   return {
@@ -102,7 +107,7 @@ export function createState<T>(initial: T, options: StateOptions<T> = {}): State
     set(next) {
       if (equal(state, next)) return;
       state = next;
-      call(synchronous, next);
+      notify(synchronous, next);
       if (listeners.size > 0 && coalesce(delivered, next)) (options.batch ?? frameBatch()).defer(deliver);
       else deliver();
     },
@@ -192,6 +197,6 @@ export class Emitter<Events extends object> {
 
   /** Call the listeners of `event` with `value`. */
   emit<K extends keyof Events>(event: K, value: Events[K]): void {
-    call(this.#listeners.get(event) ?? [], value as never);
+    notify(this.#listeners.get(event) ?? [], value as never);
   }
 }

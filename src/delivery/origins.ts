@@ -7,7 +7,7 @@
  * factory the messages name (`createEdge`, `registerEdgeFallback`...).
  * `origin` may be a list (a primary bucket, then its replicas): origin 0 is the primary.
  */
-import { ConfigError, InvalidInputError, isS3EdgeError, redactUrl } from "../core/errors.js";
+import { ConfigError, InvalidInputError, redactUrl, S3EdgeError } from "../core/errors.js";
 import { assertValidKey, decodeKey, keyProblem } from "../core/keys.js";
 import { cdnBase, hostOf, originBase, s3ObjectUrl, type OriginObjectSpec, type OriginSpec } from "../core/urls.js";
 import type { EdgeOrigin, PresignOrigin } from "./types.js";
@@ -56,7 +56,7 @@ function cdnBases(cdn: unknown, name: string): string[] {
       if (typeof base !== "string") throw new InvalidInputError(`got ${typeof base}`);
       return cdnBase(base);
     } catch (error) {
-      const why = isS3EdgeError(error) ? error.message : String(error);
+      const why = error instanceof S3EdgeError ? error.message : String(error);
       throw new ConfigError("cdn", `${name}: cdn ${shown(base)} is not a CDN base URL: ${why}`);
     }
   });
@@ -88,7 +88,7 @@ function originOf(spec: unknown, what: string, name: string): Origin {
     const base = originBase(spec as OriginObjectSpec);
     return { ...origin, base, host: hostOf(base) };
   } catch (error) {
-    throw fail(`: ${isS3EdgeError(error) ? error.message : `it must be ${ORIGIN_FORMS}`}`);
+    throw fail(`: ${error instanceof S3EdgeError ? error.message : `it must be ${ORIGIN_FORMS}`}`);
   }
 }
 
