@@ -10,13 +10,16 @@
 import { createHealthStore, type ChannelLike, type HealthStoreOptions, type StorageLike } from "../core/health-store.js";
 import type { HealthStore } from "../core/health-types.js";
 
-/** `localStorage` when it can be read and written; undefined in private modes that refuse it, workers and SSR. */
+/**
+ * `localStorage` when it can be read; undefined where touching it throws (storage disabled, workers,
+ * SSR). Checked by a read, not a write: a write goes to the browser process and wakes every other tab's
+ * `storage` listeners. Where writes fail later (Safari's old private mode, quota) the store catches
+ * them and health stays page-local.
+ */
 function localStorageIfUsable(): StorageLike | undefined {
   try {
     const storage = globalThis.localStorage;
-    const probe = "s3edge:probe";
-    storage.setItem(probe, "1");
-    storage.removeItem(probe);
+    storage.getItem("s3edge:probe");
     return storage;
   } catch {
     return undefined;

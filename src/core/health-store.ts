@@ -134,21 +134,22 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
     }
     return found;
   };
-  /** Verdicts in storage, each with its key; unreadable entries are removed. */
-  const entries = (): [string, HostVerdict][] => {
-    const found: [string, HostVerdict][] = [];
-    for (const key of keys()) {
+  /** Records under `under` (leases aside), each with its key; unreadable entries are removed. */
+  const records = <T extends { at: number; expires: number }>(under: string, parse: (value: unknown) => T | undefined): [string, T][] => {
+    const found: [string, T][] = [];
+    for (const key of keys(under)) {
       if (key.startsWith(leasePrefix)) continue;
-      const verdict = parseVerdict(json(get(key)));
-      if (verdict === undefined) remove(key);
-      else found.push([key, verdict]);
+      const record = parse(json(get(key)));
+      if (record === undefined) remove(key);
+      else found.push([key, record]);
     }
     return found;
   };
-  /** Keep at most `keep` verdicts, the newest ones. */
-  const prune = (keep: number): void => {
-    const all = entries().sort((a, b) => b[1].at - a[1].at);
-    for (const [key] of all.slice(keep)) remove(key);
+  const entries = (): [string, HostVerdict][] => records(prefix, parseVerdict);
+  const latencies = (): [string, HostLatency][] => records(latencyPrefix, parseHostLatency);
+  /** Keep at most `keep` of `all`, the newest ones. */
+  const prune = (all: [string, { at: number }][], keep: number): void => {
+    for (const [key] of all.sort((a, b) => b[1].at - a[1].at).slice(keep)) remove(key);
   };
   const set = (key: string, value: string): boolean => {
     if (storage === undefined) return false;
@@ -158,7 +159,7 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
         return true;
       } catch {
         // Quota: make room by dropping the older half of our verdicts, then try once more.
-        if (attempt === 0) prune(Math.floor(maxHosts / 2));
+        if (attempt === 0) prune(entries(), Math.floor(maxHosts / 2));
       }
     }
     return false;
@@ -173,17 +174,6 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
     }
     return alive;
   };
-  /** Latency estimates in storage, each with its key; unreadable entries are removed. */
-  const latencies = (): [string, HostLatency][] => {
-    const found: [string, HostLatency][] = [];
-    for (const key of keys(latencyPrefix)) {
-      const latency = parseHostLatency(json(get(key)));
-      if (latency === undefined) remove(key);
-      else found.push([key, latency]);
-    }
-    return found;
-  };
-
   return {
     loadLatency(now) {
       return unexpired(latencies(), now);
@@ -191,9 +181,7 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
 
     saveLatency(latency) {
       const record = { v: VERSION, ...latency };
-      if (set(latencyPrefix + latency.host, JSON.stringify(record)) && keys(latencyPrefix).length > maxHosts) {
-        for (const [key] of latencies().sort((a, b) => b[1].at - a[1].at).slice(maxHosts)) remove(key);
-      }
+      if (set(latencyPrefix + latency.host, JSON.stringify(record)) && keys(latencyPrefix).length > maxHosts) prune(latencies(), maxHosts);
       try {
         channel?.post({ kind: "latency", ...record });
       } catch {
@@ -227,9 +215,7 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
 
     save(verdict) {
       const record = { v: VERSION, ...verdict };
-      if (set(prefix + verdict.host, JSON.stringify(record))) {
-        if (keys().length > maxHosts) prune(maxHosts);
-      }
+      if (set(prefix + verdict.host, JSON.stringify(record)) && keys().length > maxHosts) prune(entries(), maxHosts);
       // A verdict ends the probe this page was leased for.
       const lease = json(get(leasePrefix + verdict.host)) as { o?: unknown } | undefined;
       if (lease?.o === owner) remove(leasePrefix + verdict.host);

@@ -10,19 +10,22 @@
  * (they do not bubble), a `MutationObserver` for images inserted or changed
  * later, a scan at start and at `DOMContentLoaded` (images that failed before
  * the script ran have `complete && naturalWidth === 0`).
+ *
+ * What a healthy page pays (`schedule.ts`): one shared timer for the pending
+ * images, an image's key worked out only when it has to move, and nothing but
+ * its Resource Timing status read when it loads; latency estimates, persisting
+ * and the routine placeholder check wait until the images have loaded.
  */
-import { browserHealthStore } from "../browser/health-store.js";
-import { ConfigError } from "../core/errors.js";
-import { createHostHealth } from "../core/health.js";
 import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
 import type { FailureReason, FallbackReason } from "../delivery/types.js";
-import { createHosts } from "../delivery/hosts.js";
-import { checkRouting } from "../core/host-order.js";
 import { notReplicatedYet } from "../delivery/route.js";
 import { resourceLatency } from "../delivery/timing.js";
 import { createCandidates } from "./candidates.js";
-import { imageOfSource, notRequestedYet, rewriteImage, urlsOf } from "./element.js";
+import { notRequestedYet, rewriteImage, urlsOf } from "./element.js";
+import { observeImages } from "./observe.js";
+import { imageOptions } from "./options.js";
+import { afterLoad, whenIdle } from "./schedule.js";
 import { createStatusChecker, exposedStatus } from "./status.js";
 import type { AutoFallback, AutoFallbackEvents, AutoFallbackOptions } from "./types.js";
 
@@ -30,7 +33,10 @@ const KEY = "data-s3edge-key";
 
 /** What we know about one image. */
 interface Watch {
-  key: string;
+  /** Its object key, worked out when first needed (from `url`). */
+  key?: string | undefined;
+  /** The URL of ours it was found with. */
+  url: string;
   /** Candidate in use: a CDN index, or the CDN count plus an origin's index. */
   index: number;
   /** Candidates this image was on. */
@@ -40,14 +46,13 @@ interface Watch {
   host: string;
   /** When we started watching it (for `elapsedMs`). */
   since: number;
-  timer?: ReturnType<typeof setTimeout>;
+  /** When it times out (pending images only). */
+  due?: number | undefined;
   /** When its current URL was set or first seen (the load-event latency without Resource Timing). */
   armedAt?: number;
   /** When it loaded from a CDN (doubtful until a status check passes). */
   loadedAt?: number | undefined;
 }
-
-const isImage = (node: unknown): node is HTMLImageElement => (node as Element | null)?.tagName === "IMG";
 
 /**
  * Make every CDN image of the page survive a CDN outage. Call it from a
@@ -59,25 +64,25 @@ const isImage = (node: unknown): node is HTMLImageElement => (node as Element | 
  * S3Edge.autoFallback({ cdn: "https://cdn.example.com", origin: { bucket: "media", region: "eu-west-1" } });
  */
 export function autoFallback(options: AutoFallbackOptions): AutoFallback {
-  const hosts = createHosts(options.cdn, options.origin);
-  const timeoutMs = options.timeoutMs ?? 3000;
-  const checkMs = options.statusCheckMs ?? 10_000;
-  if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "autoFallback: timeoutMs must be a number > 0 (ms)");
-  if (!(checkMs >= 0)) throw new ConfigError("statusCheckMs", "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)");
-  const statuses = options.fallbackStatuses;
-  const isFallback =
-    typeof statuses === "function" ? statuses : statuses ? (s: number) => statuses.includes(s) : (s: number) => s > 499 && s < 600;
-  const health =
-    options.health ??
-    createHostHealth({ ...options.breaker, ...(options.persist !== false && { store: browserHealthStore() }) });
+  const { hosts, timeoutMs, checkMs, isFallback, health, routing } = imageOptions(options);
   const bases = hosts.cdn;
-  const routing = checkRouting(options, (name, m) => new ConfigError(name, `autoFallback: ${m}`));
-  const candidates = createCandidates(hosts, health, { ...(options.breaker?.now && { now: options.breaker.now }), ...routing });
+  const candidates = createCandidates(hosts, health, routing);
   const count = bases.length;
   const cdnHosts = bases.map((base) => hostOf(base));
   const { urlOn, mapUrl } = candidates;
   const events = new Emitter<AutoFallbackEvents>();
-  const checker = createStatusChecker(health, isFallback, checkMs);
+  /** Routine placeholder checks wait until no image is pending on a CDN (at most `timeoutMs`). */
+  const held: Array<() => void> = [];
+  let holdTimer: ReturnType<typeof setTimeout> | undefined;
+  const release = (): void => {
+    clearTimeout(holdTimer);
+    holdTimer = undefined;
+    for (const run of held.splice(0)) whenIdle(run, 200);
+  };
+  const checker = createStatusChecker(health, isFallback, checkMs, Date.now, (run) => {
+    held.push(run);
+    holdTimer ??= setTimeout(release, timeoutMs);
+  });
   const watches = new WeakMap<HTMLImageElement, Watch>();
   /** Images pending, or loaded from a CDN and not yet known good. */
   const live = new Set<HTMLImageElement>();
@@ -96,6 +101,9 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     return candidates.next(w.tried)?.index ?? -1;
   };
 
+  /** The key of a watched image; "" when its URL has none (it cannot move). */
+  const keyFor = (w: Watch): string => (w.key ??= hosts.keyOf(w.url) ?? "");
+
   const url = (key: string): string => urlOn(candidates.first().index, key) ?? hosts.s3UrlNow(key) ?? hosts.cdnUrl(0, key);
 
   if (typeof document === "undefined") {
@@ -105,7 +113,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
 
   // The <head> script (dom/head.ts) rewrites before the request from what this remembers, on the next page load.
   const remember = (): void => void (options.persist !== false && candidates.remember());
-  remember();
+  afterLoad(remember);
 
   const report = (host: string, ok: boolean, reason?: string): void => {
     if (host && hosts.sourceOf(`http://${host}/`) !== undefined) health.report(host, ok, reason);
@@ -113,46 +121,56 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
 
   /** When each host last delivered an image: a host that does is busy, not hung. */
   const lastLoad = new Map<string, number>();
-  const arm = (img: HTMLImageElement, w: Watch): void => {
-    clearTimeout(w.timer);
-    live.add(img);
-    const armedAt = Date.now();
-    w.armedAt = armedAt;
-    const tick = (): void => {
-      if (watches.get(img) !== w || img.complete) return;
-      const t = Date.now();
+  /** Every pending image's own timeout (`due`), behind one timer set for the earliest. */
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const sweep = (): void => {
+    const t = Date.now();
+    for (const img of [...live]) {
+      const w = watches.get(img);
+      if (w?.due === undefined || w.due > t) continue;
       // Queued behind the browser's 6 connections to a host that keeps answering: wait more (up to 4 timeouts).
-      const busy = t - (lastLoad.get(w.host) ?? 0) < timeoutMs && t - armedAt < 4 * timeoutMs;
-      if (busy || notRequestedYet(img)) w.timer = setTimeout(tick, timeoutMs);
+      const busy = t - (lastLoad.get(w.host) ?? 0) < timeoutMs && t - (w.armedAt ?? t) < 4 * timeoutMs;
+      if (img.complete) w.due = undefined; // its load or error event is on its way
+      else if (busy || notRequestedYet(img)) w.due = t + timeoutMs;
       else fail(img, w, "timeout");
-    };
-    w.timer = setTimeout(tick, timeoutMs);
+    }
+    let next = Infinity;
+    for (const img of live) next = Math.min(next, watches.get(img)?.due ?? next);
+    clearTimeout(timer);
+    timer = next < Infinity ? setTimeout(sweep, next - t) : undefined;
+  };
+  const arm = (img: HTMLImageElement, w: Watch): void => {
+    live.add(img);
+    w.armedAt = Date.now();
+    w.due = w.armedAt + timeoutMs;
+    timer ??= setTimeout(sweep, timeoutMs);
   };
 
   /** Point `img` at candidate `index`; with a `reason`, tell the listeners it fell back. */
   const moveTo = (img: HTMLImageElement, w: Watch, index: number, reason?: FallbackReason, status?: number): void => {
     const from = w.host;
-    if (index < 0) {
-      live.delete(img); // every candidate failed: nothing left to try
+    const key = keyFor(w);
+    if (index < 0 || key === "") {
+      live.delete(img); // every candidate failed (or no key to move with): nothing left to try
       return;
     }
     w.index = index;
     w.tried.add(index);
     w.loadedAt = undefined;
-    quietly(() => rewriteImage(img, (u) => mapUrl(u, index, w.key), urlOn(index, w.key)));
+    quietly(() => rewriteImage(img, (u) => mapUrl(u, index, key), urlOn(index, key)));
     if (index >= count && img.getAttribute("src") === null) {
       // A presigner with nothing cached: S3's URL comes later.
-      void hosts.resolveOriginUrl(index - count, w.key).then(() => watches.get(img) === w && moveTo(img, w, index, reason, status), () => undefined);
+      void hosts.resolveOriginUrl(index - count, key).then(() => watches.get(img) === w && moveTo(img, w, index, reason, status), () => undefined);
       return;
     }
     w.host = (index < count ? cdnHosts[index] : undefined) ?? safeHost(img.src);
     const elapsedMs = Date.now() - w.since;
-    if (reason) events.emit("fallback", { key: w.key, from, to: w.host, reason, ...(status ? { status } : {}), elapsedMs, element: img });
+    if (reason) events.emit("fallback", { key, from, to: w.host, reason, ...(status ? { status } : {}), elapsedMs, element: img });
     arm(img, w);
   };
 
   function fail(img: HTMLImageElement, w: Watch, reason: FailureReason, status?: number): void {
-    clearTimeout(w.timer);
+    w.due = undefined;
     // A replica without the object yet (403/404, when the browser shows the status) is not a failure of the host.
     const seen = status ?? (candidates.replica(w.index) ? exposedStatus(img.currentSrc || img.src) : undefined);
     const missing = candidates.replica(w.index) && seen !== undefined && notReplicatedYet(seen);
@@ -167,29 +185,49 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     moveTo(img, w, next, missing ? "missing" : reason, seen);
   }
 
+  /** Loads whose latency the breaker has not heard yet: told once the page has loaded (persisting them is not free). */
+  const samples: Array<[host: string, url: string, ms: number | undefined]> = [];
+  const observe = (): void => {
+    for (const [host, src, ms] of samples.splice(0)) {
+      // Time to first byte when the browser shows it, else the load event after we set or saw the URL.
+      const latency = resourceLatency(src) ?? ms;
+      if (latency !== undefined) health.observe?.(host, latency);
+    }
+    remember(); // the fastest healthy origin may have changed
+  };
+  /** Release the held placeholder checks once no image is pending on a CDN. */
+  const settle = (): void => {
+    if (held.length === 0) return;
+    for (const img of live) {
+      const w = watches.get(img);
+      if (w !== undefined && w.index < count && w.loadedAt === undefined) return;
+    }
+    release();
+  };
+
   const loaded = (img: HTMLImageElement, w: Watch): void => {
-    clearTimeout(w.timer);
+    w.due = undefined;
     const host = w.host;
     const t = Date.now();
+    const src = img.currentSrc || img.src;
     lastLoad.set(host, t);
-    // Time to first byte when the browser shows it, else the load event after we set or saw the URL.
-    const ms = resourceLatency(img.currentSrc || img.src) ?? (w.armedAt === undefined ? undefined : t - w.armedAt);
-    if (ms !== undefined && host) health.observe?.(host, ms);
+    if (host && samples.push([host, src, w.armedAt === undefined ? undefined : t - w.armedAt]) === 1) afterLoad(observe);
     if (w.index >= count) {
       live.delete(img);
       report(host, true);
       remember();
       return;
     }
-    w.loadedAt = Date.now();
+    w.loadedAt = t;
     live.add(img); // doubtful until checked: moves with the others if the breaker opens
-    checker.check(img.currentSrc || img.src, host, (result) => {
+    checker.check(src, host, (result) => {
       if (watches.get(img) !== w || w.host !== host) return;
       if (result === undefined) {
         live.delete(img);
         report(host, true);
       } else fail(img, w, "status", result);
     });
+    settle();
   };
 
   /** Take in an image we have not seen (or whose URLs the page changed). */
@@ -198,25 +236,26 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const urls = urlsOf(img);
     const given = img.getAttribute(KEY);
     const first = urls.find((u) => baseOf(u) >= 0);
-    const onS3 = first === undefined && urls.some((u) => hosts.sourceOf(u) === "s3");
-    const key = given ?? (first === undefined ? undefined : hosts.keyOf(first));
-    if (key === undefined || key === "" || (first === undefined && !onS3 && urls.length > 0)) return;
-    const index = first === undefined ? (onS3 ? candidates.indexOf(urls.find((u) => hosts.sourceOf(u) === "s3") ?? "") : 0) : baseOf(first);
+    const s3 = first === undefined ? urls.find((u) => hosts.sourceOf(u) === "s3") : undefined;
+    // Ours: a URL on a configured host, or a key given with no URL yet (another host's URL is not ours).
+    if (given === "" || (first === undefined && s3 === undefined && (given === null || urls.length > 0))) return;
+    const index = first === undefined ? (s3 === undefined ? 0 : candidates.indexOf(s3)) : baseOf(first);
     const host = candidates.host(index);
     const held = host !== undefined && !health.usable(host);
     // The breaker says no (this page, an earlier one, another tab), or no URL yet: a candidate before any request.
     const to = urls.length === 0 ? candidates.first() : held ? candidates.next(new Set([index])) : undefined;
+    const w: Watch = { key: given ?? undefined, url: first ?? s3 ?? "", index, tried: new Set([index]), host: host ?? safeHost(img.src), since: Date.now() };
     if (img.hasAttribute("data-s3edge-react")) {
       // An <EdgeImage> rendered on the server: only move it before its request; the component does the rest.
-      if (to !== undefined && to.index !== index) quietly(() => rewriteImage(img, (u) => mapUrl(u, to.index, key)));
+      const key = keyFor(w);
+      if (to !== undefined && to.index !== index && key) quietly(() => rewriteImage(img, (u) => mapUrl(u, to.index, key)));
       return;
     }
-    const w: Watch = { key, index, tried: new Set([index]), host: host ?? safeHost(img.src), since: Date.now() };
     watches.set(img, w);
     if (to !== undefined) {
       moveTo(img, w, to.index, urls.length > 0 ? "circuit-open" : undefined);
       const chosen = candidates.host(to.index) ?? w.host;
-      events.emit("route", { key, host: chosen, source: to.index < count ? "cdn" : "s3", reason: to.reason, element: img });
+      events.emit("route", { key: keyFor(w), host: chosen, source: to.index < count ? "cdn" : "s3", reason: to.reason, element: img });
       return;
     }
     if (!img.complete) arm(img, w);
@@ -224,42 +263,13 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     else loaded(img, w);
   };
 
-  const scan = (node: Node): void => {
-    if (node.nodeType !== 1) return;
-    const el = node as Element;
-    if (isImage(el)) consider(el);
-    else if (el.tagName === "SOURCE") {
-      const img = imageOfSource(el);
-      if (img) retake(img);
-    } else for (const img of el.getElementsByTagName("img")) consider(img);
-  };
   const retake = (img: HTMLImageElement): void => {
-    const w = watches.get(img);
-    if (w) clearTimeout(w.timer);
     watches.delete(img);
     live.delete(img);
     consider(img);
   };
 
-  const onRecords = (records: MutationRecord[]): void => {
-    for (const record of records) {
-      if (record.type === "childList") record.addedNodes.forEach(scan);
-      else if (isImage(record.target)) retake(record.target);
-      else scan(record.target);
-    }
-  };
-  const observer = new MutationObserver(onRecords);
-  /** Our own attribute writes are not the page's: drop their records, keep the page's. */
-  function quietly(write: () => void): void {
-    const pending = observer.takeRecords();
-    write();
-    observer.takeRecords();
-    if (pending.length > 0) onRecords(pending);
-  }
-
-  const onEvent = (event: Event): void => {
-    const img = event.target;
-    if (!isImage(img)) return;
+  const onEvent = (img: HTMLImageElement, event: Event): void => {
     const w = watches.get(img);
     if (w === undefined) return consider(img);
     // An event of a URL we moved away from (or that the page changed) is not about the current one.
@@ -280,40 +290,30 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     // Chromium never frees the connections of a hung host: move every image still waiting on it now,
     // and, when a check found placeholders, those loaded since its last good check.
     checker.clear(host);
-    const doubtful = checker.suspect(host) ? checker.goodSince(host) : Number.POSITIVE_INFINITY;
+    const doubtful = checker.suspect(host) ? checker.goodSince(host) : Infinity;
     for (const img of [...live]) {
       const w = watches.get(img);
       if (w?.host !== host) continue;
       if (w.loadedAt === undefined || w.loadedAt >= doubtful) {
-        clearTimeout(w.timer);
+        w.due = undefined;
         moveTo(img, w, pick(w), "circuit-open");
       }
     }
   });
 
-  const root = document.documentElement;
-  const onReady = (): void => scan(root);
-  document.addEventListener("load", onEvent, true);
-  document.addEventListener("error", onEvent, true);
-  document.addEventListener("DOMContentLoaded", onReady);
-  observer.observe(document, { childList: true, subtree: true, attributes: true, attributeFilter: ["src", "srcset", KEY] });
-  // The images already there are taken after a microtask, so that listeners the caller attaches
-  // right after this call hear about them too; images parsed later reach the observer first.
-  let stopped = false;
-  queueMicrotask(() => stopped || scan(root));
+  const dom = observeImages({ consider, retake, event: onEvent }, ["src", "srcset", KEY]);
+  const quietly = dom.quietly;
 
   return {
     on: (event, listener) => events.on(event, listener),
     src: url,
     health,
     stop() {
-      stopped = true;
-      observer.disconnect();
-      document.removeEventListener("load", onEvent, true);
-      document.removeEventListener("error", onEvent, true);
-      document.removeEventListener("DOMContentLoaded", onReady);
+      dom.stop();
       unsubscribe();
-      for (const img of live) clearTimeout(watches.get(img)?.timer);
+      clearTimeout(timer);
+      clearTimeout(holdTimer);
+      held.length = 0;
       live.clear();
     },
   };

@@ -13,7 +13,10 @@
  *
  * The checker keeps the `HEAD`s few: one at a time per host, made for the first
  * image of a host, while the breaker has failures or a check found a bad
- * status, and otherwise at most once per `intervalMs`.
+ * status, and otherwise at most once per `intervalMs`. A routine check (nothing
+ * in doubt but the interval) can wait for `defer`: `autoFallback` holds it until
+ * the page's images have loaded, so that a healthy page spends nothing on it
+ * before its images show.
  */
 import type { HostHealth } from "../core/health-types.js";
 
@@ -60,27 +63,35 @@ interface HostChecks {
   cors: boolean;
   /** A check was unreadable before any CORS answer: this CDN sends no CORS headers, stop asking. */
   blind: boolean;
+  /** A routine check waits for `defer`. */
+  waiting: boolean;
   queue: [string, (result: CheckResult) => void][];
 }
 
-/** Create the checker of one page (or one React tree). `intervalMs` 0 turns the `HEAD` checks off. */
+/**
+ * Create the checker of one page (or one React tree). `intervalMs` 0 turns the `HEAD` checks off.
+ * With `defer`, a routine check (the host's breaker closed without failures, no bad status found)
+ * waits until `defer` runs the function it is given; a check with a reason to doubt goes at once.
+ */
 export function createStatusChecker(
   health: HostHealth,
   isFallback: (status: number) => boolean,
   intervalMs: number,
   now: () => number = Date.now,
+  defer?: (run: () => void) => void,
 ): StatusChecker {
   const hosts = new Map<string, HostChecks>();
   const of = (host: string): HostChecks => {
     let c = hosts.get(host);
     if (c === undefined) {
-      c = { at: Number.NEGATIVE_INFINITY, good: 0, suspect: false, busy: false, cors: false, blind: false, queue: [] };
+      c = { at: -Infinity, good: 0, suspect: false, busy: false, cors: false, blind: false, waiting: false, queue: [] };
       hosts.set(host, c);
     }
     return c;
   };
 
   const pump = (c: HostChecks): void => {
+    c.waiting = false;
     if (c.busy) return;
     const next = c.queue.shift();
     if (next === undefined) return;
@@ -111,16 +122,22 @@ export function createStatusChecker(
       const c = of(host);
       if (!intervalMs || c.blind) return done(undefined);
       const s = health.status(host);
-      const doubt = c.busy || c.suspect || s.state !== "closed" || s.failures > 0 || now() - c.at >= intervalMs;
-      if (!doubt) return done(undefined);
+      const reason = c.busy || c.suspect || s.state !== "closed" || s.failures > 0;
+      if (!reason && now() - c.at < intervalMs) return done(undefined);
       c.queue.push([url, done]);
-      pump(c);
+      if (reason || defer === undefined) return pump(c);
+      if (c.waiting) return;
+      c.waiting = true;
+      defer(() => c.waiting && pump(c));
     },
     suspect: (host) => hosts.get(host)?.suspect === true,
     goodSince: (host) => hosts.get(host)?.good ?? 0,
     clear(host) {
       const c = hosts.get(host);
-      if (c) c.queue.length = 0;
+      if (c) {
+        c.queue.length = 0;
+        c.waiting = false;
+      }
     },
   };
 }

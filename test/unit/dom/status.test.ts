@@ -104,4 +104,38 @@ describe("createStatusChecker", () => {
     await first;
     expect(dropped).not.toHaveBeenCalled();
   });
+
+  it("holds a routine check until defer runs it; the images that loaded meanwhile share its one HEAD", async () => {
+    const held: Array<() => void> = [];
+    const checker = createStatusChecker(createHostHealth(), isFallback, 10_000, Date.now, (run) => held.push(run));
+    const results = [check(checker, "/1.png"), check(checker, "/2.png"), check(checker, "/3.png")];
+    await new Promise((r) => setTimeout(r, 5));
+    expect(heads).toEqual([]);
+    expect(held).toHaveLength(1);
+    for (const run of held) run();
+    expect(await Promise.all(results)).toEqual([undefined, undefined, undefined]);
+    expect(heads).toEqual(["/1.png"]);
+  });
+
+  it("does not hold a check with a reason to doubt (the host's breaker has failures)", async () => {
+    const health = createHostHealth();
+    const held: Array<() => void> = [];
+    const checker = createStatusChecker(health, isFallback, 10_000, Date.now, (run) => held.push(run));
+    health.failure("cdn.test");
+    status = 503;
+    expect(await check(checker, "/1.png")).toBe(503);
+    expect(held).toEqual([]);
+  });
+
+  it("a held check dropped by clear() is not made when defer runs it later", async () => {
+    const held: Array<() => void> = [];
+    const checker = createStatusChecker(createHostHealth(), isFallback, 10_000, Date.now, (run) => held.push(run));
+    const dropped = vi.fn();
+    checker.check("https://cdn.test/1.png", "cdn.test", dropped);
+    checker.clear("cdn.test");
+    for (const run of held) run();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(heads).toEqual([]);
+    expect(dropped).not.toHaveBeenCalled();
+  });
 });

@@ -1,0 +1,39 @@
+/**
+ * `autoFallback`'s options, checked once (a `ConfigError` naming the option)
+ * and resolved to what the rest of the image layer uses.
+ */
+import { browserHealthStore } from "../browser/health-store.js";
+import { ConfigError } from "../core/errors.js";
+import { createHostHealth } from "../core/health.js";
+import type { HostHealth } from "../core/health-types.js";
+import { checkRouting } from "../core/host-order.js";
+import { createHosts, type Hosts } from "../delivery/hosts.js";
+import type { RoutingOptions } from "../delivery/types.js";
+import type { AutoFallbackOptions } from "./types.js";
+
+/** The options of one `autoFallback` call, resolved. */
+export interface ImageOptions {
+  hosts: Hosts;
+  timeoutMs: number;
+  checkMs: number;
+  isFallback: (status: number) => boolean;
+  health: HostHealth;
+  routing: RoutingOptions & { now?: () => number };
+}
+
+/** Check and resolve `options` (throws `ConfigError` for a bad one). */
+export function imageOptions(options: AutoFallbackOptions): ImageOptions {
+  const hosts = createHosts(options.cdn, options.origin);
+  const timeoutMs = options.timeoutMs ?? 3000;
+  const checkMs = options.statusCheckMs ?? 10_000;
+  if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "autoFallback: timeoutMs must be a number > 0 (ms)");
+  if (!(checkMs >= 0)) throw new ConfigError("statusCheckMs", "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)");
+  const statuses = options.fallbackStatuses;
+  const isFallback =
+    typeof statuses === "function" ? statuses : statuses ? (s: number) => statuses.includes(s) : (s: number) => s > 499 && s < 600;
+  const health =
+    options.health ??
+    createHostHealth({ ...options.breaker, ...(options.persist !== false && { store: browserHealthStore() }) });
+  const routing = checkRouting(options, (name, m) => new ConfigError(name, `autoFallback: ${m}`));
+  return { hosts, timeoutMs, checkMs, isFallback, health, routing: { ...(options.breaker?.now && { now: options.breaker.now }), ...routing } };
+}
