@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { createBreaker } from "../../../src/core/breaker.js";
 import { ConfigError } from "../../../src/core/errors.js";
 import { createHostHealth, type HostHealth, type HostHealthOptions, type HostStatus, type HostVerdict } from "../../../src/core/health.js";
 import { createHealthStore, parseVerdict, type ChannelLike, type StorageLike } from "../../../src/core/health-store.js";
@@ -576,5 +577,26 @@ describe("parseVerdict", () => {
     expect(parseVerdict({ ...v, state: "half-open" })).toBeUndefined();
     expect(parseVerdict({ ...v, at: "1" })).toBeUndefined();
     expect(parseVerdict(null)).toBeUndefined();
+  });
+});
+
+describe("createBreaker (the layer createHostHealth builds on)", () => {
+  it("is the same state machine without latency estimates; createHostHealth adds them", () => {
+    let t = 0;
+    const bare = createBreaker({ failureThreshold: 2, cooldownMs: 1_000, now: () => t });
+    expect(bare.observe).toBeUndefined();
+    expect(bare.latency).toBeUndefined();
+    bare.failure("CDN.test");
+    bare.failure("cdn.test");
+    expect(bare.acquire("cdn.test")).toBe("skip");
+    t = 1_000;
+    expect(bare.acquire("cdn.test")).toBe("probe");
+    bare.success("cdn.test");
+    expect(bare.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
+    expect(bare.status("cdn.test").latencyMs).toBeUndefined();
+
+    const full = createHostHealth({ now: () => t });
+    full.observe?.("cdn.test", 120);
+    expect(full.status("cdn.test").latencyMs).toBe(120);
   });
 });

@@ -6,7 +6,9 @@ import { describe, expect, it } from "vitest";
 import { createHostHealth } from "../../../src/core/health.js";
 import type { Outcome } from "../../../src/delivery/attempt.js";
 import type { FallbackEvent } from "../../../src/delivery/index.js";
+import { FallbackError } from "../../../src/delivery/errors.js";
 import { type Candidate, type Clock, race } from "../../../src/delivery/race.js";
+import { walk } from "../../../src/delivery/walk.js";
 
 /** A clock whose timers run when the test moves time. */
 function fakeClock(): Clock & { advance(ms: number): void; pending(): number } {
@@ -179,5 +181,48 @@ describe("race", () => {
         { source: "s3", host: "", url: "", reason: "url" },
       ],
     });
+  });
+});
+
+describe("walk (the layer race builds on)", () => {
+  it("fails with the caller's error, given every failure with its URL as tried; race's FallbackError redacts them", async () => {
+    const { net, ctx } = setup();
+    const seen: unknown[] = [];
+    const fail = (key: string, failures: unknown[]) => {
+      seen.push(key, failures);
+      return "all failed";
+    };
+    const pending = walk({ ...ctx, fail, aborted: () => "aborted" }, "k", candidates("https://cdn.test/k", "https://s3.test/k?X-Amz-Signature=secret"));
+    await tick();
+    net.attempts[0]?.settle({ reason: "network" });
+    await tick();
+    net.attempts[1]?.settle({ reason: "status", status: 500 });
+    await expect(pending).rejects.toBe("all failed");
+    expect(seen).toEqual([
+      "k",
+      [
+        { source: "cdn", host: "cdn.test", url: "https://cdn.test/k", reason: "network" },
+        { source: "s3", host: "s3.test", url: "https://s3.test/k?X-Amz-Signature=secret", reason: "status", status: 500 },
+      ],
+    ]);
+
+    const again = setup();
+    const raced = race(again.ctx, "k", candidates("https://cdn2.test/k", "https://s4.test/k?X-Amz-Signature=secret"));
+    await tick();
+    again.net.attempts[0]?.settle({ reason: "network" });
+    await tick();
+    again.net.attempts[1]?.settle({ reason: "network" });
+    const error = await raced.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FallbackError);
+    expect((error as FallbackError).failures.map((f) => f.url)).toEqual(["https://cdn2.test/k", "https://s4.test/k?<redacted>"]);
+    expect((error as FallbackError).message).not.toContain("secret");
+  });
+
+  it("rejects with the caller's aborted error when its signal aborts", async () => {
+    const { ctx } = setup();
+    const controller = new AbortController();
+    const pending = walk({ ...ctx, fail: () => "failed", aborted: (reason) => ({ aborted: reason }) }, "k", candidates("https://cdn.test/k"), controller.signal);
+    controller.abort("gone");
+    await expect(pending).rejects.toEqual({ aborted: "gone" });
   });
 });
