@@ -39,17 +39,18 @@ interface HostRecord {
   openedUntil: number;
   /** Cooldown of the current (or last) opening. */
   cooldownMs: number;
-  lastClosedAt: number | undefined;
+  lastClosedAt?: number | undefined;
   /** When the current probe was handed out, if one is in flight. */
-  probeSince: number | undefined;
-  lastReason: string | undefined;
+  probeSince?: number | undefined;
+  lastReason?: string | undefined;
   /** When the last verdict was reached (here or in another tab): older shared verdicts are ignored. */
   changedAt: number;
 }
 
 /** A positive option of the breaker (`ConfigError` naming it otherwise). */
-export function positive(name: string, value: number | undefined, fallback: number, integer = false): number {
-  if (value === undefined) return fallback;
+export function positive<K extends keyof typeof DEFAULT_HOST_HEALTH>(options: HostHealthOptions, name: K, integer = false): number {
+  const value = options[name];
+  if (value === undefined) return DEFAULT_HOST_HEALTH[name];
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
     throw new ConfigError(name, `createHostHealth: ${name} must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`);
   }
@@ -62,13 +63,12 @@ export function positive(name: string, value: number | undefined, fallback: numb
  * The service worker uses it bare.
  */
 export function createBreaker(options: HostHealthOptions = {}, latency?: LatencyTable): HostHealth {
-  const d = DEFAULT_HOST_HEALTH;
-  const threshold = positive("failureThreshold", options.failureThreshold, d.failureThreshold, true);
-  const windowMs = positive("windowMs", options.windowMs, d.windowMs);
-  const baseCooldown = positive("cooldownMs", options.cooldownMs, d.cooldownMs);
-  const maxCooldown = Math.max(baseCooldown, positive("maxCooldownMs", options.maxCooldownMs, d.maxCooldownMs));
-  const flapWindowMs = positive("flapWindowMs", options.flapWindowMs, d.flapWindowMs);
-  const probeTimeoutMs = positive("probeTimeoutMs", options.probeTimeoutMs, d.probeTimeoutMs);
+  const threshold = positive(options, "failureThreshold", true);
+  const windowMs = positive(options, "windowMs");
+  const baseCooldown = positive(options, "cooldownMs");
+  const maxCooldown = Math.max(baseCooldown, positive(options, "maxCooldownMs"));
+  const flapWindowMs = positive(options, "flapWindowMs");
+  const probeTimeoutMs = positive(options, "probeTimeoutMs");
   const now = options.now ?? Date.now;
   const store = options.store;
 
@@ -86,9 +86,6 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
         openFailures: 0,
         openedUntil: 0,
         cooldownMs: baseCooldown,
-        lastClosedAt: undefined,
-        probeSince: undefined,
-        lastReason: undefined,
         changedAt: Number.NEGATIVE_INFINITY,
       };
       hosts.set(host, r);

@@ -7,7 +7,7 @@
  */
 import { createBreaker, positive } from "./breaker.js";
 import { createLatencyTable } from "./health-latency.js";
-import { DEFAULT_HOST_HEALTH, type HostHealth, type HostHealthOptions } from "./health-types.js";
+import type { HostHealth, HostHealthOptions } from "./health-types.js";
 
 export {
   DEFAULT_HOST_HEALTH,
@@ -22,6 +22,6 @@ export {
 
 /** Create a per-host circuit breaker with latency estimates (see `breaker.ts` for the states). */
 export function createHostHealth(options: HostHealthOptions = {}): HostHealth {
-  const ttlMs = positive("latencyTtlMs", options.latencyTtlMs, DEFAULT_HOST_HEALTH.latencyTtlMs);
+  const ttlMs = positive(options, "latencyTtlMs");
   return createBreaker(options, createLatencyTable(options.store, options.now ?? Date.now, ttlMs));
 }
