@@ -24,7 +24,7 @@ export function umd(globalName: string): Pick<Options, "globalName" | "banner" |
  * - `s3edge.global.js`: a minified UMD for a <script> tag (global `S3Edge`),
  *   AMD loaders and `require()`, ky bundled in;
  * - `s3edge-img.global.js`: the same wrapper around `autoFallback` alone, for `<head>`;
- * - `s3edge-sw.js`: the service worker script (`registerEdgeFallback`, `workboxPlugin`, global `S3Edge` in the worker).
+ * - `s3edge-sw.js`: the service worker script (`registerEdgeFallback`, `workboxPlugin`, `latencyRoute`, global `S3Edge` in the worker).
  *
  * No source maps: the ESM/CJS output is not minified (stack traces already
  * point at readable code), and the maps were 1.1 MB of the 1.7 MB unpacked
