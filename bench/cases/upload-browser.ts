@@ -10,6 +10,7 @@
  * net::ERR_BLOB_OUT_OF_MEMORY before.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   AbortMultipartUploadCommand,
@@ -117,7 +118,7 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
     format: "iife",
     platform: "browser",
     target: "es2022",
-    minify: true,
+    minify: !process.env["BENCH_UPLOAD_BROWSER_PROFILE"], // readable names in a profile
     define: { "process.env.NODE_ENV": '"production"' },
     logLevel: "error",
   });
@@ -161,7 +162,19 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
           const tab: Page = await context.newPage();
           await tab.goto(`${site.url}/upload.html`);
           await tab.setInputFiles("#file", paths);
+          // BENCH_UPLOAD_BROWSER_PROFILE=<dir>: a CPU profile of each run (DevTools' .cpuprofile) written there.
+          const profileDir = process.env["BENCH_UPLOAD_BROWSER_PROFILE"];
+          const cdp = profileDir ? await context.newCDPSession(tab) : undefined;
+          if (cdp) {
+            await cdp.send("Profiler.enable");
+            await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+            await cdp.send("Profiler.start");
+          }
           const run = await tab.evaluate((name) => (window as unknown as { bench: Record<string, () => Promise<PageRun>> }).bench[name]?.() as Promise<PageRun>, who);
+          if (cdp && profileDir) {
+            const { profile } = await cdp.send("Profiler.stop");
+            await writeFile(join(profileDir, `${scenario.name.split(" ")[0]}-${who}-${rep + 1}.cpuprofile`), JSON.stringify(profile));
+          }
           await context.close();
           if (run.errors.length) ctx.progress(`  ${NAMES[who]}: ${run.errors.slice(0, 3).join("; ")}`);
           runs[who].push(run);

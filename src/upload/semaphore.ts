@@ -25,11 +25,17 @@ export class Semaphore {
   tryAcquire(): (() => void) | undefined {
     if (this.#free <= 0 || this.#waiting.length > 0) return undefined;
     this.#free--;
+    return this.#giveBack();
+  }
+
+  /** The function that gives a slot back (once). */
+  #giveBack(): () => void {
     let released = false;
     return () => {
-      if (released) return;
-      released = true;
-      this.#release();
+      if (!released) {
+        released = true;
+        this.#release();
+      }
     };
   }
 
@@ -39,12 +45,7 @@ export class Semaphore {
     return new Promise((resolve, reject) => {
       const grant = (): void => {
         signal?.removeEventListener("abort", onAbort);
-        let released = false;
-        resolve(() => {
-          if (released) return;
-          released = true;
-          this.#release();
-        });
+        resolve(this.#giveBack());
       };
       const onAbort = (): void => {
         const index = this.#waiting.indexOf(grant);

@@ -27,30 +27,17 @@ let probe: Promise<typeof import("./region-probe.js")> | undefined;
 /** The nearest-target probe (`region-probe.ts`), loaded once a signer named several targets. */
 const loadProbe = (): Promise<typeof import("./region-probe.js")> => (probe ??= import("./region-probe.js"));
 
-/** Whether targets are known here or were stored by an earlier page (then the probe has a preference). */
-function hasTargets(): boolean {
+/**
+ * The target the probe measured nearest (bounded wait), when targets are known here or were stored
+ * by an earlier page; else `undefined` at once (nothing to wait for before `create`).
+ */
+function preferredTarget(): Promise<string | undefined> | undefined {
   try {
-    return probe !== undefined || !!globalThis.localStorage?.getItem("s3edge:upload-targets");
+    return probe || globalThis.localStorage?.getItem("s3edge:upload-targets")
+      ? loadProbe().then((m) => m.regionProbe.preferred()).catch(() => undefined)
+      : undefined;
   } catch {
-    return false; // no storage: no preference
-  }
-}
-
-/** The target the probe measured nearest (bounded wait). */
-async function preferredTarget(): Promise<string | undefined> {
-  try {
-    return await (await loadProbe()).regionProbe.preferred();
-  } catch {
-    return undefined; // no probe: no preference
-  }
-}
-
-/** False only when the store says synchronously that it holds no record for `fingerprint`. */
-function mayHold(store: ResumeStore, fingerprint: string): boolean {
-  try {
-    return store.has?.(fingerprint) !== false;
-  } catch {
-    return true; // ask `get`
+    return undefined; // no storage: no preference
   }
 }
 
@@ -78,7 +65,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const fingerprint = store && source.kind === "random" ? source.fingerprint : undefined;
   // A store that knows synchronously it has no record is not awaited: with nothing else to wait
   // for, the `create` request leaves in the caller's task.
-  if (store && fingerprint && source.kind === "random" && mayHold(store, fingerprint)) {
+  if (store && fingerprint && source.kind === "random" && store.has?.(fingerprint) !== false) {
     // The resume code is loaded only when the store holds something for this source.
     const raw: unknown = await Promise.resolve()
       .then(() => store.get(fingerprint))
@@ -92,7 +79,8 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   // One id for this upload's create, sent again on each retry: the server then answers the same
   // upload instead of starting a second one when an answer was lost (crypto.randomUUID needs a secure context).
   const requestId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-  const target = hasTargets() ? await preferredTarget() : undefined;
+  const preferring = preferredTarget();
+  const target = preferring && (await preferring);
   const created = await o.attempt(() =>
     o.call(
       "create",

@@ -121,7 +121,7 @@ export interface ResumeStore {
   /**
    * Optional synchronous hint: `false` only when the store surely holds no record for
    * `fingerprint` (then the uploader sends `create` at once, without waiting for `get`);
-   * `true` when it may. Stores that cannot tell synchronously leave it out.
+   * `true` when it may. Must not throw. Stores that cannot tell synchronously leave it out.
    */
   has?(fingerprint: string): boolean;
   set(record: ResumeRecord): Promise<void>;

@@ -248,31 +248,25 @@ export class Upload {
       // `create` request nothing waits when nothing has to (a free slot, a Blob's source, a store
       // that knows it has no record), so that request leaves within `start()`.
       this.#opening = ctx.opening.tryAcquire() ?? (await ctx.opening.acquire(signal));
-      let session: Session;
-      try {
-        const made = ctx.toSource(this.#input, this.#options);
-        source = made instanceof Promise ? await made : made;
-        const filename = this.#options.filename ?? source.name;
-        this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
-        session = await openSession({
-          call: ctx.call,
-          // A first session that needs a retry no longer opens alone: the others go on meanwhile.
-          attempt: (fn) => this.#attempt(fn, undefined, undefined, () => ctx.opening.widen()),
-          source,
-          filename,
-          contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),
-          metadata: this.#options.metadata,
-          partSize: ctx.partSize,
-          checksum: ctx.checksum,
-          store: ctx.store,
-          signal,
-          now: () => ctx.clock.now(),
-          onRestart: (event) => this.#events.emit("restart", event),
-        });
-      } catch (error) {
-        this.#opened();
-        throw error;
-      }
+      const made = ctx.toSource(this.#input, this.#options);
+      source = made instanceof Promise ? await made : made;
+      const filename = this.#options.filename ?? source.name;
+      this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
+      const session = await openSession({
+        call: ctx.call,
+        // A first session that needs a retry no longer opens alone: the others go on meanwhile.
+        attempt: (fn) => this.#attempt(fn, undefined, undefined, () => ctx.opening.widen()),
+        source,
+        filename,
+        contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),
+        metadata: this.#options.metadata,
+        partSize: ctx.partSize,
+        checksum: ctx.checksum,
+        store: ctx.store,
+        signal,
+        now: () => ctx.clock.now(),
+        onRestart: (event) => this.#events.emit("restart", event),
+      });
       this.#session = session;
       this.#set({ key: session.key, resumed: session.resumed });
       if (signal.aborted) throw signal.reason;
@@ -291,7 +285,7 @@ export class Upload {
         },
         warn: (warning) => this.#warn(warning),
       });
-      const result = await this.#transfer.run().finally(() => this.#opened());
+      const result = await this.#transfer.run();
       await this.#keeper.forget(source);
       this.#set({ status: "done", result, loaded: result.size, total: result.size, speed: 0, eta: 0 });
       this.#events.emit("success", result);
@@ -308,6 +302,7 @@ export class Upload {
       if (!cancelled) this.#events.emit("error", error);
       throw error;
     } finally {
+      this.#opened(); // e.g. resumed with every part on S3 already: no PUT
       await source?.close();
     }
   }
