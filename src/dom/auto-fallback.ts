@@ -101,6 +101,9 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     return candidates.next(w.tried)?.index ?? -1;
   };
 
+  /** Whether `url` is on the host `w` is on (a prefix test for a CDN: no URL parsing on every load). */
+  const onHost = (url: string, w: Watch): boolean => (w.index < count ? url.startsWith(`${bases[w.index]}/`) : safeHost(url) === w.host);
+
   /** The key of a watched image; "" when its URL has none (it cannot move). */
   const keyFor = (w: Watch): string => (w.key ??= hosts.keyOf(w.url) ?? "");
 
@@ -220,13 +223,18 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     }
     w.loadedAt = t;
     live.add(img); // doubtful until checked: moves with the others if the breaker opens
-    checker.check(src, host, (result) => {
-      if (watches.get(img) !== w || w.host !== host) return;
-      if (result === undefined) {
-        live.delete(img);
-        report(host, true);
-      } else fail(img, w, "status", result);
-    });
+    checker.check(
+      src,
+      host,
+      (result) => {
+        if (watches.get(img) !== w || w.host !== host) return;
+        if (result === undefined) {
+          live.delete(img);
+          report(host, true);
+        } else fail(img, w, "status", result);
+      },
+      img.crossOrigin !== null,
+    );
     settle();
   };
 
@@ -273,12 +281,12 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const w = watches.get(img);
     if (w === undefined) return consider(img);
     // An event of a URL we moved away from (or that the page changed) is not about the current one.
-    if (img.currentSrc && safeHost(img.currentSrc) !== w.host) return;
+    if (img.currentSrc && !onHost(img.currentSrc, w)) return;
     if (event.type === "load") return loaded(img, w);
     // An error queued for the URL we just moved away from can arrive before the browser takes up the
     // new one: judge in a later task, when a new request is pending (not complete) or really broken.
     setTimeout(() => {
-      if (watches.get(img) === w && img.complete && img.naturalWidth === 0 && safeHost(img.currentSrc || img.src) === w.host) fail(img, w, "network");
+      if (watches.get(img) === w && img.complete && img.naturalWidth === 0 && onHost(img.currentSrc || img.src, w)) fail(img, w, "network");
     });
   };
 

@@ -26,11 +26,11 @@ export function urlsOf(img: HTMLImageElement): string[] {
   const urls: string[] = [];
   for (const el of [...sourcesOf(img), img]) {
     const srcset = el.getAttribute("srcset");
-    if (srcset) urls.push(...srcsetUrls(srcset));
+    if (srcset) for (const url of srcsetUrls(srcset)) urls.push(absolute(url, img));
   }
-  const src = img.getAttribute("src");
-  if (src) urls.push(src);
-  return urls.map((url) => absolute(url, img));
+  // `src` as the browser resolved it (no URL parsing of ours).
+  if (img.getAttribute("src")) urls.push(img.src);
+  return urls;
 }
 
 /**

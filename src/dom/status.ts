@@ -44,8 +44,11 @@ export type CheckResult = number | undefined;
 
 /** Per-host placeholder checks; see the module documentation. */
 export interface StatusChecker {
-  /** Decide about an image that loaded from `url` on CDN `host`; `done` is called once. */
-  check(url: string, host: string, done: (result: CheckResult) => void): void;
+  /**
+   * Decide about an image that loaded from `url` on CDN `host`; `done` is called once. `cors: false`
+   * (a plain `<img>`, whose status Resource Timing never shows) skips reading Resource Timing.
+   */
+  check(url: string, host: string, done: (result: CheckResult) => void, cors?: boolean): void;
   /** True while the last check of `host` found a bad status (images loaded since its last good check are doubtful). */
   suspect(host: string): boolean;
   /** When the last good check of `host` started (epoch ms; 0 when none). */
@@ -116,8 +119,8 @@ export function createStatusChecker(
   };
 
   return {
-    check(url, host, done) {
-      const exposed = exposedStatus(url);
+    check(url, host, done, cors = true) {
+      const exposed = cors ? exposedStatus(url) : undefined;
       if (exposed !== undefined) return done(isFallback(exposed) ? exposed : undefined);
       const c = of(host);
       if (!intervalMs || c.blind) return done(undefined);
