@@ -14,7 +14,7 @@
  * What a healthy page pays (`schedule.ts`): one shared timer for the pending
  * images, an image's key worked out only when it has to move, and nothing but
  * its Resource Timing status read when it loads; latency estimates, persisting
- * and the routine placeholder check wait until the images have loaded.
+ * and the routine placeholder check wait for the page's `load` event.
  */
 import { Emitter } from "../core/observable.js";
 import { hostOf } from "../core/urls.js";
@@ -25,7 +25,7 @@ import { createCandidates } from "./candidates.js";
 import { notRequestedYet, rewriteImage, urlsOf } from "./element.js";
 import { observeImages } from "./observe.js";
 import { imageOptions } from "./options.js";
-import { afterLoad, whenIdle } from "./schedule.js";
+import { afterLoad } from "./schedule.js";
 import { createStatusChecker, exposedStatus } from "./status.js";
 import type { AutoFallback, AutoFallbackEvents, AutoFallbackOptions } from "./types.js";
 
@@ -71,18 +71,8 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
   const cdnHosts = bases.map((base) => hostOf(base));
   const { urlOn, mapUrl } = candidates;
   const events = new Emitter<AutoFallbackEvents>();
-  /** Routine placeholder checks wait until no image is pending on a CDN (at most `timeoutMs`). */
-  const held: Array<() => void> = [];
-  let holdTimer: ReturnType<typeof setTimeout> | undefined;
-  const release = (): void => {
-    clearTimeout(holdTimer);
-    holdTimer = undefined;
-    for (const run of held.splice(0)) whenIdle(run, 200);
-  };
-  const checker = createStatusChecker(health, isFallback, checkMs, Date.now, (run) => {
-    held.push(run);
-    holdTimer ??= setTimeout(release, timeoutMs);
-  });
+  /** Routine placeholder checks wait for the page's `load` event: its images are in (at most `timeoutMs`). */
+  const checker = createStatusChecker(health, isFallback, checkMs, Date.now, (run) => afterLoad(run, timeoutMs));
   const watches = new WeakMap<HTMLImageElement, Watch>();
   /** Images pending, or loaded from a CDN and not yet known good. */
   const live = new Set<HTMLImageElement>();
@@ -198,15 +188,6 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     }
     remember(); // the fastest healthy origin may have changed
   };
-  /** Release the held placeholder checks once no image is pending on a CDN. */
-  const settle = (): void => {
-    if (held.length === 0) return;
-    for (const img of live) {
-      const w = watches.get(img);
-      if (w !== undefined && w.index < count && w.loadedAt === undefined) return;
-    }
-    release();
-  };
 
   const loaded = (img: HTMLImageElement, w: Watch): void => {
     w.due = undefined;
@@ -235,7 +216,6 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
       },
       img.crossOrigin !== null,
     );
-    settle();
   };
 
   /** Take in an image we have not seen (or whose URLs the page changed). */
@@ -320,8 +300,6 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
       dom.stop();
       unsubscribe();
       clearTimeout(timer);
-      clearTimeout(holdTimer);
-      held.length = 0;
       live.clear();
     },
   };

@@ -23,8 +23,9 @@ export interface AutoFallbackOptions extends FallbackBaseOptions, RoutingOptions
   /**
    * At most one CORS `HEAD` check per CDN host per this long while the host looks
    * healthy (default 10 s), to catch placeholder images (5xx with an image body);
-   * checks are made at once for the first image of a host, while its breaker has
-   * failures, and after a check found a bad status. 0 turns the checks off.
+   * checks are made for the first image of a host (once the page's `load` event
+   * fired, at most `timeoutMs` later), and at once while its breaker has failures
+   * and after a check found a bad status. 0 turns the checks off.
    * Needs `Access-Control-Allow-Origin` on the CDN's answers, error answers included.
    */
   statusCheckMs?: number;
