@@ -138,4 +138,13 @@ describe("createStatusChecker", () => {
     expect(heads).toEqual([]);
     expect(dropped).not.toHaveBeenCalled();
   });
+
+  it("reads Resource Timing only for CORS images: a plain <img> (cors false) goes to the HEAD check", async () => {
+    vi.stubGlobal("performance", { getEntriesByName: () => [{ responseStatus: 503 }] });
+    const checker = createStatusChecker(createHostHealth(), isFallback, 10_000);
+    expect(await new Promise<CheckResult>((resolve) => checker.check("https://cdn.test/cors.png", "cdn.test", resolve))).toBe(503);
+    expect(heads).toEqual([]);
+    expect(await new Promise<CheckResult>((resolve) => checker.check("https://cdn.test/plain.png", "cdn.test", resolve, false))).toBeUndefined();
+    expect(heads).toEqual(["/plain.png"]);
+  });
 });
