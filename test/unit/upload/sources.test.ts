@@ -14,6 +14,34 @@ describe("sources and their resume fingerprints", () => {
     expect(blobSource(new File(["abd"], "photo.jpg", { type: "image/jpeg", lastModified: 1700000000001 })).fingerprint).not.toBe(source.fingerprint);
   });
 
+  it("a Blob's whole range is the Blob itself (no slice: slicing a picked File asks the browser for its metadata again)", async () => {
+    const file = new File(["hello world"], "h.txt", { lastModified: 1 });
+    const source = blobSource(file);
+    expect(await source.slice(0, 11)).toBe(file);
+    const part = await source.slice(6, 11);
+    expect(part).not.toBe(file);
+    expect(await (part as Blob).text()).toBe("world");
+  });
+
+  it("the size read when an upload was added is the one its source uses, once: a later source reads it again", async () => {
+    const { readBlobSize } = await import("../../../src/upload/sources/blob.js");
+    const file = new File(["abc"], "a.bin", { lastModified: 1 });
+    let reads = 0;
+    let size = 3;
+    Object.defineProperty(file, "size", {
+      get: () => {
+        reads++;
+        return size;
+      },
+    });
+    expect(readBlobSize(file)).toBe(3);
+    size = 4; // changed on disk since it was added
+    expect(blobSource(file).size).toBe(3);
+    expect(reads).toBe(1);
+    expect(blobSource(file).size).toBe(4); // a retry reads it again
+    expect(reads).toBe(2);
+  });
+
   it("a plain Blob is not resumable: two different Blobs of one size must never share parts", () => {
     const a = blobSource(new Blob(["aaa"], { type: "image/png" }), "x.png");
     const b = blobSource(new Blob(["bbb"], { type: "image/png" }), "x.png");
