@@ -93,8 +93,11 @@ describe("authorize before the body", () => {
     const grown = heapAndBuffers() - before;
     for (const c of clients) c.socket.destroy();
     expect(statuses.filter((s) => s !== "HTTP/1.1 401 Unauthorized")).toEqual([]);
-    // Before the fix the server buffered what each client sent: ~150 MiB for these 100.
-    expect(grown, `retained ${(grown / MiB).toFixed(1)} MiB`).toBeLessThan(16 * MiB);
+    // Before the fix the server buffered what each client sent: ~150 MiB for these 100. Without
+    // buffering, what remains is data in flight on the 100 sockets at the moment of measuring:
+    // 2-20 MiB, more on a loaded machine (20.3 MiB seen in a CI run). A third of the buggy figure
+    // keeps the two cases apart.
+    expect(grown, `retained ${(grown / MiB).toFixed(1)} MiB`).toBeLessThan(48 * MiB);
   });
 
   it("answers a whole unauthenticated 50 MB body 401 without reading it", async () => {
