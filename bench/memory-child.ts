@@ -48,13 +48,26 @@ export interface MemoryResult {
 }
 
 async function measure(run: MemoryRun): Promise<MemoryResult> {
-  const uploader = createUploader({ endpoint: run.endpoint, concurrency: run.concurrency, partSize: run.partSize, store: false });
+  const uploader = createUploader({
+    endpoint: run.endpoint,
+    concurrency: run.concurrency,
+    partSize: run.partSize,
+    store: false,
+  });
   const samples: MemorySample[] = [];
   const t0 = performance.now();
   let phase: MemorySample["phase"] = "idle";
   const sample = (): void => {
     const m = process.memoryUsage();
-    samples.push({ t: Math.round(performance.now() - t0), phase, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers });
+    samples.push({
+      t: Math.round(performance.now() - t0),
+      phase,
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      heapTotal: m.heapTotal,
+      external: m.external,
+      arrayBuffers: m.arrayBuffers,
+    });
   };
   const timer = setInterval(sample, run.sampleMs);
   sample();

@@ -49,8 +49,12 @@ async function main(): Promise<number> {
   };
   const machine = machineFacts();
   const started = new Date();
-  console.log(`s3edge bench: ${options.only.join(", ")}${options.quick ? " (quick)" : ""}${options.gib ? " (+1 GiB)" : ""}`);
-  console.log(`machine: ${machine.nproc} cores (${machine.cpuModel}), ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, node ${machine.node}, load ${machine.loadavg.join(" ")}`);
+  console.log(
+    `s3edge bench: ${options.only.join(", ")}${options.quick ? " (quick)" : ""}${options.gib ? " (+1 GiB)" : ""}`,
+  );
+  console.log(
+    `machine: ${machine.nproc} cores (${machine.cpuModel}), ${(machine.totalMemoryBytes / 1024 ** 3).toFixed(1)} GiB, node ${machine.node}, load ${machine.loadavg.join(" ")}`,
+  );
 
   const cases: Record<string, unknown> = {};
   const markdown: string[] = [];
@@ -75,7 +79,10 @@ async function main(): Promise<number> {
   }
 
   const goals = Object.entries(cases).flatMap(([name, c]) =>
-    ((c as { goals?: Array<{ name: string; target: string; value: string; ok: boolean }> }).goals ?? []).map((g) => ({ case: name, ...g })),
+    ((c as { goals?: Array<{ name: string; target: string; value: string; ok: boolean }> }).goals ?? []).map((g) => ({
+      case: name,
+      ...g,
+    })),
   );
   if (goals.length) {
     const summary = {
@@ -103,7 +110,9 @@ async function main(): Promise<number> {
     join(outDir, "results.md"),
     `<!-- written by npm run bench on ${record.date}; do not edit -->\n\n${markdown.join("\n\n")}\n`,
   );
-  console.log(`\n${seconds} s; wrote ${relative(root, join(outDir, "results.json"))} and results.md${full ? "" : " (partial run: bench/results.json is kept)"}`);
+  console.log(
+    `\n${seconds} s; wrote ${relative(root, join(outDir, "results.json"))} and results.md${full ? "" : " (partial run: bench/results.json is kept)"}`,
+  );
   return failed ? 1 : 0;
 }
 

@@ -73,7 +73,9 @@ async function start(spec: ServersSpec): Promise<ServersInfo> {
     const { key, size } = spec.edge.object;
     const body = Buffer.alloc(size);
     for (let i = 0; i < size; i++) body[i] = (i * 31 + 7) & 255;
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: "application/octet-stream" }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: "application/octet-stream" }),
+    );
     client.destroy();
     edge = await startEdge({ origin: s3rver.url });
     const edgeProxy = await startLatencyProxy({ target: `127.0.0.1:${edge.port}`, rttMs: spec.edge.edgeRttMs });

@@ -96,7 +96,10 @@ function nodeBinary(major) {
 
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
-must(run(process.execPath, ["scripts/ensure-system-deps.mjs"]), "checking the system programs the tests need (chromium, nginx, Ceph RGW)");
+must(
+  run(process.execPath, ["scripts/ensure-system-deps.mjs"]),
+  "checking the system programs the tests need (chromium, nginx, Ceph RGW)",
+);
 must(run("npm", ["run", "build", "--silent"]), "the build");
 
 const vitest = join(root, "node_modules", "vitest", "vitest.mjs");

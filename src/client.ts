@@ -25,7 +25,13 @@ export { encodeKey, decodeKey, keyProblem, assertValidKey, sanitizeFilename, MAX
 export { cdnObjectUrl, s3ObjectUrl, type OriginSpec } from "./core/urls.js";
 export { S3_LIMITS, choosePartSize } from "./core/parts.js";
 export { crc32, crc32ToBase64 } from "./core/crc32.js";
-export { createHostHealth, type HostHealth, type HostHealthOptions, type HostState, type HostStatus } from "./core/health.js";
+export {
+  createHostHealth,
+  type HostHealth,
+  type HostHealthOptions,
+  type HostState,
+  type HostStatus,
+} from "./core/health.js";
 export { PROTOCOL_VERSION } from "./core/protocol.js";
 export type * from "./core/protocol.js";
 export type { RetryOptions } from "./core/retry.js";

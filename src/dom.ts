@@ -13,7 +13,13 @@ export type {
   ImageFallbackEvent,
 } from "./dom/types.js";
 export { browserHealthStore, type BrowserHealthStoreOptions } from "./browser/health-store.js";
-export { createHealthStore, parseVerdict, type ChannelLike, type HealthStoreOptions, type StorageLike } from "./core/health-store.js";
+export {
+  createHealthStore,
+  parseVerdict,
+  type ChannelLike,
+  type HealthStoreOptions,
+  type StorageLike,
+} from "./core/health-store.js";
 export { createHostHealth } from "./core/health.js";
 export type { HealthStore, HostHealth, HostHealthOptions, HostStatus, HostVerdict } from "./core/health-types.js";
 export { mapSrcset, srcsetUrls } from "./dom/srcset.js";

@@ -69,7 +69,11 @@ function newest(dir: string): number {
 export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
   const root = ctx.root;
   // Is createEdge exported by the client entry yet? (esbuild refuses a missing export.)
-  const clientHasEdge = await bundle(root, { id: "probe", label: "probe", source: `export { createEdge } from "./src/index.ts";` }).then(
+  const clientHasEdge = await bundle(root, {
+    id: "probe",
+    label: "probe",
+    source: `export { createEdge } from "./src/index.ts";`,
+  }).then(
     () => true,
     () => false,
   );
@@ -80,7 +84,11 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
       label: "s3edge client: createUploader + createEdge (ky included)",
       source: `export { createUploader } from "./src/index.ts";\nexport { createEdge } from "${edgeFrom}";`,
     },
-    { id: "client-uploader", label: "s3edge client: createUploader only", source: `export { createUploader } from "./src/index.ts";` },
+    {
+      id: "client-uploader",
+      label: "s3edge client: createUploader only",
+      source: `export { createUploader } from "./src/index.ts";`,
+    },
     { id: "client-edge", label: "s3edge client: createEdge only", source: `export { createEdge } from "${edgeFrom}";` },
     { id: "client-all", label: "s3edge client: whole src/index.ts", source: `export * from "./src/index.ts";` },
     {
@@ -95,7 +103,11 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
       source: `export * from "./src/react.ts";`,
       external: ["react", "react-dom", "react/jsx-runtime"],
     },
-    { id: "global-dist", label: "<script> build: dist/s3edge.global.js (tsup, as shipped)", file: "dist/s3edge.global.js" },
+    {
+      id: "global-dist",
+      label: "<script> build: dist/s3edge.global.js (tsup, as shipped)",
+      file: "dist/s3edge.global.js",
+    },
     { id: "ky", label: "ky (reference: s3edge bundles it)", source: `export { default } from "ky";` },
     {
       id: "uppy",
@@ -138,12 +150,22 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
   const whole = sizes.find((s) => s.id === "client-all");
   if (whole) {
     // The goal named in .size-limit.json ("whole entry ... goal 10 KB").
-    goals.push({ name: "whole client entry (src/index.ts), gzip", target: "<= 10 KB", value: `${kb(whole.gzip)} KB`, ok: whole.gzip <= 10_000 });
+    goals.push({
+      name: "whole client entry (src/index.ts), gzip",
+      target: "<= 10 KB",
+      value: `${kb(whole.gzip)} KB`,
+      ok: whole.gzip <= 10_000,
+    });
   }
   const rows = sizes.map((s) => {
     const peer = peers.includes(s);
     const ratio = peer && client ? client.gzip / s.gzip : undefined;
-    return [s.label + (s.note ? ` (${s.note})` : ""), kb(s.minified), kb(s.gzip), ratio === undefined ? "" : `${fixed(ratio, 2)}x`];
+    return [
+      s.label + (s.note ? ` (${s.note})` : ""),
+      kb(s.minified),
+      kb(s.gzip),
+      ratio === undefined ? "" : `${fixed(ratio, 2)}x`,
+    ];
   });
   // Budgets to suggest for .size-limit.json: measured gzip + 10%, rounded up to 0.5 KB.
   const suggest = (id: string): string => {
@@ -155,7 +177,9 @@ export async function runBundle(ctx: BenchContext): Promise<CaseResult> {
     columns: ["bundle", "minified KB", "gzip KB", "s3edge client / this"],
     rows,
     notes: [
-      clientHasEdge ? "createEdge is imported from src/index.ts." : "createEdge is not exported from src/client.ts yet: it is bundled from src/delivery/index.ts.",
+      clientHasEdge
+        ? "createEdge is imported from src/index.ts."
+        : "createEdge is not exported from src/client.ts yet: it is bundled from src/delivery/index.ts.",
       "Peers are measured with the same esbuild settings (tus-js-client resolves to its browser build through the package's browser field).",
       `Suggested .size-limit.json budgets (measured + 10%): createUploader ${suggest("client-uploader")}, whole client ${suggest("client-all")}, react ${suggest("react")}, global ${suggest("global-dist")} (size-limit bundles dist/ itself, so its figures differ slightly).`,
       ...failures.map((f) => `not measured: ${f}`),

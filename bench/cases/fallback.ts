@@ -45,11 +45,44 @@ interface Setting {
 
 const SETTINGS: Setting[] = [
   { id: "hit-cold", label: "CDN healthy (cache HIT), new connection", mode: "healthy", warmEdge: false, expect: "cdn" },
-  { id: "hit-warm", label: "CDN healthy (cache HIT), kept-alive connection", mode: "healthy", warmEdge: true, expect: "cdn" },
-  { id: "503-cold", label: "CDN answers 503, new edge connection", mode: { status: 503 }, warmEdge: false, expect: "s3" },
-  { id: "503-warm", label: "CDN answers 503, kept-alive edge connection", mode: { status: 503 }, warmEdge: true, expect: "s3" },
-  { id: "hang-timeout", label: `CDN hangs, timeoutMs ${HANG_TIMEOUT_MS}`, mode: "hang", warmEdge: false, timeoutMs: HANG_TIMEOUT_MS, expect: "s3" },
-  { id: "hang-hedge", label: `CDN hangs, hedgeMs ${HEDGE_MS}`, mode: "hang", warmEdge: false, timeoutMs: HANG_TIMEOUT_MS, hedgeMs: HEDGE_MS, expect: "s3" },
+  {
+    id: "hit-warm",
+    label: "CDN healthy (cache HIT), kept-alive connection",
+    mode: "healthy",
+    warmEdge: true,
+    expect: "cdn",
+  },
+  {
+    id: "503-cold",
+    label: "CDN answers 503, new edge connection",
+    mode: { status: 503 },
+    warmEdge: false,
+    expect: "s3",
+  },
+  {
+    id: "503-warm",
+    label: "CDN answers 503, kept-alive edge connection",
+    mode: { status: 503 },
+    warmEdge: true,
+    expect: "s3",
+  },
+  {
+    id: "hang-timeout",
+    label: `CDN hangs, timeoutMs ${HANG_TIMEOUT_MS}`,
+    mode: "hang",
+    warmEdge: false,
+    timeoutMs: HANG_TIMEOUT_MS,
+    expect: "s3",
+  },
+  {
+    id: "hang-hedge",
+    label: `CDN hangs, hedgeMs ${HEDGE_MS}`,
+    mode: "hang",
+    warmEdge: false,
+    timeoutMs: HANG_TIMEOUT_MS,
+    hedgeMs: HEDGE_MS,
+    expect: "s3",
+  },
   { id: "stopped", label: "CDN stopped (connection refused)", mode: "stopped", warmEdge: false, expect: "s3" },
 ];
 
@@ -65,7 +98,8 @@ async function timed(run: () => Promise<Response>, sourceOf: (url: string) => st
   const ttfbMs = performance.now() - started;
   const body = await response.arrayBuffer();
   const totalMs = performance.now() - started;
-  if (response.status !== 200 || body.byteLength !== OBJECT.size) throw new Error(`fallback: got ${response.status} with ${body.byteLength} bytes`);
+  if (response.status !== 200 || body.byteLength !== OBJECT.size)
+    throw new Error(`fallback: got ${response.status} with ${body.byteLength} bytes`);
   return { ttfbMs, totalMs, servedBy: sourceOf(response.url), bytes: body.byteLength };
 }
 
@@ -75,14 +109,20 @@ interface Collected {
   breaker: { warmup: number; open: Sample[]; direct: Sample[]; stateAfter: string };
 }
 
-async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<ServersInfo["edge"]>, bucket: string): Promise<Collected> {
+async function collect(
+  ctx: BenchContext,
+  servers: Worker,
+  info: NonNullable<ServersInfo["edge"]>,
+  bucket: string,
+): Promise<Collected> {
   const Agent = await undiciAgent();
   const edgeHost = new URL(info.edgeProxy).host;
   const s3Host = new URL(info.s3Proxy).host;
   const cdn = `${info.edgeProxy}/${bucket}`;
   const origin = { endpoint: info.s3Proxy, bucket, pathStyle: true };
   const directUrl = `${info.s3Proxy}/${bucket}/${OBJECT.key}`;
-  const sourceOf = (url: string): string => (new URL(url).host === edgeHost ? "cdn" : new URL(url).host === s3Host ? "s3" : "other");
+  const sourceOf = (url: string): string =>
+    new URL(url).host === edgeHost ? "cdn" : new URL(url).host === s3Host ? "s3" : "other";
   const reps = ctx.options.quick ? 3 : 7;
   const breakerRequests = ctx.options.quick ? 20 : 99;
   const out: Collected = { direct: {}, settings: {}, breaker: { warmup: 0, open: [], direct: [], stateAfter: "" } };
@@ -105,7 +145,8 @@ async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<Ser
       await servers.call("setMode", setting.mode);
       mode = modeKey;
       // Fill the edge cache (MISS, then HIT) so that "healthy" measures hits.
-      if (setting.mode === "healthy") for (let i = 0; i < 2; i++) await (await fetch(`${cdn}/${OBJECT.key}`)).arrayBuffer();
+      if (setting.mode === "healthy")
+        for (let i = 0; i < 2; i++) await (await fetch(`${cdn}/${OBJECT.key}`)).arrayBuffer();
     }
     out.direct[setting.id] = [];
     out.settings[setting.id] = [];
@@ -137,9 +178,12 @@ async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<Ser
       try {
         const sample = await timed(() => edge.fetch(OBJECT.key), sourceOf);
         if (leftCdnMs !== undefined) sample.leftCdnMs = leftCdnMs;
-        if (sample.servedBy !== setting.expect) throw new Error(`fallback ${setting.id}: served by ${sample.servedBy}, expected ${setting.expect}`);
+        if (sample.servedBy !== setting.expect)
+          throw new Error(`fallback ${setting.id}: served by ${sample.servedBy}, expected ${setting.expect}`);
         (out.settings[setting.id] as Sample[]).push(sample);
-        ctx.progress(`fallback ${setting.id} rep ${rep + 1}/${reps}: ${fixed(sample.ttfbMs, 0)} ms (direct ${fixed((out.direct[setting.id] as Sample[])[rep]?.ttfbMs ?? 0, 0)} ms)`);
+        ctx.progress(
+          `fallback ${setting.id} rep ${rep + 1}/${reps}: ${fixed(sample.ttfbMs, 0)} ms (direct ${fixed((out.direct[setting.id] as Sample[])[rep]?.ttfbMs ?? 0, 0)} ms)`,
+        );
       } finally {
         await Promise.all(agents.map((a) => a.destroy()));
       }
@@ -164,14 +208,18 @@ async function collect(ctx: BenchContext, servers: Worker, info: NonNullable<Ser
         await timed(() => fetch(directUrl, { dispatcher: directAgent } as RequestInit), sourceOf);
         for (let i = 0; i < breakerRequests; i++) {
           await pause();
-          out.breaker.direct.push(await timed(() => fetch(directUrl, { dispatcher: directAgent } as RequestInit), sourceOf));
+          out.breaker.direct.push(
+            await timed(() => fetch(directUrl, { dispatcher: directAgent } as RequestInit), sourceOf),
+          );
           await pause();
           const sample = await timed(() => edge.fetch(OBJECT.key), sourceOf);
           if (sample.servedBy !== "s3") throw new Error("fallback: breaker open but the CDN answered");
           out.breaker.open.push(sample);
         }
         out.breaker.stateAfter = edge.health.status(edgeHost).state;
-        ctx.progress(`fallback breaker open: ${breakerRequests} requests, median ${fixed(summarize(out.breaker.open.map((s) => s.ttfbMs)).median, 0)} ms`);
+        ctx.progress(
+          `fallback breaker open: ${breakerRequests} requests, median ${fixed(summarize(out.breaker.open.map((s) => s.ttfbMs)).median, 0)} ms`,
+        );
       } finally {
         await Promise.all([edgeAgent.destroy(), s3Agent.destroy(), directAgent.destroy()]);
       }
@@ -186,7 +234,9 @@ export async function runFallback(ctx: BenchContext): Promise<CaseResult> {
   const servers = await spawnWorker(`${ctx.bundleDir}/servers.js`);
   let collected: Collected;
   try {
-    const info = await servers.call<ServersInfo>("start", { edge: { edgeRttMs: EDGE_RTT, s3RttMs: S3_RTT, object: OBJECT } });
+    const info = await servers.call<ServersInfo>("start", {
+      edge: { edgeRttMs: EDGE_RTT, s3RttMs: S3_RTT, object: OBJECT },
+    });
     collected = await collect(ctx, servers, info.edge as NonNullable<ServersInfo["edge"]>, info.bucket);
   } finally {
     await servers.close();
@@ -212,7 +262,12 @@ export async function runFallback(ctx: BenchContext): Promise<CaseResult> {
       const limit = HEDGE_MS + 1.1 * summarize(ttfb(direct)).median;
       const ok = s.median <= limit;
       goal = `<= ${HEDGE_MS} ms + 1.1x direct (${fixed(limit, 0)} ms): ${verdict(ok)}`;
-      goals.push({ name: `first request, ${setting.label}`, target: `<= hedge + 1.1x direct = ${fixed(limit, 0)} ms`, value: `${fixed(s.median, 0)} ms`, ok });
+      goals.push({
+        name: `first request, ${setting.label}`,
+        target: `<= hedge + 1.1x direct = ${fixed(limit, 0)} ms`,
+        value: `${fixed(s.median, 0)} ms`,
+        ok,
+      });
     }
     rows.push([
       setting.label,
@@ -221,7 +276,9 @@ export async function runFallback(ctx: BenchContext): Promise<CaseResult> {
       setting.expect === "s3" ? spread(overhead, 0) : "",
       setting.expect === "s3" ? fixed(overhead.median / EDGE_RTT, 1) : "",
       // A hedge sends its event when S3 wins, not when it starts (at hedgeMs).
-      setting.expect === "s3" && setting.hedgeMs === undefined ? spread(summarize(samples.map((x) => x.leftCdnMs ?? Number.NaN)), 0) : "",
+      setting.expect === "s3" && setting.hedgeMs === undefined
+        ? spread(summarize(samples.map((x) => x.leftCdnMs ?? Number.NaN)), 0)
+        : "",
       goal,
     ]);
   }
@@ -229,13 +286,21 @@ export async function runFallback(ctx: BenchContext): Promise<CaseResult> {
   const directWarm = summarize(ttfb(collected.breaker.direct));
   const openRatio = summarize(pairedRatios(ttfb(collected.breaker.open), ttfb(collected.breaker.direct)));
   const openOk = openRatio.median <= 1.05;
-  goals.push({ name: `breaker open, requests 2..${collected.breaker.open.length + 1}`, target: "<= 1.05x direct S3 (kept-alive)", value: ratioText(openRatio), ok: openOk });
+  goals.push({
+    name: `breaker open, requests 2..${collected.breaker.open.length + 1}`,
+    target: "<= 1.05x direct S3 (kept-alive)",
+    value: ratioText(openRatio),
+    ok: openOk,
+  });
   rows.push(["direct S3 GET, kept-alive connection (baseline)", spread(directWarm, 0), "1", "", "", "", ""]);
   rows.push([
     `breaker open: requests 2..${collected.breaker.open.length + 1} (kept-alive)`,
     spread(open, 0),
     ratioText(openRatio),
-    spread(summarize(collected.breaker.open.map((x, i) => x.ttfbMs - (collected.breaker.direct[i] as Sample).ttfbMs)), 1),
+    spread(
+      summarize(collected.breaker.open.map((x, i) => x.ttfbMs - (collected.breaker.direct[i] as Sample).ttfbMs)),
+      1,
+    ),
     fixed((open.median - directWarm.median) / EDGE_RTT, 2),
     "",
     `<= 1.05x: ${verdict(openOk)}`,
@@ -256,6 +321,13 @@ export async function runFallback(ctx: BenchContext): Promise<CaseResult> {
   return {
     tables: [table],
     goals,
-    data: { edgeRttMs: EDGE_RTT, s3RttMs: S3_RTT, hedgeMs: HEDGE_MS, hangTimeoutMs: HANG_TIMEOUT_MS, object: OBJECT, samples: collected },
+    data: {
+      edgeRttMs: EDGE_RTT,
+      s3RttMs: S3_RTT,
+      hedgeMs: HEDGE_MS,
+      hangTimeoutMs: HANG_TIMEOUT_MS,
+      object: OBJECT,
+      samples: collected,
+    },
   };
 }

@@ -33,7 +33,9 @@ const ALL_SCENARIOS: Array<{ id: string; label: string; down: HostName[] }> = [
   { id: "cdns-near-region-down", label: "both CDNs and the near region down", down: ["cdn20", "cdn80", "region40"] },
 ];
 /** `BENCH_GEO_ONLY=cdns-down,...` runs some scenarios only (a smoke run). */
-const SCENARIOS = ALL_SCENARIOS.filter((s) => !process.env["BENCH_GEO_ONLY"] || process.env["BENCH_GEO_ONLY"].split(",").includes(s.id));
+const SCENARIOS = ALL_SCENARIOS.filter(
+  (s) => !process.env["BENCH_GEO_ONLY"] || process.env["BENCH_GEO_ONLY"].split(",").includes(s.id),
+);
 const MODES = ["latency", "configured"] as const;
 const bucket = "geo-bench";
 
@@ -49,9 +51,17 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
   const quick = ctx.options.quick;
   const fixture = await startS3Fixture({ bucket });
   const objects = plainObjects(24);
-  await putGalleryObjects({ endpoint: fixture.endpoint, bucket, region: fixture.region, ...fixture.credentials }, objects);
+  await putGalleryObjects(
+    { endpoint: fixture.endpoint, bucket, region: fixture.region, ...fixture.credentials },
+    objects,
+  );
   const proxies = Object.fromEntries(
-    await Promise.all(Object.entries(HOSTS).map(async ([name, rttMs]) => [name, await startLatencyProxy({ target: new URL(fixture.endpoint).host, rttMs })])),
+    await Promise.all(
+      Object.entries(HOSTS).map(async ([name, rttMs]) => [
+        name,
+        await startLatencyProxy({ target: new URL(fixture.endpoint).host, rttMs }),
+      ]),
+    ),
   ) as Record<HostName, LatencyProxy>;
   const dead = await closedPort();
   const port = (name: HostName, down: HostName[]): number => (down.includes(name) ? dead : proxies[name].port);
@@ -84,7 +94,8 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
         });
         edge.on("route", (e) => routes.push(e));
         const servedBy: string[] = [];
-        const nameOf = (u: string): string => (Object.keys(HOSTS) as HostName[]).find((n) => new URL(u).port === String(port(n, scenario.down))) ?? "?";
+        const nameOf = (u: string): string =>
+          (Object.keys(HOSTS) as HostName[]).find((n) => new URL(u).port === String(port(n, scenario.down))) ?? "?";
         const get = async (key: string): Promise<number> => {
           const t0 = performance.now();
           const response = await edge.fetch(key);
@@ -102,7 +113,9 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
         data[`${scenario.id}-${mode}-routes`] = routes.length;
 
         // Chromium: names mapped to the proxies (or the dead port); a page load to learn, then measured loads.
-        const rules = (Object.keys(HOSTS) as HostName[]).map((name) => `MAP ${name}.test 127.0.0.1:${port(name, scenario.down)}`);
+        const rules = (Object.keys(HOSTS) as HostName[]).map(
+          (name) => `MAP ${name}.test 127.0.0.1:${port(name, scenario.down)}`,
+        );
         const browser = await launchBrowser({ hostResolverRules: rules });
         try {
           const origin = [
@@ -115,7 +128,12 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
             script: "head",
             inline: true,
             count: 24,
-            options: { cdn: [`http://cdn80.test/${bucket}`, `http://cdn20.test/${bucket}`], origin, order: mode, timeoutMs: 2000 },
+            options: {
+              cdn: [`http://cdn80.test/${bucket}`, `http://cdn20.test/${bucket}`],
+              origin,
+              order: mode,
+              timeoutMs: 2000,
+            },
           });
           const times: number[] = [];
           for (let run = 0; run < (quick ? 2 : 4); run++) {
@@ -131,15 +149,33 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
             page.on("requestfailed", (r) => logs.push(`failed ${r.url()} ${r.failure()?.errorText ?? ""}`));
             const visibleAll = (polling: number | "raf") =>
               page
-                .waitForFunction((n) => [...document.images].length >= n && [...document.images].every((im) => im.complete && im.naturalWidth > 0), 24, { timeout: 30_000, polling })
+                .waitForFunction(
+                  (n) =>
+                    [...document.images].length >= n &&
+                    [...document.images].every((im) => im.complete && im.naturalWidth > 0),
+                  24,
+                  { timeout: 30_000, polling },
+                )
                 .catch(async (error: unknown) => {
                   const state = await page.evaluate(() => ({
-                    images: [...document.images].filter((im) => !(im.complete && im.naturalWidth > 0)).map((im) => im.src),
-                    stuck: (window as unknown as { __events: Array<{ key?: string }> }).__events.filter((e) => [...document.images].some((im) => !(im.complete && im.naturalWidth > 0) && im.src.endsWith(e.key ?? "?"))),
+                    images: [...document.images]
+                      .filter((im) => !(im.complete && im.naturalWidth > 0))
+                      .map((im) => im.src),
+                    stuck: (window as unknown as { __events: Array<{ key?: string }> }).__events.filter((e) =>
+                      [...document.images].some(
+                        (im) => !(im.complete && im.naturalWidth > 0) && im.src.endsWith(e.key ?? "?"),
+                      ),
+                    ),
                     storage: Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])),
                     events: (window as unknown as { __events: unknown[] }).__events,
                   }));
-                  throw new Error(`${scenario.id}/${mode}: images not shown: ${JSON.stringify({ ...state, events: undefined, storage: undefined }).slice(0, 1500)} ${logs.filter((l) => !l.includes("ERR_CONNECTION_REFUSED")).slice(0, 8).join("\n")}`, { cause: error });
+                  throw new Error(
+                    `${scenario.id}/${mode}: images not shown: ${JSON.stringify({ ...state, events: undefined, storage: undefined }).slice(0, 1500)} ${logs
+                      .filter((l) => !l.includes("ERR_CONNECTION_REFUSED"))
+                      .slice(0, 8)
+                      .join("\n")}`,
+                    { cause: error },
+                  );
                 });
             await page.goto(`${server.url}${path}`, { waitUntil: "commit" }); // learning load
             await visibleAll(50);
@@ -155,10 +191,23 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
         }
       }
       const ratio = (m: Record<string, number[]>) => summarize(pairedRatios(m["latency"] ?? [], m["configured"] ?? []));
-      ttfbRows.push([scenario.label, spread(summarize(ttfb["latency"] ?? [])), spread(summarize(ttfb["configured"] ?? [])), `${fixed(ratio(ttfb).median, 2)}x`, String(explored["latency"] ?? 0)]);
-      pageRows.push([scenario.label, spread(summarize(visible["latency"] ?? []), 0), spread(summarize(visible["configured"] ?? []), 0), `${fixed(ratio(visible).median, 2)}x`]);
+      ttfbRows.push([
+        scenario.label,
+        spread(summarize(ttfb["latency"] ?? [])),
+        spread(summarize(ttfb["configured"] ?? [])),
+        `${fixed(ratio(ttfb).median, 2)}x`,
+        String(explored["latency"] ?? 0),
+      ]);
+      pageRows.push([
+        scenario.label,
+        spread(summarize(visible["latency"] ?? []), 0),
+        spread(summarize(visible["configured"] ?? []), 0),
+        `${fixed(ratio(visible).median, 2)}x`,
+      ]);
       data[scenario.id] = { ttfb, visible, explored, served };
-      ctx.progress(`served (measured requests): ${JSON.stringify(Object.fromEntries(Object.entries(served).map(([m, list]) => [m, Object.fromEntries([...new Set(list)].map((n) => [n, list.filter((x) => x === n).length]))])))}`);
+      ctx.progress(
+        `served (measured requests): ${JSON.stringify(Object.fromEntries(Object.entries(served).map(([m, list]) => [m, Object.fromEntries([...new Set(list)].map((n) => [n, list.filter((x) => x === n).length]))])))}`,
+      );
     }
   } finally {
     await server.close();
@@ -167,16 +216,21 @@ export async function runGeoReads(ctx: BenchContext): Promise<CaseResult> {
   }
   const tables: Table[] = [
     {
-      title: "Geo reads: edge.fetch time to first byte, ms (CDNs 20/80 ms RTT, regions 40/150 ms; configured far-first)",
+      title:
+        "Geo reads: edge.fetch time to first byte, ms (CDNs 20/80 ms RTT, regions 40/150 ms; configured far-first)",
       columns: ["case", "latency-aware", "configured order", "ratio (lower is better)", "explorations"],
       rows: ttfbRows,
-      notes: ["12 warm-up requests, then sequential requests on kept-alive connections; explorations counted over warm-up and measured requests."],
+      notes: [
+        "12 warm-up requests, then sequential requests on kept-alive connections; explorations counted over warm-up and measured requests.",
+      ],
     },
     {
       title: "Geo reads: 24-image page visible, ms (Chromium, <head> script; second load of a profile)",
       columns: ["case", "latency-aware", "configured order", "ratio (lower is better)"],
       rows: pageRows,
-      notes: ["Navigation start to every image decoded, on the reload after a learning load in the same profile (HTTP cache disabled: persisted health and estimates only)."],
+      notes: [
+        "Navigation start to every image decoded, on the reload after a learning load in the same profile (HTTP cache disabled: persisted health and estimates only).",
+      ],
     },
   ];
   return { tables, goals: [], data };

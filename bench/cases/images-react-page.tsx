@@ -33,7 +33,14 @@ if (config.kind === "edge-image") {
 } else {
   root.render(
     config.images.map((o) => (
-      <Img key={o.key} src={[`${config.cdn}/${o.key}`, s3Url(o.key)]} alt={o.key} width={o.width} height={o.height} data-w={o.width} />
+      <Img
+        key={o.key}
+        src={[`${config.cdn}/${o.key}`, s3Url(o.key)]}
+        alt={o.key}
+        width={o.width}
+        height={o.height}
+        data-w={o.width}
+      />
     )),
   );
 }

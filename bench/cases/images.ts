@@ -49,7 +49,9 @@ interface Sample {
 }
 
 /** Run the case (see the module documentation). */
-export async function runImages(ctx: Pick<BenchContext, "progress"> & { options: { quick: boolean }; root?: string }): Promise<CaseResult> {
+export async function runImages(
+  ctx: Pick<BenchContext, "progress"> & { options: { quick: boolean }; root?: string },
+): Promise<CaseResult> {
   const reps = Number(process.env["BENCH_IMAGES_REPS"] ?? (ctx.options.quick ? 1 : 3));
   const parts = (process.env["BENCH_IMAGES_PARTS"] ?? "plain,second,react").split(",");
   const root = ctx.root ?? process.cwd();
@@ -61,10 +63,18 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
   let browser: Browser | undefined;
   try {
     await putGalleryObjects(
-      { endpoint: s3.endpoint, bucket: s3.bucket, region: s3.region, accessKeyId: s3.credentials.accessKeyId, secretAccessKey: s3.credentials.secretAccessKey },
+      {
+        endpoint: s3.endpoint,
+        bucket: s3.bucket,
+        region: s3.region,
+        accessKeyId: s3.credentials.accessKeyId,
+        secretAccessKey: s3.credentials.secretAccessKey,
+      },
       plainObjects(COUNT),
     );
-    browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${edgeProxy.port}`, "MAP nxdomain.test ~NOTFOUND"] });
+    browser = await launchBrowser({
+      hostResolverRules: [`MAP cdn.test 127.0.0.1:${edgeProxy.port}`, "MAP nxdomain.test ~NOTFOUND"],
+    });
     const origin = { endpoint: s3Proxy.url, bucket: s3.bucket };
     const page = (script: "head" | "none", cdn = `http://cdn.test/${s3.bucket}`): string => {
       const { head, body } = galleryHtml({ cdn, origin, script, count: COUNT, inline: true, stream: false });
@@ -72,8 +82,12 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
     };
     server.route("/s3edge.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("head")));
     server.route("/browser.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("none")));
-    server.route("/s3edge-dns.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("head", `http://nxdomain.test/${s3.bucket}`)));
-    server.route("/browser-dns.html", (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(page("none", `http://nxdomain.test/${s3.bucket}`)));
+    server.route("/s3edge-dns.html", (_q, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end(page("head", `http://nxdomain.test/${s3.bucket}`)),
+    );
+    server.route("/browser-dns.html", (_q, res) =>
+      res.writeHead(200, { "content-type": "text/html" }).end(page("none", `http://nxdomain.test/${s3.bucket}`)),
+    );
     server.route("/favicon.ico", (_q, res) => res.writeHead(204).end());
     // The React pages: one bundle, the contender chosen by the page's config.
     const reactJs = parts.includes("react")
@@ -95,8 +109,12 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
     const reactPage = (kind: "edge-image" | "react-image", cdn: string): string =>
       `<!doctype html><html><head><meta charset="utf-8"><script>window.__config = ${JSON.stringify({ kind, cdn, origin, images: plainObjects(COUNT), timeoutMs: 1500 })};</script></head><body><div id="root"></div><script src="/react-app.js"></script></body></html>`;
     for (const kind of ["edge-image", "react-image"] as const) {
-      server.route(`/${kind}.html`, (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(reactPage(kind, `http://cdn.test/${s3.bucket}`)));
-      server.route(`/${kind}-dns.html`, (_q, res) => res.writeHead(200, { "content-type": "text/html" }).end(reactPage(kind, `http://nxdomain.test/${s3.bucket}`)));
+      server.route(`/${kind}.html`, (_q, res) =>
+        res.writeHead(200, { "content-type": "text/html" }).end(reactPage(kind, `http://cdn.test/${s3.bucket}`)),
+      );
+      server.route(`/${kind}-dns.html`, (_q, res) =>
+        res.writeHead(200, { "content-type": "text/html" }).end(reactPage(kind, `http://nxdomain.test/${s3.bucket}`)),
+      );
     }
     const b = browser;
 
@@ -107,10 +125,19 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
       const tab = await context.newPage();
       const measure = async (): Promise<Sample> => {
         const ms = await tab
-          .waitForFunction(() => (window as { __visibleAt?: number }).__visibleAt, null, { timeout: DEADLINE_MS, polling: 20 })
-          .then((h) => h.jsonValue() as Promise<number>, () => Number.NaN);
-        if (process.env["BENCH_IMAGES_DEBUG"]) console.error(JSON.stringify(await tab.evaluate(() => (window as { __events?: unknown }).__events)));
-        const visible = await tab.evaluate(() => [...document.images].filter((im) => im.complete && im.naturalWidth === Number(im.dataset["w"])).length);
+          .waitForFunction(() => (window as { __visibleAt?: number }).__visibleAt, null, {
+            timeout: DEADLINE_MS,
+            polling: 20,
+          })
+          .then(
+            (h) => h.jsonValue() as Promise<number>,
+            () => Number.NaN,
+          );
+        if (process.env["BENCH_IMAGES_DEBUG"])
+          console.error(JSON.stringify(await tab.evaluate(() => (window as { __events?: unknown }).__events)));
+        const visible = await tab.evaluate(
+          () => [...document.images].filter((im) => im.complete && im.naturalWidth === Number(im.dataset["w"])).length,
+        );
         return { ms, visible };
       };
       try {
@@ -140,7 +167,12 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
     const rows: string[][] = [];
     const data: Record<string, unknown> = {};
     /** `ours` against `theirs` per mode, alternating who goes first; a table row each. */
-    async function compare(ourPage: string, theirPage: string, into: string[][], record: Record<string, unknown>): Promise<void> {
+    async function compare(
+      ourPage: string,
+      theirPage: string,
+      into: string[][],
+      record: Record<string, unknown>,
+    ): Promise<void> {
       for (const [name, mode, suffix] of modes) {
         await edge.setMode(mode);
         const ours: Sample[] = [];
@@ -158,7 +190,12 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
         }
         const s = summarize(ours.map((x) => x.ms));
         const a = summarize(theirs.map((x) => x.ms));
-        const ratio = summarize(pairedRatios(ours.map((x) => x.ms), theirs.map((x) => x.ms)));
+        const ratio = summarize(
+          pairedRatios(
+            ours.map((x) => x.ms),
+            theirs.map((x) => x.ms),
+          ),
+        );
         const cell = (xs: Sample[], sum: typeof s): string =>
           sum.n === 0
             ? `not within ${DEADLINE_MS / 1000} s (${Math.min(...xs.map((x) => x.visible))}/${COUNT} shown)`
@@ -179,7 +216,12 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
       const secondMs = summarize(second.map((x) => x.secondLoad?.ms ?? Number.NaN));
       const requests = second.map((x) => x.cdnRequests ?? Number.NaN);
       rows.push(["503: first load (outage learnt)", spread(firstMs, 0), "never", "-"]);
-      rows.push([`503: second load (persisted; CDN requests ${requests.join(", ")})`, spread(secondMs, 0), "never", "-"]);
+      rows.push([
+        `503: second load (persisted; CDN requests ${requests.join(", ")})`,
+        spread(secondMs, 0),
+        "never",
+        "-",
+      ]);
       data["second load"] = second;
       await edge.setMode("healthy");
     }
@@ -193,7 +235,9 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
       columns: ["CDN", "s3edge autoFallback", "browser alone", "s3edge / browser"],
       rows,
       notes: [
-        `Emulated geography: CDN ${EDGE_RTT_MS} ms RTT, S3 ${S3_RTT_MS} ms RTT (latency proxies); autoFallback timeoutMs 1500, inlined in <head>. Load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(" ")} (2 cores: figures taken under load spread widely).`,
+        `Emulated geography: CDN ${EDGE_RTT_MS} ms RTT, S3 ${S3_RTT_MS} ms RTT (latency proxies); autoFallback timeoutMs 1500, inlined in <head>. Load average at the end: ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(" ")} (2 cores: figures taken under load spread widely).`,
         `"not within": the browser alone shows no image of a dead CDN (a hung one not within minutes); counted at ${DEADLINE_MS / 1000} s.`,
         "Second load: the page arrives in one chunk, so Chromium's preload scanner requests the <img> URLs it reads before the head script runs; the images themselves are moved to S3 before their request (0 CDN requests when the head is streamed first: test/browser/images.test.ts).",
       ],
@@ -206,7 +250,11 @@ export async function runImages(ctx: Pick<BenchContext, "progress"> & { options:
         `Same geography and objects; <EdgeImage> with createEdge's defaults (persisted breaker) and timeoutMs 1500, no <head> script; react-image's multi-source list tries the S3 URL after an error of the CDN URL (no timer, no status check, nothing shared between images). "not within ${DEADLINE_MS / 1000} s": counted at the deadline.`,
       ],
     };
-    return { tables: [...(rows.length > 0 ? [table] : []), ...(reactRows.length > 0 ? [reactTable] : [])], goals: [], data };
+    return {
+      tables: [...(rows.length > 0 ? [table] : []), ...(reactRows.length > 0 ? [reactTable] : [])],
+      goals: [],
+      data,
+    };
   } finally {
     await browser?.close();
     await server.close();

@@ -71,7 +71,8 @@ export async function runBrowserMemory(ctx: BenchContext): Promise<CaseResult> {
   } catch {
     return skip("chromium not installed");
   }
-  if (!existsSync(join(ctx.root, "dist/s3edge.global.js"))) return skip("dist/s3edge.global.js missing: run npm run build");
+  if (!existsSync(join(ctx.root, "dist/s3edge.global.js")))
+    return skip("dist/s3edge.global.js missing: run npm run build");
 
   const files = await tempFiles();
   const path = await files.write("browser-memory.bin", makeData(size));
@@ -154,7 +155,12 @@ export async function runBrowserMemory(ctx: BenchContext): Promise<CaseResult> {
   const limit = PART * (CONCURRENCY + 1) + 32 * MiB;
   const ok = renderer.extra <= limit;
   const goals: Goal[] = [
-    { name: `Chromium renderer peak extra RSS, ${size / MiB} MiB picked file`, target: `<= ${limit / MiB} MiB (file: ${size / MiB} MiB)`, value: `${fixed(renderer.extra / MiB)} MiB`, ok },
+    {
+      name: `Chromium renderer peak extra RSS, ${size / MiB} MiB picked file`,
+      target: `<= ${limit / MiB} MiB (file: ${size / MiB} MiB)`,
+      value: `${fixed(renderer.extra / MiB)} MiB`,
+      ok,
+    },
   ];
   const mb = (x: number): string => fixed(x / MiB);
   return {

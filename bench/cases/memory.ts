@@ -69,9 +69,19 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
       for (const input of Object.keys(INPUTS) as MemoryInput[]) {
         const child = await spawnWorker(`${ctx.bundleDir}/memory-child.js`);
         try {
-          const run: MemoryRun = { input, endpoint: info.apps.sink as string, size, partSize: PART, concurrency: CONCURRENCY, idleMs: 1000, sampleMs: 20, path };
+          const run: MemoryRun = {
+            input,
+            endpoint: info.apps.sink as string,
+            size,
+            partSize: PART,
+            concurrency: CONCURRENCY,
+            idleMs: 1000,
+            sampleMs: 20,
+            path,
+          };
           const result = await child.call<MemoryResult>("measure", run);
-          if (result.storedSize !== size) throw new Error(`memory ${input}: stored ${result.storedSize} bytes, not ${size}`);
+          if (result.storedSize !== size)
+            throw new Error(`memory ${input}: stored ${result.storedSize} bytes, not ${size}`);
           const f = figures(result, size);
           runs.push({ input, rep, figures: f, result });
           ctx.progress(`memory ${input} rep ${rep + 1}/${reps}: peak extra RSS ${fixed(f.extraRss / MiB)} MiB`);
@@ -102,11 +112,26 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
       spread(summarize(mine.map((f) => f.mibps))),
       reference ? "" : verdict(ok),
     ]);
-    if (!reference) goals.push({ name: `peak extra RSS, ${INPUTS[input]}, ${size / MiB} MiB`, target: `<= ${BUDGET / MiB} MiB`, value: `${fixed(worst / MiB)} MiB (worst of ${mine.length})`, ok });
+    if (!reference)
+      goals.push({
+        name: `peak extra RSS, ${INPUTS[input]}, ${size / MiB} MiB`,
+        target: `<= ${BUDGET / MiB} MiB`,
+        value: `${fixed(worst / MiB)} MiB (worst of ${mine.length})`,
+        ok,
+      });
   }
   tables.push({
     title: `Memory: s3edge Node uploader, ${size / MiB} MiB to the sink, 8 MiB parts, 4 in parallel (MiB, median (min..max) of ${reps})`,
-    columns: ["input", "idle RSS", "peak RSS", "peak extra RSS", "extra heapUsed", "extra arrayBuffers", "MiB/s", `goal (<= ${BUDGET / MiB} MiB, worst run)`],
+    columns: [
+      "input",
+      "idle RSS",
+      "peak RSS",
+      "peak extra RSS",
+      "extra heapUsed",
+      "extra arrayBuffers",
+      "MiB/s",
+      `goal (<= ${BUDGET / MiB} MiB, worst run)`,
+    ],
     rows,
     notes: [
       "A fresh child process per measurement samples process.memoryUsage() every 20 ms: 1 s idle (baseline: median of those samples), then the upload. Extra = peak during the upload - idle median.",
@@ -120,7 +145,13 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
     partSize: PART,
     concurrency: CONCURRENCY,
     budgetBytes: BUDGET,
-    runs: runs.map((r) => ({ input: r.input, rep: r.rep, figures: r.figures, uploadMs: r.result.uploadMs, samples: r.result.samples })),
+    runs: runs.map((r) => ({
+      input: r.input,
+      rep: r.rep,
+      figures: r.figures,
+      uploadMs: r.result.uploadMs,
+      samples: r.result.samples,
+    })),
   };
   if (ctx.options.browser) {
     try {
@@ -129,7 +160,7 @@ export async function runMemory(ctx: BenchContext): Promise<CaseResult> {
       goals.push(...browser.goals);
       data["browser"] = browser.data;
     } catch (error) {
-      const message = error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error);
+      const message = error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error);
       tables.push({ title: "Memory in Chromium (failed)", columns: ["error"], rows: [[message]] });
       data["browser"] = { error: error instanceof Error ? (error.stack ?? message) : message };
     }

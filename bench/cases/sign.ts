@@ -31,16 +31,28 @@ interface Rates {
   sigv4: number[];
 }
 
-async function signingRates(ctx: BenchContext, sinkUrl: string, bucket: string, reps: number): Promise<{ rates: Rates; perRep: Record<keyof Rates, number> }> {
+async function signingRates(
+  ctx: BenchContext,
+  sinkUrl: string,
+  bucket: string,
+  reps: number,
+): Promise<{ rates: Rates; perRep: Record<keyof Rates, number> }> {
   const s3 = { endpoint: sinkUrl, region: "us-east-1", forcePathStyle: true, credentials: S3RVER_CREDENTIALS };
   const signer = createSigner({ s3, bucket, tokenSecret: TEST_SECRET, authorize: () => ({ id: "alice" }) });
   const signerCtx = { user: { id: "alice" }, request: new Request("http://127.0.0.1/s3edge", { method: "POST" }) };
-  const created = (await signer.create({ filename: "sign.bin", contentType: "application/octet-stream", size: 100 * PART }, signerCtx)) as CreateMultipartResponse;
+  const created = (await signer.create(
+    { filename: "sign.bin", contentType: "application/octet-stream", size: 100 * PART },
+    signerCtx,
+  )) as CreateMultipartResponse;
   if (created.mode !== "multipart") throw new Error("sign: expected a multipart upload");
   const parts: SignPart[] = Array.from({ length: 100 }, (_, i) => ({ partNumber: i + 1, size: PART }));
   const ref = { key: created.key, uploadId: created.uploadId, token: created.token };
 
-  const client = new S3Client({ ...s3, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+  const client = new S3Client({
+    ...s3,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
   const Bucket = bucket;
   const Key = created.key;
   const UploadId = created.uploadId;
@@ -79,7 +91,9 @@ async function signingRates(ctx: BenchContext, sinkUrl: string, bucket: string, 
     },
     async sdk() {
       for (let i = 0; i < sdkParts; i++) {
-        await getSignedUrl(client, new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: (i % 100) + 1 }), { expiresIn: 900 });
+        await getSignedUrl(client, new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: (i % 100) + 1 }), {
+          expiresIn: 900,
+        });
       }
     },
     async sigv4() {
@@ -98,7 +112,9 @@ async function signingRates(ctx: BenchContext, sinkUrl: string, bucket: string, 
       const seconds = (performance.now() - started) / 1000;
       rates[name].push(perRep[name] / seconds);
     }
-    ctx.progress(`sign rep ${rep + 1}/${reps}: s3edge ${fixed(rates.s3edge.at(-1) ?? 0, 0)}/s, getSignedUrl ${fixed(rates.sdk.at(-1) ?? 0, 0)}/s`);
+    ctx.progress(
+      `sign rep ${rep + 1}/${reps}: s3edge ${fixed(rates.s3edge.at(-1) ?? 0, 0)}/s, getSignedUrl ${fixed(rates.sdk.at(-1) ?? 0, 0)}/s`,
+    );
   }
   client.destroy();
   return { rates, perRep };
@@ -114,7 +130,12 @@ interface RoundTrips {
   expected: number;
 }
 
-async function roundTrips(ctx: BenchContext, servers: Worker, endpoint: string, counts: number[]): Promise<RoundTrips[]> {
+async function roundTrips(
+  ctx: BenchContext,
+  servers: Worker,
+  endpoint: string,
+  counts: number[],
+): Promise<RoundTrips[]> {
   const part = 5 * MiB;
   const max = Math.max(...counts) * part;
   const zeros = Buffer.alloc(max);
@@ -135,7 +156,13 @@ async function roundTrips(ctx: BenchContext, servers: Worker, endpoint: string, 
       if (result.size !== size) throw new Error(`round trips: stored ${result.size} bytes, not ${size}`);
       const ops = await servers.call<string[]>("ops", "sink");
       const single = input !== "async generator, unknown length" && size < threshold;
-      out.push({ parts, input, mode: single ? "single" : "multipart", ops, expected: single ? 1 : 2 + Math.ceil(parts / 100) });
+      out.push({
+        parts,
+        input,
+        mode: single ? "single" : "multipart",
+        ops,
+        expected: single ? 1 : 2 + Math.ceil(parts / 100),
+      });
       ctx.progress(`round trips ${parts} parts (${input}): ${ops.length}`);
     }
   }
@@ -163,21 +190,52 @@ export async function runSign(ctx: BenchContext): Promise<CaseResult> {
       columns: ["signer", "parts/s", "us per part", "s3edge rate / this rate"],
       rows: [
         ["s3edge/server signer.sign, batches of 100", spread(edge, 0), us(rates.s3edge), "1"],
-        ["getSignedUrl (@aws-sdk/s3-request-presigner), one per part", spread(summarize(rates.sdk), 0), us(rates.sdk), ratioText(vsSdk)],
-        ["SignatureV4.presign (@smithy/signature-v4), prebuilt request", spread(summarize(rates.sigv4), 0), us(rates.sigv4), ratioText(vsSigv4)],
+        [
+          "getSignedUrl (@aws-sdk/s3-request-presigner), one per part",
+          spread(summarize(rates.sdk), 0),
+          us(rates.sdk),
+          ratioText(vsSdk),
+        ],
+        [
+          "SignatureV4.presign (@smithy/signature-v4), prebuilt request",
+          spread(summarize(rates.sigv4), 0),
+          us(rates.sigv4),
+          ratioText(vsSigv4),
+        ],
       ],
       notes: [
         `Per repetition: s3edge ${perRep.s3edge} parts (${perRep.s3edge / 100} sign calls, token check and validation included), getSignedUrl ${perRep.sdk} parts, SignatureV4 ${perRep.sigv4} parts; runners interleaved, order rotating.`,
         "Ratios are per-repetition ratios of s3edge's rate to the other's.",
       ],
     });
-    goals.push({ name: "signer.sign parts/s vs getSignedUrl per part", target: "> 1x (faster)", value: ratioText(vsSdk), ok: vsSdk.median > 1 });
+    goals.push({
+      name: "signer.sign parts/s vs getSignedUrl per part",
+      target: "> 1x (faster)",
+      value: ratioText(vsSdk),
+      ok: vsSdk.median > 1,
+    });
 
     const trips = await roundTrips(ctx, servers, info.apps.sink as string, counts);
     const rows = trips.map((t) => {
       const ok = t.ops.length <= t.expected;
-      goals.push({ name: `round trips, ${t.parts} part${t.parts > 1 ? "s" : ""}, ${t.input}`, target: `<= ${t.expected}`, value: String(t.ops.length), ok });
-      return [String(t.parts), t.input, t.mode, String(count(t.ops, "create")), String(count(t.ops, "sign")), String(count(t.ops, "complete")), String(t.ops.length - count(t.ops, "create") - count(t.ops, "sign") - count(t.ops, "complete")), String(t.ops.length), String(t.expected), verdict(ok)];
+      goals.push({
+        name: `round trips, ${t.parts} part${t.parts > 1 ? "s" : ""}, ${t.input}`,
+        target: `<= ${t.expected}`,
+        value: String(t.ops.length),
+        ok,
+      });
+      return [
+        String(t.parts),
+        t.input,
+        t.mode,
+        String(count(t.ops, "create")),
+        String(count(t.ops, "sign")),
+        String(count(t.ops, "complete")),
+        String(t.ops.length - count(t.ops, "create") - count(t.ops, "sign") - count(t.ops, "complete")),
+        String(t.ops.length),
+        String(t.expected),
+        verdict(ok),
+      ];
     });
     tables.push({
       title: "Signing-endpoint round trips per upload (5 MiB parts, concurrency 4)",

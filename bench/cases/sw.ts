@@ -48,11 +48,20 @@ export async function runSw(ctx: BenchContext): Promise<CaseResult> {
       const url = `${server.url}${swPagePath({ cdn, worker: withWorker ? worker : "" })}`;
       await page.goto(url, { waitUntil: "commit" });
       const fired = await page
-        .waitForFunction(() => ((performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)?.loadEventStart ?? 0) > 0, null, {
-          timeout: CAP_MS,
-          polling: 50,
-        })
-        .then(() => true, () => false);
+        .waitForFunction(
+          () =>
+            ((performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming | undefined)
+              ?.loadEventStart ?? 0) > 0,
+          null,
+          {
+            timeout: CAP_MS,
+            polling: 50,
+          },
+        )
+        .then(
+          () => true,
+          () => false,
+        );
       if (!fired) return CAP_MS;
       return await page.evaluate(() => {
         const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
@@ -96,8 +105,18 @@ export async function runSw(ctx: BenchContext): Promise<CaseResult> {
         columns: ["", "load (ms, median)", "min-max", ""],
         rows: [
           ["with s3edge-sw.js (timeoutMs 1000)", fixed(a.median, 0), spread(a, 0), verdict(goals[0]?.ok)],
-          ["without (the browser alone)", capped ? `> ${CAP_MS}` : fixed(b.median, 0), capped ? "never fired" : spread(b, 0), ""],
-          ["ratio without / with", capped ? `> ${fixed(CAP_MS / a.median, 1)}x` : `${fixed(b.median / a.median, 1)}x`, "", ""],
+          [
+            "without (the browser alone)",
+            capped ? `> ${CAP_MS}` : fixed(b.median, 0),
+            capped ? "never fired" : spread(b, 0),
+            "",
+          ],
+          [
+            "ratio without / with",
+            capped ? `> ${fixed(CAP_MS / a.median, 1)}x` : `${fixed(b.median / a.median, 1)}x`,
+            "",
+            "",
+          ],
         ],
         notes: [
           "Page: CSS background, @font-face font, <video preload=metadata>, fetch(); all from the CDN (nginx edge, mode hang).",

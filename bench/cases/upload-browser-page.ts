@@ -59,7 +59,16 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
       s3ControlCalls++;
     }
   }
-  return { ms, bytes, firstPutMs: firstPut - t0, firstCallMs: [firstCall[0] - t0, firstCall[1] - t0], endpointCalls, s3ControlCalls, puts, errors };
+  return {
+    ms,
+    bytes,
+    firstPutMs: firstPut - t0,
+    firstCallMs: [firstCall[0] - t0, firstCall[1] - t0],
+    endpointCalls,
+    s3ControlCalls,
+    puts,
+    errors,
+  };
 }
 
 function begin(): number {
@@ -76,11 +85,20 @@ async function s3edge(): Promise<PageRun> {
   const t0 = begin();
   const results = await Promise.all(picked.map((f) => uploader.upload(f)));
   const ms = performance.now() - t0;
-  return classify(t0, errors, ms, results.reduce((n, r) => n + r.size, 0));
+  return classify(
+    t0,
+    errors,
+    ms,
+    results.reduce((n, r) => n + r.size, 0),
+  );
 }
 
 async function presign(body: Record<string, unknown>): Promise<{ url: string }> {
-  const response = await fetch("/presign", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch("/presign", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`presign answered ${response.status}`);
   return (await response.json()) as { url: string };
 }
@@ -113,7 +131,8 @@ function xhrPut(url: string, body: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("PUT", url);
-    xhr.onload = () => (xhr.status < 300 ? resolve(xhr.getResponseHeader("ETag") ?? "") : reject(new Error(`PUT ${xhr.status}`)));
+    xhr.onload = () =>
+      xhr.status < 300 ? resolve(xhr.getResponseHeader("ETag") ?? "") : reject(new Error(`PUT ${xhr.status}`));
     xhr.onerror = () => reject(new Error("PUT failed"));
     xhr.send(body);
   });
@@ -130,13 +149,20 @@ async function raw(): Promise<PageRun> {
     if (file.size <= PART) {
       jobs.push({ file, key, urls: [(await presign({ method: "PUT", key })).url] });
     } else {
-      const { uploadId } = (await (await fetch("/presign", { method: "POST", body: JSON.stringify({ method: "CREATE", key }) })).json()) as { uploadId: string };
+      const { uploadId } = (await (
+        await fetch("/presign", { method: "POST", body: JSON.stringify({ method: "CREATE", key }) })
+      ).json()) as { uploadId: string };
       const urls: string[] = [];
-      for (let n = 1; n <= Math.ceil(file.size / PART); n++) urls.push((await presign({ method: "PUT", key, uploadId, partNumber: n })).url);
+      for (let n = 1; n <= Math.ceil(file.size / PART); n++)
+        urls.push((await presign({ method: "PUT", key, uploadId, partNumber: n })).url);
       jobs.push({ file, key, uploadId, urls });
     }
   }
-  const completeUrls = await Promise.all(jobs.map((j) => (j.uploadId ? presign({ method: "POST", key: j.key, uploadId: j.uploadId }).then((r) => r.url) : "")));
+  const completeUrls = await Promise.all(
+    jobs.map((j) =>
+      j.uploadId ? presign({ method: "POST", key: j.key, uploadId: j.uploadId }).then((r) => r.url) : "",
+    ),
+  );
   const t0 = begin();
   const tasks = jobs.flatMap((job, j) => job.urls.map((url, i) => ({ job, j, i, url })));
   const etags = jobs.map((job) => new Array<string>(job.urls.length));
@@ -145,7 +171,9 @@ async function raw(): Promise<PageRun> {
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < tasks.length) {
         const t = tasks[next++] as (typeof tasks)[number];
-        const body = t.job.uploadId ? t.job.file.slice(t.i * PART, Math.min(t.job.file.size, (t.i + 1) * PART)) : t.job.file;
+        const body = t.job.uploadId
+          ? t.job.file.slice(t.i * PART, Math.min(t.job.file.size, (t.i + 1) * PART))
+          : t.job.file;
         (etags[t.j] as string[])[t.i] = await xhrPut(t.url, body);
       }
     }),
@@ -153,20 +181,33 @@ async function raw(): Promise<PageRun> {
   await Promise.all(
     jobs.map(async (job, j) => {
       if (!job.uploadId) return;
-      const parts = (etags[j] as string[]).map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`).join("");
-      const response = await fetch(completeUrls[j] as string, { method: "POST", body: `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>` });
+      const parts = (etags[j] as string[])
+        .map((etag, i) => `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`)
+        .join("");
+      const response = await fetch(completeUrls[j] as string, {
+        method: "POST",
+        body: `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
+      });
       if (!response.ok) errors.push(`complete ${response.status}`);
     }),
   );
   const ms = performance.now() - t0;
-  return classify(t0, errors, ms, picked.reduce((n, f) => n + f.size, 0));
+  return classify(
+    t0,
+    errors,
+    ms,
+    picked.reduce((n, f) => n + f.size, 0),
+  );
 }
 
 /** A File built in the page (not picked): the case Chromium keeps in its blob storage. */
 async function pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]; ms: number }> {
   const chunk = new Uint8Array(1024 * 1024);
   for (let i = 0; i < chunk.length; i++) chunk[i] = (i * 31 + 7) & 255;
-  const file = new File(Array.from({ length: size / chunk.length }, () => chunk), "page-built.bin");
+  const file = new File(
+    Array.from({ length: size / chunk.length }, () => chunk),
+    "page-built.bin",
+  );
   const retries: string[] = [];
   const uploader = createUploader({ endpoint: "/s3edge" }); // the defaults
   uploader.on("retry", ({ value }) => retries.push(value.error.message));

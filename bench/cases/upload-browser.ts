@@ -36,7 +36,11 @@ import type { PageRun } from "./upload-browser-page.js";
 
 const CONTENDERS = ["s3edge", "uppy", "raw"] as const;
 type Contender = (typeof CONTENDERS)[number];
-const NAMES: Record<Contender, string> = { s3edge: "s3edge", uppy: "@uppy/aws-s3 6.3", raw: "raw XHR PUTs (presigned before the clock)" };
+const NAMES: Record<Contender, string> = {
+  s3edge: "s3edge",
+  uppy: "@uppy/aws-s3 6.3",
+  raw: "raw XHR PUTs (presigned before the clock)",
+};
 
 function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
@@ -62,7 +66,11 @@ function presignRoute(s3: S3Client, Bucket: string) {
       const id = UploadId ?? "";
       const url =
         method === "PUT" && UploadId
-          ? await getSignedUrl(s3, new UploadPartCommand({ Bucket, Key, UploadId: id, PartNumber: Number(body["partNumber"]) }), o)
+          ? await getSignedUrl(
+              s3,
+              new UploadPartCommand({ Bucket, Key, UploadId: id, PartNumber: Number(body["partNumber"]) }),
+              o,
+            )
           : method === "PUT"
             ? await getSignedUrl(s3, new PutObjectCommand({ Bucket, Key }), o)
             : method === "POST" && UploadId
@@ -89,11 +97,19 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
   try {
     chromiumPath();
   } catch {
-    return { tables: [{ title: "Browser uploads (skipped)", columns: ["why"], rows: [["chromium not installed"]] }], goals: [], data: { skipped: true } };
+    return {
+      tables: [{ title: "Browser uploads (skipped)", columns: ["why"], rows: [["chromium not installed"]] }],
+      goals: [],
+      data: { skipped: true },
+    };
   }
   const quick = ctx.options.quick;
   const all: Scenario[] = [
-    { name: "20 files x 2 MiB", files: Array.from({ length: 20 }, (_, i) => ({ name: `small-${i}.bin`, size: 2 * MiB })), reps: quick ? 2 : 5 },
+    {
+      name: "20 files x 2 MiB",
+      files: Array.from({ length: 20 }, (_, i) => ({ name: `small-${i}.bin`, size: 2 * MiB })),
+      reps: quick ? 2 : 5,
+    },
     { name: "one 64 MiB file", files: [{ name: "file-64.bin", size: 64 * MiB }], reps: quick ? 1 : 3 },
     { name: "one 256 MiB file", files: [{ name: "file-256.bin", size: 256 * MiB }], reps: quick ? 1 : 2 },
   ];
@@ -111,7 +127,12 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
   const page = await build({
     entryPoints: [join(ctx.root, "bench/cases/upload-browser-page.ts")],
     plugins: other
-      ? [{ name: "s3edge-src", setup: (b) => b.onResolve({ filter: /src\/index\.js$/ }, () => ({ path: join(other, "index.ts") })) }]
+      ? [
+          {
+            name: "s3edge-src",
+            setup: (b) => b.onResolve({ filter: /src\/index\.js$/ }, () => ({ path: join(other, "index.ts") })),
+          },
+        ]
       : [],
     bundle: true,
     write: false,
@@ -134,15 +155,31 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
   });
   const site = await startStaticServer({
     root: ctx.root,
-    pages: { "/upload.html": '<!doctype html><meta charset="utf-8"><input type="file" id="file" multiple><script src="/page.js"></script>' },
+    pages: {
+      "/upload.html":
+        '<!doctype html><meta charset="utf-8"><input type="file" id="file" multiple><script src="/page.js"></script>',
+    },
   });
   site.route("/page.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(js));
   site.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
   site.route("/presign", presignRoute(s3, fixture.bucket));
   site.route("/s3edge", toNodeHandler(handleS3Edge(testSigner(fixture, { keyPolicy: (i) => `bench/${i.filename}` }))));
   // Warm both signing routes (the signer loads the AWS SDK on its first request): a deployed server pays that once, not per upload.
-  await fetch(`${site.url}/s3edge`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v: 1, op: "create", filename: "warm.bin", contentType: "application/octet-stream", size: 1 }) });
-  await fetch(`${site.url}/presign`, { method: "POST", body: JSON.stringify({ method: "PUT", key: "bench/warm.bin" }) });
+  await fetch(`${site.url}/s3edge`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      v: 1,
+      op: "create",
+      filename: "warm.bin",
+      contentType: "application/octet-stream",
+      size: 1,
+    }),
+  });
+  await fetch(`${site.url}/presign`, {
+    method: "POST",
+    body: JSON.stringify({ method: "PUT", key: "bench/warm.bin" }),
+  });
   const temp = await tempFiles();
   const browser = await launchBrowser();
   const samples: Record<string, Record<Contender, PageRun[]>> = {};
@@ -170,10 +207,19 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
             await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
             await cdp.send("Profiler.start");
           }
-          const run = await tab.evaluate((name) => (window as unknown as { bench: Record<string, () => Promise<PageRun>> }).bench[name]?.() as Promise<PageRun>, who);
+          const run = await tab.evaluate(
+            (name) =>
+              (window as unknown as { bench: Record<string, () => Promise<PageRun>> }).bench[
+                name
+              ]?.() as Promise<PageRun>,
+            who,
+          );
           if (cdp && profileDir) {
             const { profile } = await cdp.send("Profiler.stop");
-            await writeFile(join(profileDir, `${scenario.name.split(" ")[0]}-${who}-${rep + 1}.cpuprofile`), JSON.stringify(profile));
+            await writeFile(
+              join(profileDir, `${scenario.name.split(" ")[0]}-${who}-${rep + 1}.cpuprofile`),
+              JSON.stringify(profile),
+            );
           }
           await context.close();
           if (run.errors.length) ctx.progress(`  ${NAMES[who]}: ${run.errors.slice(0, 3).join("; ")}`);
@@ -191,7 +237,15 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
         if (/BLOB/.test(why)) blobErrors.push(why);
       });
       await tab.goto(`${site.url}/upload.html`);
-      pageBuilt = await tab.evaluate((size) => (window as unknown as { bench: { pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]; ms: number }> } }).bench.pageBuilt(size), 256 * MiB);
+      pageBuilt = await tab.evaluate(
+        (size) =>
+          (
+            window as unknown as {
+              bench: { pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]; ms: number }> };
+            }
+          ).bench.pageBuilt(size),
+        256 * MiB,
+      );
       await context.close();
     }
   } finally {
@@ -228,25 +282,51 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
     const firstS3edge = summarize(runs.s3edge.map((r) => r.firstPutMs)).median;
     const firstUppy = summarize(runs.uppy.map((r) => r.firstPutMs)).median;
     if (scenario.files.length > 1) {
-      goals.push({ name: `s3edge / Uppy, ${scenario.name} (Chromium)`, target: ">= 1.1x", value: ratioText(vsUppy), ok: vsUppy.median >= 1.1 });
-      goals.push({ name: `time to first PUT, ${scenario.name}: s3edge vs Uppy`, target: "<= Uppy's", value: `${fixed(firstS3edge, 0)} vs ${fixed(firstUppy, 0)} ms`, ok: firstS3edge <= firstUppy });
+      goals.push({
+        name: `s3edge / Uppy, ${scenario.name} (Chromium)`,
+        target: ">= 1.1x",
+        value: ratioText(vsUppy),
+        ok: vsUppy.median >= 1.1,
+      });
+      goals.push({
+        name: `time to first PUT, ${scenario.name}: s3edge vs Uppy`,
+        target: "<= Uppy's",
+        value: `${fixed(firstS3edge, 0)} vs ${fixed(firstUppy, 0)} ms`,
+        ok: firstS3edge <= firstUppy,
+      });
     } else {
-      goals.push({ name: `s3edge / Uppy, ${scenario.name} (Chromium)`, target: "> 1.0x (keep the lead)", value: ratioText(vsUppy), ok: vsUppy.median > 1 });
+      goals.push({
+        name: `s3edge / Uppy, ${scenario.name} (Chromium)`,
+        target: "> 1.0x (keep the lead)",
+        value: ratioText(vsUppy),
+        ok: vsUppy.median > 1,
+      });
     }
   }
   const blobOk = pageBuilt?.ok === true && blobErrors.length === 0;
   goals.push({
     name: "256 MiB page-built File, s3edge defaults (Chromium)",
     target: "no ERR_BLOB_OUT_OF_MEMORY",
-    value: pageBuilt ? `${pageBuilt.ok ? "stored" : "failed"}, ${blobErrors.length} blob errors, ${pageBuilt.retries.length} retries` : "not run",
+    value: pageBuilt
+      ? `${pageBuilt.ok ? "stored" : "failed"}, ${blobErrors.length} blob errors, ${pageBuilt.retries.length} retries`
+      : "not run",
     ok: blobOk,
   });
 
   return {
     tables: [
       {
-        title: "Browser uploads (Chromium, files picked in <input type=file>) to the S3 fixture: 8 MiB parts, 4 in flight",
-        columns: ["files", "uploader", "ms", "MiB/s", "s3edge is", "first PUT (first endpoint call) ms", "endpoint + S3 control requests"],
+        title:
+          "Browser uploads (Chromium, files picked in <input type=file>) to the S3 fixture: 8 MiB parts, 4 in flight",
+        columns: [
+          "files",
+          "uploader",
+          "ms",
+          "MiB/s",
+          "s3edge is",
+          "first PUT (first endpoint call) ms",
+          "endpoint + S3 control requests",
+        ],
         rows,
         notes: [
           "Paired ratios: the contenders of one repetition run back to back in fresh browser contexts, their order rotating.",

@@ -70,7 +70,11 @@ export function contenders(): { list: Contender[]; close(): void } {
   const uploaders = new Map<string, ReturnType<typeof createUploader>>();
   const uploader = (endpoint: string): ReturnType<typeof createUploader> => {
     let u = uploaders.get(endpoint);
-    if (!u) uploaders.set(endpoint, (u = createUploader({ endpoint, concurrency: CONCURRENCY, partSize: PART, store: false })));
+    if (!u)
+      uploaders.set(
+        endpoint,
+        (u = createUploader({ endpoint, concurrency: CONCURRENCY, partSize: PART, store: false })),
+      );
     return u;
   };
 
@@ -141,7 +145,11 @@ export function contenders(): { list: Contender[]; close(): void } {
       return async () => {
         const upload = new Upload({
           client: s3,
-          params: { Bucket: target.bucket, Key: `bench/lib-storage-${from}.bin`, Body: from === "Buffer" ? input.data : createReadStream(input.path) },
+          params: {
+            Bucket: target.bucket,
+            Key: `bench/lib-storage-${from}.bin`,
+            Body: from === "Buffer" ? input.data : createReadStream(input.path),
+          },
           queueSize: CONCURRENCY,
           partSize: PART,
         });
@@ -157,7 +165,8 @@ export function contenders(): { list: Contender[]; close(): void } {
       return async () => {
         const result = await up.upload(from === "Buffer" ? input.data : input.path, { filename: `s3edge-${from}.bin` });
         up.clearFinished();
-        if (result.size !== input.data.byteLength) throw new Error(`s3edge stored ${result.size} bytes, not ${input.data.byteLength}`);
+        if (result.size !== input.data.byteLength)
+          throw new Error(`s3edge stored ${result.size} bytes, not ${input.data.byteLength}`);
       };
     },
   });

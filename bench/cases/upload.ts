@@ -13,7 +13,18 @@ import type { SinkStats } from "../lib/sink.js";
 import { MiB, pairedRatios, ratioText, spread, summarize, verdict } from "../lib/stats.js";
 import type { Table } from "../lib/table.js";
 import type { ServersInfo } from "../servers.js";
-import { CONCURRENCY, LIB, LIB_PATH, PART, RAW, RAW_HTTP, contenders, type Contender, type Input, type Target } from "./upload-contenders.js";
+import {
+  CONCURRENCY,
+  LIB,
+  LIB_PATH,
+  PART,
+  RAW,
+  RAW_HTTP,
+  contenders,
+  type Contender,
+  type Input,
+  type Target,
+} from "./upload-contenders.js";
 
 interface Series {
   target: Target["name"];
@@ -26,7 +37,14 @@ interface Series {
 
 type Reps = Record<Target["name"], number>;
 
-async function measure(ctx: BenchContext, targets: Target[], size: number, repsOf: Reps, input: Input, list: Contender[]): Promise<Series[]> {
+async function measure(
+  ctx: BenchContext,
+  targets: Target[],
+  size: number,
+  repsOf: Reps,
+  input: Input,
+  list: Contender[],
+): Promise<Series[]> {
   const out: Series[] = [];
   for (const target of targets) {
     const reps = repsOf[target.name];
@@ -49,7 +67,9 @@ async function measure(ctx: BenchContext, targets: Target[], size: number, repsO
         const seconds = (performance.now() - started) / 1000;
         const rate = size / MiB / seconds;
         (series.mibps[c.name] as number[]).push(rate);
-        ctx.progress(`upload ${target.name} ${size / MiB} MiB rep ${rep + 1}/${reps} ${c.name}: ${rate.toFixed(1)} MiB/s`);
+        ctx.progress(
+          `upload ${target.name} ${size / MiB} MiB rep ${rep + 1}/${reps} ${c.name}: ${rate.toFixed(1)} MiB/s`,
+        );
       }
     }
     out.push(series);
@@ -81,15 +101,33 @@ function tableOf(series: Series[], size: number, goals: Goal[]): Table {
       ]);
       if (isEdge) {
         const at = `${s.target}, ${size / MiB} MiB`;
-        goals.push({ name: `${name} / raw fetch, ${at}`, target: ">= 0.95x", value: ratioText(vsRaw), ok: vsRaw.median >= 0.95 });
-        goals.push({ name: `${name} / ${libName.slice("@aws-sdk/".length)}, ${at}`, target: ">= 1.0x", value: ratioText(vsLib), ok: vsLib.median >= 1.0 });
+        goals.push({
+          name: `${name} / raw fetch, ${at}`,
+          target: ">= 0.95x",
+          value: ratioText(vsRaw),
+          ok: vsRaw.median >= 0.95,
+        });
+        goals.push({
+          name: `${name} / ${libName.slice("@aws-sdk/".length)}, ${at}`,
+          target: ">= 1.0x",
+          value: ratioText(vsLib),
+          ok: vsLib.median >= 1.0,
+        });
       }
     }
   }
   const n = series.map((s) => `${Object.values(s.mibps)[0]?.length ?? 0} on ${s.target}`).join(", ");
   return {
     title: `Upload ${size / MiB} MiB, 8 MiB parts, 4 in parallel (MiB/s, median (min..max) of ${n})`,
-    columns: ["target", "contender", "MiB/s", "vs raw fetch", "vs raw node:http", "vs lib-storage", "goals (raw / lib)"],
+    columns: [
+      "target",
+      "contender",
+      "MiB/s",
+      "vs raw fetch",
+      "vs raw node:http",
+      "vs lib-storage",
+      "goals (raw / lib)",
+    ],
     rows,
     notes: [
       "Ratios: median (min..max) of per-repetition ratios; the contenders run back to back within a repetition, in an order that rotates.",
@@ -97,7 +135,7 @@ function tableOf(series: Series[], size: number, goals: Goal[]): Table {
         "raw fetch = Node's global fetch (the brief's baseline); raw node:http = one req.end(buffer) per part on a keep-alive agent (the lower-level limit).",
       "s3edge: createUploader (Node entry, default node:http keep-alive transport, store: false) through the real signer (startApp) over loopback HTTP; its create, sign and complete round trips are timed.",
       "lib-storage: Upload({ queueSize: 4, partSize: 8 MiB }), S3Client with requestChecksumCalculation WHEN_REQUIRED; Body the Buffer, or fs.createReadStream of the file. " +
-        "\"vs lib-storage\" compares like with like: s3edge (Buffer) with lib-storage (Buffer), s3edge (path) with lib-storage (file stream).",
+        '"vs lib-storage" compares like with like: s3edge (Buffer) with lib-storage (Buffer), s3edge (path) with lib-storage (file stream).',
       "sink: loopback node:http server that discards the bytes (bench/lib/sink.ts); s3rver: plain s3rver 3.7.1 started directly (no verifying front), which writes every part to disk and hashes it.",
       "The client runs in one process, the servers in another (2 cores).",
     ],
@@ -117,7 +155,12 @@ export async function runUpload(ctx: BenchContext): Promise<CaseResult> {
   const { list, close } = contenders();
   const goals: Goal[] = [];
   const tables: Table[] = [];
-  const data: Record<string, unknown> = { partSize: PART, concurrency: CONCURRENCY, series: [] as Series[], sinkChecks: [] as unknown[] };
+  const data: Record<string, unknown> = {
+    partSize: PART,
+    concurrency: CONCURRENCY,
+    series: [] as Series[],
+    sinkChecks: [] as unknown[],
+  };
   try {
     const info = await servers.call<ServersInfo>("start", { sink: true, s3rver: true, apps: ["sink", "s3rver"] });
     const targets: Target[] = [
@@ -134,7 +177,10 @@ export async function runUpload(ctx: BenchContext): Promise<CaseResult> {
       const expected = reps.sink * list.length;
       (data["series"] as Series[]).push(...series);
       (data["sinkChecks"] as unknown[]).push({ size, completedWithAllBytes: full, expected, errors: stats.errors });
-      if (full < expected || stats.errors.length) throw new Error(`sink check failed: ${full}/${expected} uploads complete with all bytes; ${stats.errors.join("; ")}`);
+      if (full < expected || stats.errors.length)
+        throw new Error(
+          `sink check failed: ${full}/${expected} uploads complete with all bytes; ${stats.errors.join("; ")}`,
+        );
       const table = tableOf(series, size, goals);
       table.notes?.push(`Sink check: ${full} of ${expected} timed uploads completed with all ${size} bytes.`);
       tables.push(table);

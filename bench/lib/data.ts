@@ -14,7 +14,10 @@ export function makeData(size: number): Buffer {
 }
 
 /** A temp dir with files written on demand; `remove()` deletes it. */
-export async function tempFiles(): Promise<{ write(name: string, data: Uint8Array): Promise<string>; remove(): Promise<void> }> {
+export async function tempFiles(): Promise<{
+  write(name: string, data: Uint8Array): Promise<string>;
+  remove(): Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), "s3edge-bench-"));
   return {
     async write(name, data) {

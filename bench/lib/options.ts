@@ -5,7 +5,18 @@
  */
 
 /** The cases, in the order they run. */
-export const CASES = ["upload", "upload-browser", "memory", "sign", "fallback", "images", "sw", "geo-uploads", "geo-reads", "bundle"] as const;
+export const CASES = [
+  "upload",
+  "upload-browser",
+  "memory",
+  "sign",
+  "fallback",
+  "images",
+  "sw",
+  "geo-uploads",
+  "geo-reads",
+  "bundle",
+] as const;
 
 /** Name of a case. */
 export type CaseName = (typeof CASES)[number];
@@ -22,7 +33,8 @@ export interface BenchOptions {
   only: CaseName[];
 }
 
-const truthy = (value: string | undefined): boolean => value !== undefined && value !== "" && value !== "0" && value !== "false";
+const truthy = (value: string | undefined): boolean =>
+  value !== undefined && value !== "" && value !== "0" && value !== "false";
 
 /** Parse `argv` (without node and the script) and `env`. Throws on an unknown case or flag. */
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined>): BenchOptions {
@@ -36,11 +48,18 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     else if (arg === "--browser") browser = true;
     else if (arg === "--no-browser") browser = false;
     else if (arg.startsWith("--only=")) only = arg.slice("--only=".length);
-    else throw new Error(`bench: unknown argument ${arg} (use --quick, --gib, --no-browser, --only=${CASES.join(",")})`);
+    else
+      throw new Error(`bench: unknown argument ${arg} (use --quick, --gib, --no-browser, --only=${CASES.join(",")})`);
   }
-  const wanted = only ? only.split(",").map((s) => s.trim()).filter(Boolean) : [...CASES];
+  const wanted = only
+    ? only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [...CASES];
   for (const name of wanted) {
-    if (!(CASES as readonly string[]).includes(name)) throw new Error(`bench: unknown case "${name}" (cases: ${CASES.join(", ")})`);
+    if (!(CASES as readonly string[]).includes(name))
+      throw new Error(`bench: unknown case "${name}" (cases: ${CASES.join(", ")})`);
   }
   return { quick, gib, browser, only: CASES.filter((name) => wanted.includes(name)) };
 }

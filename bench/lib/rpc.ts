@@ -38,7 +38,11 @@ export interface Worker {
 
 /** Fork `file` (a bundled script that calls {@link serve}) and wait until it is ready. */
 export async function spawnWorker(file: string, execArgv: string[] = []): Promise<Worker> {
-  const child: ChildProcess = fork(file, [], { serialization: "advanced", execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child: ChildProcess = fork(file, [], {
+    serialization: "advanced",
+    execArgv,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   let seq = 0;
   let exited = false;

@@ -50,7 +50,9 @@ function xml(res: ServerResponse, body: string): void {
 }
 
 function error(res: ServerResponse, status: number, code: string, message: string): void {
-  const bytes = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`);
+  const bytes = Buffer.from(
+    `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message></Error>`,
+  );
   res.writeHead(status, { "content-type": "application/xml", "content-length": bytes.byteLength }).end(bytes);
 }
 
@@ -104,7 +106,10 @@ export async function startSink(): Promise<Sink> {
       await drain(req);
       const id = randomBytes(12).toString("hex");
       uploads.set(id, { key, parts: new Map() });
-      xml(res, `<InitiateMultipartUploadResult ${XMLNS}><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
+      xml(
+        res,
+        `<InitiateMultipartUploadResult ${XMLNS}><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      );
       return;
     }
     if (method === "PUT" && uploadId !== null) {
@@ -114,7 +119,9 @@ export async function startSink(): Promise<Sink> {
       const upload = uploads.get(uploadId);
       if (!upload) return error(res, 404, "NoSuchUpload", "The specified upload does not exist.");
       upload.parts.set(n, bytes);
-      res.writeHead(200, { etag: `"${uploadId.slice(0, 8)}${n.toString(16).padStart(8, "0")}"`, "content-length": 0 }).end();
+      res
+        .writeHead(200, { etag: `"${uploadId.slice(0, 8)}${n.toString(16).padStart(8, "0")}"`, "content-length": 0 })
+        .end();
       return;
     }
     if (method === "PUT") {
@@ -141,7 +148,10 @@ export async function startSink(): Promise<Sink> {
       uploads.delete(uploadId);
       objects.set(upload.key, bytes);
       stats.completed.push({ key: upload.key, bytes, parts: numbers.length });
-      xml(res, `<CompleteMultipartUploadResult ${XMLNS}><Location>http://sink/${escapeXml(bucket)}/${escapeXml(key)}</Location><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><ETag>"${uploadId.slice(0, 16)}-${numbers.length}"</ETag></CompleteMultipartUploadResult>`);
+      xml(
+        res,
+        `<CompleteMultipartUploadResult ${XMLNS}><Location>http://sink/${escapeXml(bucket)}/${escapeXml(key)}</Location><Bucket>${escapeXml(bucket)}</Bucket><Key>${escapeXml(key)}</Key><ETag>"${uploadId.slice(0, 16)}-${numbers.length}"</ETag></CompleteMultipartUploadResult>`,
+      );
       return;
     }
     if (method === "DELETE") {

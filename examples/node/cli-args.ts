@@ -40,14 +40,27 @@ A second Ctrl-C (within 2 s), or --cancel, aborts the upload and removes the rec
 /** A usage error: the message, then the usage, exit code 2. */
 export class UsageError extends Error {}
 
-const UNITS: Record<string, number> = { "": 1, b: 1, k: 1024, kb: 1000, kib: 1024, m: 1024 ** 2, mb: 1e6, mib: 1024 ** 2, g: 1024 ** 3, gb: 1e9, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  "": 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1e6,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1e9,
+  gib: 1024 ** 3,
+};
 
 /** Bytes of "8388608", "8MiB", "8M" (binary), "8MB" (decimal). */
 export function parseBytes(text: string, what: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = UNITS[(match?.[2] ?? "").toLowerCase()];
   const bytes = match && unit !== undefined ? Math.round(Number(match[1]) * unit) : Number.NaN;
-  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new UsageError(`${what} must be a number of bytes (e.g. 8388608 or 8MiB), got "${text}"`);
+  if (!Number.isSafeInteger(bytes) || bytes < 0)
+    throw new UsageError(`${what} must be a number of bytes (e.g. 8388608 or 8MiB), got "${text}"`);
   return bytes;
 }
 
@@ -61,7 +74,10 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one file at a time, got ${positionals.length}` : "which file? (or - for standard input)");
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `one file at a time, got ${positionals.length}` : "which file? (or - for standard input)",
+    );
   const endpoint = values.endpoint ?? env["S3EDGE_ENDPOINT"];
   if (!endpoint) throw new UsageError("--endpoint URL is required (the URL of your s3edge/server endpoint)");
   const headers: Record<string, string> = {};
@@ -71,9 +87,11 @@ export function parseCli(argv: readonly string[], env: Record<string, string | u
     headers[header.slice(0, colon).trim().toLowerCase()] = header.slice(colon + 1).trim();
   }
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) throw new UsageError(`--concurrency must be a whole number >= 1, got "${values.concurrency}"`);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1))
+    throw new UsageError(`--concurrency must be a whole number >= 1, got "${values.concurrency}"`);
   const input = positionals[0] as string;
-  if (values.cancel && input === "-") throw new UsageError("--cancel needs a file: standard input is never stored for resuming");
+  if (values.cancel && input === "-")
+    throw new UsageError("--cancel needs a file: standard input is never stored for resuming");
   return {
     input,
     endpoint,

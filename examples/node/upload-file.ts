@@ -52,7 +52,11 @@ async function main(argv: readonly string[]): Promise<number> {
 
   if (options.cancel) {
     const had = await uploader.discard(options.input, add);
-    say(had ? `aborted the stored upload of ${options.input} and removed its resume record` : `no stored upload of ${options.input}`);
+    say(
+      had
+        ? `aborted the stored upload of ${options.input} and removed its resume record`
+        : `no stored upload of ${options.input}`,
+    );
     return 0;
   }
 
@@ -66,7 +70,11 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   upload.on("restart", ({ reason }) => bar.note(`the stored upload cannot be continued (${reason}): starting over`));
   upload.on("retry", ({ attempt, delayMs, offline, error }) =>
-    bar.note(offline ? `network down, waiting (${error.code})` : `retry ${attempt} in ${Math.round(delayMs ?? 0)} ms: ${error.message}`),
+    bar.note(
+      offline
+        ? `network down, waiting (${error.code})`
+        : `retry ${attempt} in ${Math.round(delayMs ?? 0)} ms: ${error.message}`,
+    ),
   );
   const interrupted = onInterrupt(uploader, upload, stdin, bar);
   try {

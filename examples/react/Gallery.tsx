@@ -31,12 +31,27 @@ function Uploads() {
   const [uploads, setUploads] = useState<Upload[]>([]);
   return (
     <section>
-      <input type="file" multiple onChange={(e) => setUploads((u) => [...u, ...[...(e.target.files ?? [])].map((f) => uploader.add(f))])} />
-      <ul>{uploads.map((u) => <Row key={u.id} upload={u} />)}</ul>
-      <p>{health.hosts.filter((h) => h.state !== "closed").map((h) => `${h.source} ${h.state}`).join(", ")}</p>
+      <input
+        type="file"
+        multiple
+        onChange={(e) => setUploads((u) => [...u, ...[...(e.target.files ?? [])].map((f) => uploader.add(f))])}
+      />
+      <ul>
+        {uploads.map((u) => (
+          <Row key={u.id} upload={u} />
+        ))}
+      </ul>
+      <p>
+        {health.hosts
+          .filter((h) => h.state !== "closed")
+          .map((h) => `${h.source} ${h.state}`)
+          .join(", ")}
+      </p>
       {state.uploads
         .filter((u) => u.status === "done" && u.key)
-        .map((u) => <EdgeImage key={u.id} objectKey={u.key as string} alt={u.filename} loading="lazy" width={240} />)}
+        .map((u) => (
+          <EdgeImage key={u.id} objectKey={u.key as string} alt={u.filename} loading="lazy" width={240} />
+        ))}
     </section>
   );
 }

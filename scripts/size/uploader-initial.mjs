@@ -18,7 +18,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const lazyChunksLeftOut = {
   name: "lazy-chunks-left-out",
   setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 

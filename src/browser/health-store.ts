@@ -7,7 +7,12 @@
  * two copies of the library). A verdict that arrives twice is taken once.
  * Nothing here throws.
  */
-import { createHealthStore, type ChannelLike, type HealthStoreOptions, type StorageLike } from "../core/health-store.js";
+import {
+  createHealthStore,
+  type ChannelLike,
+  type HealthStoreOptions,
+  type StorageLike,
+} from "../core/health-store.js";
 import type { HealthStore } from "../core/health-types.js";
 
 /**

@@ -29,7 +29,14 @@
 import { ConfigError } from "./errors.js";
 import { notify } from "./observable.js";
 import type { LatencyTable } from "./health-latency.js";
-import { DEFAULT_HOST_HEALTH, type HostHealth, type HostHealthOptions, type HostState, type HostStatus, type HostVerdict } from "./health-types.js";
+import {
+  DEFAULT_HOST_HEALTH,
+  type HostHealth,
+  type HostHealthOptions,
+  type HostState,
+  type HostStatus,
+  type HostVerdict,
+} from "./health-types.js";
 
 interface HostRecord {
   state: HostState;
@@ -48,11 +55,18 @@ interface HostRecord {
 }
 
 /** A positive option of the breaker (`ConfigError` naming it otherwise). */
-export function positive<K extends keyof typeof DEFAULT_HOST_HEALTH>(options: HostHealthOptions, name: K, integer = false): number {
+export function positive<K extends keyof typeof DEFAULT_HOST_HEALTH>(
+  options: HostHealthOptions,
+  name: K,
+  integer = false,
+): number {
   const value = options[name];
   if (value === undefined) return DEFAULT_HOST_HEALTH[name];
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new ConfigError(name, `createHostHealth: ${name} must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`);
+    throw new ConfigError(
+      name,
+      `createHostHealth: ${name} must be a positive ${integer ? "integer" : "number"}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -102,7 +116,12 @@ export function createBreaker(options: HostHealthOptions = {}, latency?: Latency
   }
 
   function snapshot(host: string, r: HostRecord | undefined, t: number): HostStatus {
-    const status: HostStatus = { host, state: r?.state ?? "closed", failures: 0, cooldownMs: r?.cooldownMs ?? baseCooldown };
+    const status: HostStatus = {
+      host,
+      state: r?.state ?? "closed",
+      failures: 0,
+      cooldownMs: r?.cooldownMs ?? baseCooldown,
+    };
     const estimate = latency?.get(host);
     if (estimate !== undefined) Object.assign(status, { latencyMs: Math.round(estimate.ms), latencyAt: estimate.at });
     if (r === undefined) return status;

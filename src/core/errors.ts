@@ -67,7 +67,6 @@ const BRAND = Symbol.for("s3edge.error");
 
 /** Base class of every error thrown by s3edge. */
 export class S3EdgeError extends Error {
-
   /** Stable, documented code: safe to switch on. */
   readonly code: ErrorCode;
   /** HTTP status involved, if any. */
@@ -96,11 +95,7 @@ export class EndpointError extends S3EdgeError {
   /** The server's own error code, when it answered one. */
   readonly serverCode: ServerErrorCode | undefined;
 
-  constructor(
-    operation: string,
-    message: string,
-    options: S3EdgeErrorOptions & { serverCode?: ServerErrorCode } = {},
-  ) {
+  constructor(operation: string, message: string, options: S3EdgeErrorOptions & { serverCode?: ServerErrorCode } = {}) {
     super("EndpointError", `Signing endpoint ${operation}: ${message}`, options);
     this.name = "EndpointError";
     this.operation = operation;
@@ -231,7 +226,8 @@ export function isS3EdgeError(error: unknown, code?: ErrorCode): error is S3Edge
   if (!(error instanceof S3EdgeError)) {
     if (typeof error !== "object" || error === null) return false;
     const e = error as { name?: unknown; code?: unknown };
-    if ((error as Record<symbol, unknown>)[BRAND] !== true || typeof e.name !== "string" || typeof e.code !== "string") return false;
+    if ((error as Record<symbol, unknown>)[BRAND] !== true || typeof e.name !== "string" || typeof e.code !== "string")
+      return false;
   }
   return code === undefined || (error as S3EdgeError).code === code;
 }

@@ -34,7 +34,10 @@ export function createLatencyTable(store: HealthStore | undefined, now: () => nu
       if (next === undefined) return;
       table.set(host, next);
       const last = saved.get(host);
-      if (store?.saveLatency && (last === undefined || t - last.at >= SAVE_EVERY_MS || Math.abs(next.ms - last.ms) > last.ms / 5)) {
+      if (
+        store?.saveLatency &&
+        (last === undefined || t - last.at >= SAVE_EVERY_MS || Math.abs(next.ms - last.ms) > last.ms / 5)
+      ) {
         saved.set(host, next);
         store.saveLatency({ host, ...next, expires: t + ttlMs });
       }

@@ -65,7 +65,12 @@ export function parseVerdict(value: unknown): HostVerdict | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const numbers = ["until", "cooldownMs", "failures", "at", "expires"].every((name) => Number.isFinite(v[name]));
-  if (v["v"] !== VERSION || typeof v["host"] !== "string" || (v["state"] !== "open" && v["state"] !== "closed") || !numbers) {
+  if (
+    v["v"] !== VERSION ||
+    typeof v["host"] !== "string" ||
+    (v["state"] !== "open" && v["state"] !== "closed") ||
+    !numbers
+  ) {
     return undefined;
   }
   const verdict: HostVerdict = {
@@ -86,7 +91,13 @@ export function parseHostLatency(value: unknown): HostLatency | undefined {
   const estimate = parseLatency(value);
   if (estimate === undefined) return undefined;
   const v = value as Record<string, unknown>;
-  if (v["v"] !== VERSION || typeof v["host"] !== "string" || typeof v["expires"] !== "number" || !Number.isFinite(v["expires"])) return undefined;
+  if (
+    v["v"] !== VERSION ||
+    typeof v["host"] !== "string" ||
+    typeof v["expires"] !== "number" ||
+    !Number.isFinite(v["expires"])
+  )
+    return undefined;
   return { host: v["host"], ...estimate, expires: v["expires"] };
 }
 
@@ -135,7 +146,10 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
     return found;
   };
   /** Records under `under` (leases aside), each with its key; unreadable entries are removed. */
-  const records = <T extends { at: number; expires: number }>(under: string, parse: (value: unknown) => T | undefined): [string, T][] => {
+  const records = <T extends { at: number; expires: number }>(
+    under: string,
+    parse: (value: unknown) => T | undefined,
+  ): [string, T][] => {
     const found: [string, T][] = [];
     for (const key of keys(under)) {
       if (key.startsWith(leasePrefix)) continue;
@@ -181,7 +195,8 @@ export function createHealthStore(options: HealthStoreOptions = {}): HealthStore
 
     saveLatency(latency) {
       const record = { v: VERSION, ...latency };
-      if (set(latencyPrefix + latency.host, JSON.stringify(record)) && keys(latencyPrefix).length > maxHosts) prune(latencies(), maxHosts);
+      if (set(latencyPrefix + latency.host, JSON.stringify(record)) && keys(latencyPrefix).length > maxHosts)
+        prune(latencies(), maxHosts);
       try {
         channel?.post({ kind: "latency", ...record });
       } catch {

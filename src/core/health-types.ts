@@ -147,12 +147,13 @@ export interface HostLatency extends LatencyEstimate {
 }
 
 /** Defaults of {@link HostHealthOptions}. */
-export const DEFAULT_HOST_HEALTH: Readonly<Required<Omit<HostHealthOptions, "now" | "onListenerError" | "store">>> = Object.freeze({
-  latencyTtlMs: 3_600_000,
-  failureThreshold: 3,
-  windowMs: 30_000,
-  cooldownMs: 15_000,
-  maxCooldownMs: 300_000,
-  flapWindowMs: 600_000,
-  probeTimeoutMs: 10_000,
-});
+export const DEFAULT_HOST_HEALTH: Readonly<Required<Omit<HostHealthOptions, "now" | "onListenerError" | "store">>> =
+  Object.freeze({
+    latencyTtlMs: 3_600_000,
+    failureThreshold: 3,
+    windowMs: 30_000,
+    cooldownMs: 15_000,
+    maxCooldownMs: 300_000,
+    flapWindowMs: 600_000,
+    probeTimeoutMs: 10_000,
+  });

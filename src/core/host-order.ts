@@ -81,16 +81,33 @@ export function checkRouting(
   options: RoutingOptions,
   fail: (option: string, message: string) => Error,
 ): Required<Omit<RoutingOptions, "crossTierMs" | "now">> & Pick<RoutingOptions, "crossTierMs" | "now"> {
-  const { order = "latency", exploreAfterMs = DEFAULT_EXPLORE_AFTER_MS, exploreRate = DEFAULT_EXPLORE_RATE, crossTierMs, random = Math.random } = options;
-  if (order !== "latency" && order !== "configured") throw fail("order", `order must be "latency" or "configured", got ${JSON.stringify(String(order))}`);
-  if (typeof exploreAfterMs !== "number" || !(exploreAfterMs > 0)) throw fail("exploreAfterMs", `exploreAfterMs must be a number of milliseconds > 0, got ${String(exploreAfterMs)}`);
-  if (typeof exploreRate !== "number" || !(exploreRate >= 0 && exploreRate <= 1)) throw fail("exploreRate", `exploreRate must be a number from 0 to 1, got ${String(exploreRate)}`);
+  const {
+    order = "latency",
+    exploreAfterMs = DEFAULT_EXPLORE_AFTER_MS,
+    exploreRate = DEFAULT_EXPLORE_RATE,
+    crossTierMs,
+    random = Math.random,
+  } = options;
+  if (order !== "latency" && order !== "configured")
+    throw fail("order", `order must be "latency" or "configured", got ${JSON.stringify(String(order))}`);
+  if (typeof exploreAfterMs !== "number" || !(exploreAfterMs > 0))
+    throw fail("exploreAfterMs", `exploreAfterMs must be a number of milliseconds > 0, got ${String(exploreAfterMs)}`);
+  if (typeof exploreRate !== "number" || !(exploreRate >= 0 && exploreRate <= 1))
+    throw fail("exploreRate", `exploreRate must be a number from 0 to 1, got ${String(exploreRate)}`);
   if (crossTierMs !== undefined && (typeof crossTierMs !== "number" || !(crossTierMs >= 0))) {
     throw fail("crossTierMs", `crossTierMs must be a number of milliseconds >= 0, got ${String(crossTierMs)}`);
   }
   if (typeof random !== "function") throw fail("random", "random must be a function returning a number in [0, 1)");
-  if (options.now !== undefined && typeof options.now !== "function") throw fail("now", "now must be a function returning epoch ms");
-  return { order, exploreAfterMs, exploreRate, random, ...(crossTierMs !== undefined && { crossTierMs }), ...(options.now && { now: options.now }) };
+  if (options.now !== undefined && typeof options.now !== "function")
+    throw fail("now", "now must be a function returning epoch ms");
+  return {
+    order,
+    exploreAfterMs,
+    exploreRate,
+    random,
+    ...(crossTierMs !== undefined && { crossTierMs }),
+    ...(options.now && { now: options.now }),
+  };
 }
 
 /** Insert each index in turn before the first one it is clearly faster than (stable for ties). */
@@ -115,7 +132,8 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
 
   const explore = (group: number[], entries: OrderEntry[], now: number): number | undefined => {
     const leader = entries[group[0] as number];
-    if (group.length < 2 || leader === undefined || (leader.latency === undefined && !sent.has(leader.host ?? ""))) return undefined;
+    if (group.length < 2 || leader === undefined || (leader.latency === undefined && !sent.has(leader.host ?? "")))
+      return undefined;
     const others = group.slice(1).filter((i) => entries[i]?.host !== undefined);
     const age = (i: number): number => entries[i]?.latency?.at ?? Number.NEGATIVE_INFINITY;
     const due = others.filter((i) => {
@@ -158,7 +176,12 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
         lead = order;
       } else {
         const tiers = [...new Set(usable.map((i) => entries[i]?.tier ?? 0))].sort((a, b) => a - b);
-        const groups = tiers.map((tier) => fastestFirst(usable.filter((i) => entries[i]?.tier === tier), (i) => entries[i]?.latency));
+        const groups = tiers.map((tier) =>
+          fastestFirst(
+            usable.filter((i) => entries[i]?.tier === tier),
+            (i) => entries[i]?.latency,
+          ),
+        );
         order = groups.flat();
         lead = groups[0] ?? [];
       }
@@ -168,7 +191,13 @@ export function createHostOrder(options: RoutingOptions = {}): HostOrder {
       const firstHost = first === undefined ? undefined : entries[first]?.host;
       if (!peek && firstHost !== undefined) sent.add(firstHost);
       const reason: RouteReason =
-        explore_ !== undefined ? "explore" : first === undefined || first === 0 ? "order" : first === firstUsable ? "health" : "latency";
+        explore_ !== undefined
+          ? "explore"
+          : first === undefined || first === 0
+            ? "order"
+            : first === firstUsable
+              ? "health"
+              : "latency";
       return { usable: order, unusable, reason };
     },
   };

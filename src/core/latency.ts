@@ -30,7 +30,11 @@ export const MAX_SAMPLES = 1000;
  * outlier does not define a new host. A sample that is not a finite number >= 0
  * leaves the estimate as it was.
  */
-export function smoothLatency(previous: LatencyEstimate | undefined, sampleMs: number, at: number): LatencyEstimate | undefined {
+export function smoothLatency(
+  previous: LatencyEstimate | undefined,
+  sampleMs: number,
+  at: number,
+): LatencyEstimate | undefined {
   if (!Number.isFinite(sampleMs) || sampleMs < 0) return previous;
   const sample = Math.min(sampleMs, MAX_SAMPLE_MS);
   if (previous === undefined) return { ms: sample, at, samples: 1 };

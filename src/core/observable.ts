@@ -75,7 +75,11 @@ function report(error: unknown): void {
  * `state`; one that throws breaks neither the caller nor the other listeners:
  * its error goes to `onError` (default: rethrown in a microtask, as `EventTarget` reports listener errors).
  */
-export function notify<T>(listeners: Iterable<(state: T) => void>, state: T, onError: (error: unknown) => void = report): void {
+export function notify<T>(
+  listeners: Iterable<(state: T) => void>,
+  state: T,
+  onError: (error: unknown) => void = report,
+): void {
   for (const listener of [...listeners]) {
     try {
       listener(state);

@@ -57,7 +57,9 @@ export function choosePartSize(size: number | null, preferred: number = DEFAULT_
   if (size === null) return preferred;
   assertSize(size, "Object size");
   if (size > S3_LIMITS.maxObjectSize) {
-    throw new InvalidInputError(`Object size ${size} is larger than S3's limit of 5 TiB (${S3_LIMITS.maxObjectSize} bytes)`);
+    throw new InvalidInputError(
+      `Object size ${size} is larger than S3's limit of 5 TiB (${S3_LIMITS.maxObjectSize} bytes)`,
+    );
   }
   return Math.min(S3_LIMITS.maxPartSize, Math.max(S3_LIMITS.minPartSize, preferred, partSizeToFit(size)));
 }

@@ -222,13 +222,7 @@ export interface UrlResponse {
 }
 
 /** Any request of the protocol. */
-export type ProtocolRequest =
-  | CreateRequest
-  | SignRequest
-  | ListRequest
-  | CompleteRequest
-  | AbortRequest
-  | UrlRequest;
+export type ProtocolRequest = CreateRequest | SignRequest | ListRequest | CompleteRequest | AbortRequest | UrlRequest;
 
 /** The response type of each operation. */
 export interface ProtocolResponses {

@@ -100,7 +100,8 @@ const XML_ENTITIES: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: 
 function decodeXmlText(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, entity: string) => {
     if (entity[0] === "#") {
-      const point = entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
+      const point =
+        entity[1] === "x" || entity[1] === "X" ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10);
       return point <= 0x10ffff ? String.fromCodePoint(point) : whole;
     }
     return XML_ENTITIES[entity] ?? whole;

@@ -26,7 +26,12 @@ export interface AttemptOptions {
 const MAX_TIMEOUT = 2_147_483_647;
 
 /** Request `url`; never throws. `signal` aborts it (loser of a hedge, or the caller). */
-export async function attempt(url: string, init: RequestInit, o: AttemptOptions, signal: AbortSignal): Promise<Outcome> {
+export async function attempt(
+  url: string,
+  init: RequestInit,
+  o: AttemptOptions,
+  signal: AbortSignal,
+): Promise<Outcome> {
   let response: Response;
   try {
     response = await ky(url, {

@@ -34,7 +34,10 @@ import type { Edge, EdgeEvents, EdgeOptions, EdgeQuery, RouteEvent } from "./typ
  */
 export function createEdge(options: EdgeOptions): Edge {
   if (typeof options !== "object" || options === null) {
-    throw new ConfigError("options", 'createEdge needs its options: createEdge({ cdn: "https://cdn.example.com", origin: { bucket, region } })');
+    throw new ConfigError(
+      "options",
+      'createEdge needs its options: createEdge({ cdn: "https://cdn.example.com", origin: { bucket, region } })',
+    );
   }
   const hosts = createHosts(options.cdn, options.origin);
   const config = checkEdgeOptions(options);
@@ -54,7 +57,10 @@ export function createEdge(options: EdgeOptions): Edge {
   const events = new Emitter<EdgeEvents>();
   const view = createEdgeState(health, hosts, events);
 
-  const router = createRouter(hosts, health, { ...(options.breaker?.now && { now: options.breaker.now }), ...config.routing });
+  const router = createRouter(hosts, health, {
+    ...(options.breaker?.now && { now: options.breaker.now }),
+    ...config.routing,
+  });
   /** The URL of `key` on `target` when it can be had synchronously. */
   const urlNow = (t: Target, key: string, query?: EdgeQuery): string | undefined =>
     t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.originUrlNow(t.index, key);
@@ -63,7 +69,12 @@ export function createEdge(options: EdgeOptions): Edge {
   /** Tell `route` listeners which host `plan` sends a request of `key` to first, and why. */
   const announce = (plan: Plan, key: string, host: string, source: Target["source"]): void => {
     const first = plan.usable[0];
-    const event: RouteEvent = { key, host, source, reason: first?.host === host || first?.host === undefined ? plan.reason : "health" };
+    const event: RouteEvent = {
+      key,
+      host,
+      source,
+      reason: first?.host === host || first?.host === undefined ? plan.reason : "health",
+    };
     const estimate = health.latency?.(host);
     if (estimate !== undefined) event.latencyMs = Math.round(estimate.ms);
     events.emit("route", event);
@@ -75,7 +86,9 @@ export function createEdge(options: EdgeOptions): Edge {
     cdnUrl: (key, query) => hosts.cdnUrl(0, key, query),
     src(key, query) {
       // Usable hosts in order, then the held-back origins (S3 rather than a CDN known down).
-      for (const t of router.plan().list.filter((t) => t.source === "s3" || t.host === undefined || health.usable(t.host))) {
+      for (const t of router
+        .plan()
+        .list.filter((t) => t.source === "s3" || t.host === undefined || health.usable(t.host))) {
         const found = urlNow(t, key, query);
         if (found !== undefined) return found;
       }
@@ -86,7 +99,11 @@ export function createEdge(options: EdgeOptions): Edge {
     urls: (key, query) => listNow(router.plan(true), key, query),
     async resolveUrls(key, query) {
       const plan = router.plan(true);
-      const urls = await Promise.all(plan.list.map((t) => (t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.resolveOriginUrl(t.index, key))));
+      const urls = await Promise.all(
+        plan.list.map((t) =>
+          t.source === "cdn" ? hosts.cdnUrl(t.index, key, query) : hosts.resolveOriginUrl(t.index, key),
+        ),
+      );
       return urls;
     },
 
@@ -101,7 +118,11 @@ export function createEdge(options: EdgeOptions): Edge {
           return { source: "cdn", url: () => url };
         }
         let s3: Promise<string> | undefined;
-        return { source: "s3", url: () => (s3 ??= hosts.resolveOriginUrl(t.index, key)), ...(t !== lastOrigin && { miss: notReplicatedYet }) };
+        return {
+          source: "s3",
+          url: () => (s3 ??= hosts.resolveOriginUrl(t.index, key)),
+          ...(t !== lastOrigin && { miss: notReplicatedYet }),
+        };
       });
       return race(
         {

@@ -31,8 +31,9 @@ export class FallbackError extends S3EdgeError {
     super(
       "AllHostsFailed",
       `All hosts failed for key ${JSON.stringify(key)}: ${
-        failures.map((f) => `${f.source} ${f.host || "(no URL)"} ${f.reason}${f.status ? ` ${f.status}` : ""}`).join(", ") ||
-        "nothing to try"
+        failures
+          .map((f) => `${f.source} ${f.host || "(no URL)"} ${f.reason}${f.status ? ` ${f.status}` : ""}`)
+          .join(", ") || "nothing to try"
       }`,
       { retryable: true, cause, ...(last?.status !== undefined && { status: last.status }) },
     );

@@ -64,7 +64,10 @@ export function fallbackPredicate(statuses: unknown, name = "createEdge"): (stat
     const set = new Set<number>(statuses);
     return (status) => set.has(status);
   }
-  throw new ConfigError("fallbackStatuses", `${name}: fallbackStatuses must be a list of HTTP statuses (e.g. [404, 500, 502, 503, 504]) or a function (status) => boolean`);
+  throw new ConfigError(
+    "fallbackStatuses",
+    `${name}: fallbackStatuses must be a list of HTTP statuses (e.g. [404, 500, 502, 503, 504]) or a function (status) => boolean`,
+  );
 }
 
 /** The shared `health` when given (checked), else `undefined`; checks `breaker` too. */
@@ -78,12 +81,18 @@ function sharedBreaker(options: EdgeOptions): HostHealth | undefined {
       );
     }
     if (breaker !== undefined) {
-      throw new ConfigError("breaker", "createEdge: give either health (a shared breaker) or breaker (options of a new one), not both");
+      throw new ConfigError(
+        "breaker",
+        "createEdge: give either health (a shared breaker) or breaker (options of a new one), not both",
+      );
     }
     return health;
   }
   if (breaker !== undefined && (typeof breaker !== "object" || breaker === null)) {
-    throw new ConfigError("breaker", "createEdge: breaker must be an object of breaker options, e.g. { failureThreshold: 3, cooldownMs: 15000 }");
+    throw new ConfigError(
+      "breaker",
+      "createEdge: breaker must be an object of breaker options, e.g. { failureThreshold: 3, cooldownMs: 15000 }",
+    );
   }
   return undefined;
 }
@@ -91,7 +100,9 @@ function sharedBreaker(options: EdgeOptions): HostHealth | undefined {
 /** Check every option but `cdn` and `origin` (see `createHosts`). */
 export function checkEdgeOptions(options: EdgeOptions): EdgeConfig {
   const config = (m: string, name: string) => new ConfigError(name, `createEdge: ${m}`);
-  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, (m) => config(m, "timeoutMs"));
+  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, (m) =>
+    config(m, "timeoutMs"),
+  );
   const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, (m) => config(m, "hedgeMs"));
   if (options.followRedirects !== undefined && typeof options.followRedirects !== "boolean") {
     throw new ConfigError("followRedirects", "createEdge: followRedirects must be true or false");

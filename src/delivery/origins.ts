@@ -45,12 +45,18 @@ export const safeHost = (url: string): string | undefined => {
 
 /** How `value` may appear in a message: a URL without its query or credentials, anything else quoted and cut short. */
 const shown = (value: unknown): string =>
-  typeof value === "string" && /^[a-z][a-z0-9+.-]*:/i.test(value) ? redactUrl(value) : JSON.stringify(String(value).slice(0, 80));
+  typeof value === "string" && /^[a-z][a-z0-9+.-]*:/i.test(value)
+    ? redactUrl(value)
+    : JSON.stringify(String(value).slice(0, 80));
 
 /** The normalised CDN bases (no trailing slash); `ConfigError("cdn")` for anything else. */
 function cdnBases(cdn: unknown, name: string): string[] {
   const list: unknown[] = Array.isArray(cdn) ? cdn : cdn === undefined || cdn === null || cdn === "" ? [] : [cdn];
-  if (list.length === 0) throw new ConfigError("cdn", `${name}: cdn is required: the CDN base URL, or a list of them in order of preference`);
+  if (list.length === 0)
+    throw new ConfigError(
+      "cdn",
+      `${name}: cdn is required: the CDN base URL, or a list of them in order of preference`,
+    );
   return list.map((base) => {
     try {
       if (typeof base !== "string") throw new InvalidInputError(`got ${typeof base}`);
@@ -81,7 +87,8 @@ function originOf(spec: unknown, what: string, name: string): Origin {
   const origin = { spec: spec as EdgeOrigin, presign: undefined, base: undefined, host: undefined };
   if (typeof spec === "function") return origin;
   if ("presign" in spec) {
-    if (typeof spec.presign !== "function") throw fail(".presign must be a function (key) => url, e.g. presignWith({ endpoint })");
+    if (typeof spec.presign !== "function")
+      throw fail(".presign must be a function (key) => url, e.g. presignWith({ endpoint })");
     return { ...origin, presign: spec.presign as PresignOrigin["presign"] };
   }
   try {
@@ -96,24 +103,35 @@ function originOf(spec: unknown, what: string, name: string): Origin {
  * Check `cdn` bases and `origin` (one or a list), and bind the mapping to them.
  * `onHost` hears every S3 host learned from a function or presign origin.
  */
-export function createOrigins(cdn: unknown, origin: unknown, name = "createEdge", onHost?: (host: string) => void): Origins {
+export function createOrigins(
+  cdn: unknown,
+  origin: unknown,
+  name = "createEdge",
+  onHost?: (host: string) => void,
+): Origins {
   const bases = cdnBases(cdn, name);
   const specs: unknown[] = Array.isArray(origin) ? origin : [origin];
-  if (specs.length === 0) throw new ConfigError("origin", `${name}: origin is required: the S3 fallback, as ${ORIGIN_FORMS}, or a list of them (primary, then replicas)`);
+  if (specs.length === 0)
+    throw new ConfigError(
+      "origin",
+      `${name}: origin is required: the S3 fallback, as ${ORIGIN_FORMS}, or a list of them (primary, then replicas)`,
+    );
   const origins = specs.map((spec, i) => originOf(spec, Array.isArray(origin) ? `origin[${i}]` : "origin", name));
   const s3Bases = origins.flatMap((o) => (o.base === undefined ? [] : [o.base]));
   const at = (index: number): Origin => origins[index] ?? (origins[0] as Origin);
 
   const learn = (index: number, url: unknown): string => {
     const host = typeof url === "string" && /^https?:\/\//i.test(url) ? safeHost(url) : undefined;
-    if (host === undefined) throw new ConfigError("origin", `${name}: the origin gave ${shown(url)}, which is not an http(s) URL`);
+    if (host === undefined)
+      throw new ConfigError("origin", `${name}: the origin gave ${shown(url)}, which is not an http(s) URL`);
     at(index).host = host;
     onHost?.(host);
     return url as string;
   };
   const originUrl = (index: number, key: string): string => {
     const o = at(index);
-    if (o.presign) throw new InvalidInputError("s3Url is not available for a presign origin (private bucket): use resolveS3Url");
+    if (o.presign)
+      throw new InvalidInputError("s3Url is not available for a presign origin (private bucket): use resolveS3Url");
     const url = s3ObjectUrl(o.spec as OriginSpec, key);
     return o.base === undefined ? learn(index, url) : url;
   };

@@ -38,9 +38,13 @@ function check(options: PresignWithOptions): void {
     throw new ConfigError("maxEntries", "presignWith: `maxEntries` must be a whole number >= 1");
   }
   if (endpointTimeoutMs !== undefined && !(Number.isFinite(endpointTimeoutMs) && endpointTimeoutMs >= 0)) {
-    throw new ConfigError("endpointTimeoutMs", "presignWith: `endpointTimeoutMs` must be a number of milliseconds >= 0 (0: no timeout)");
+    throw new ConfigError(
+      "endpointTimeoutMs",
+      "presignWith: `endpointTimeoutMs` must be a number of milliseconds >= 0 (0: no timeout)",
+    );
   }
-  if (now !== undefined && typeof now !== "function") throw new ConfigError("now", "presignWith: `now` must be a function returning epoch ms");
+  if (now !== undefined && typeof now !== "function")
+    throw new ConfigError("now", "presignWith: `now` must be a function returning epoch ms");
 }
 
 /**
@@ -55,7 +59,10 @@ function check(options: PresignWithOptions): void {
  */
 export function presignWith(options: PresignWithOptions): (key: string) => string | Promise<string>;
 /** @deprecated Pass one object: `presignWith({ endpoint, ...options })` (the positional form goes in 1.0). */
-export function presignWith(endpoint: string, options?: LegacyPresignWithOptions): (key: string) => string | Promise<string>;
+export function presignWith(
+  endpoint: string,
+  options?: LegacyPresignWithOptions,
+): (key: string) => string | Promise<string>;
 export function presignWith(
   first: PresignWithOptions | string,
   legacy: LegacyPresignWithOptions = {},
@@ -63,9 +70,14 @@ export function presignWith(
   let options: PresignWithOptions;
   if (typeof first === "string") {
     const { timeoutMs, ...rest } = legacy;
-    options = { ...rest, endpoint: first, ...(timeoutMs !== undefined && rest.endpointTimeoutMs === undefined && { endpointTimeoutMs: timeoutMs }) };
+    options = {
+      ...rest,
+      endpoint: first,
+      ...(timeoutMs !== undefined && rest.endpointTimeoutMs === undefined && { endpointTimeoutMs: timeoutMs }),
+    };
   } else {
-    if (typeof first !== "object" || first === null) throw new ConfigError("endpoint", "presignWith: pass `{ endpoint: \"/api/s3edge\" }`");
+    if (typeof first !== "object" || first === null)
+      throw new ConfigError("endpoint", 'presignWith: pass `{ endpoint: "/api/s3edge" }`');
     options = first;
   }
   check(options);

@@ -17,7 +17,12 @@ export function race(ctx: RaceContext, key: string, candidates: Candidate[], sig
   return walk(
     {
       ...ctx,
-      fail: (k, failures, cause) => new FallbackError(k, failures.map((f) => ({ ...f, url: f.url && redactUrl(f.url) })), cause),
+      fail: (k, failures, cause) =>
+        new FallbackError(
+          k,
+          failures.map((f) => ({ ...f, url: f.url && redactUrl(f.url) })),
+          cause,
+        ),
       aborted: (cause) => new AbortError("edge.fetch was aborted", { cause }),
     },
     key,

@@ -5,7 +5,13 @@
  * the DOM layer and the service worker; no ky.
  */
 import type { HostHealth } from "../core/health.js";
-import { createHostOrder, type HostOrder, type OrderEntry, type RouteReason, type RoutingOptions } from "../core/host-order.js";
+import {
+  createHostOrder,
+  type HostOrder,
+  type OrderEntry,
+  type RouteReason,
+  type RoutingOptions,
+} from "../core/host-order.js";
 import { hostOf } from "../core/urls.js";
 import type { Origins } from "./origins.js";
 import type { EdgeSource } from "./types.js";
@@ -51,7 +57,11 @@ export interface Router {
 }
 
 /** Bind an ordering to `hosts` and `health`; `routing.now` is the clock of exploration (default `Date.now`). */
-export function createRouter(hosts: Pick<Origins, "cdn" | "origins" | "originHost">, health: HostHealth, routing: RoutingOptions): Router {
+export function createRouter(
+  hosts: Pick<Origins, "cdn" | "origins" | "originHost">,
+  health: HostHealth,
+  routing: RoutingOptions,
+): Router {
   const now = routing.now ?? Date.now;
   const order = createHostOrder(routing);
   const crossed = routing.crossTierMs !== undefined && routing.order !== "configured";
@@ -67,7 +77,10 @@ export function createRouter(hosts: Pick<Origins, "cdn" | "origins" | "originHos
     plan(peek = false) {
       const targets: Target[] = [
         ...cdnHosts.map((host, index): Target => ({ source: "cdn", index, host })),
-        ...Array.from({ length: hosts.origins }, (_, index): Target => ({ source: "s3", index, host: hosts.originHost(index) })),
+        ...Array.from(
+          { length: hosts.origins },
+          (_, index): Target => ({ source: "s3", index, host: hosts.originHost(index) }),
+        ),
       ];
       const route = order.route(
         targets.map((t) => entry(t.host, t.source === "cdn" ? 0 : 1)),
@@ -81,7 +94,12 @@ export function createRouter(hosts: Pick<Origins, "cdn" | "origins" | "originHos
       const usable = pick(route.usable);
       const walk = crossed
         ? [...heldCdn, ...usable, ...heldS3]
-        : [...heldCdn, ...usable.filter((t) => t.source === "cdn"), ...heldS3, ...usable.filter((t) => t.source === "s3")];
+        : [
+            ...heldCdn,
+            ...usable.filter((t) => t.source === "cdn"),
+            ...heldS3,
+            ...usable.filter((t) => t.source === "s3"),
+          ];
       return { usable, walk, list: [...usable, ...heldS3, ...heldCdn], reason: route.reason };
     },
   };

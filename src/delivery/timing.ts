@@ -8,7 +8,9 @@
 /** Time to first byte (or, without Timing-Allow-Origin, the request's duration) of the last fetch of `url`, in ms; undefined when unknown or served from cache. */
 export function resourceLatency(url: string, since = 0): number | undefined {
   try {
-    const entries = globalThis.performance?.getEntriesByName?.(url, "resource") as PerformanceResourceTiming[] | undefined;
+    const entries = globalThis.performance?.getEntriesByName?.(url, "resource") as
+      | PerformanceResourceTiming[]
+      | undefined;
     const entry = entries?.[entries.length - 1];
     if (entry === undefined || entry.startTime < since) return undefined;
     // A cache hit (no bytes over the network) says nothing about the host.

@@ -184,7 +184,16 @@ class Walk {
 
   /** Send the request to `host`, announce the fallback that led here, and arm the hedge timer. */
   #launch({ source, miss }: Candidate, url: string, host: string, probe: boolean): void {
-    const attempt: Attempt = { source, url, host, probe, controller: new AbortController(), order: this.#startedCount++, startedAt: this.#clock.now(), miss };
+    const attempt: Attempt = {
+      source,
+      url,
+      host,
+      probe,
+      controller: new AbortController(),
+      order: this.#startedCount++,
+      startedAt: this.#clock.now(),
+      miss,
+    };
     if (attempt.order === 0) this.ctx.route?.(host, source);
     const failed = this.#unannounced;
     if (failed) this.#announce(failed.host, host, failed.reason as FallbackReason, failed.status);
@@ -208,7 +217,8 @@ class Walk {
   /** An attempt answered: a good answer wins, a failure of the host moves on, an abort says nothing. */
   #settle(attempt: Attempt, outcome: Outcome): void {
     this.#inFlight = this.#inFlight.filter((a) => a !== attempt);
-    if (outcome.response || outcome.status) this.ctx.health.observe?.(attempt.host, this.#clock.now() - attempt.startedAt);
+    if (outcome.response || outcome.status)
+      this.ctx.health.observe?.(attempt.host, this.#clock.now() - attempt.startedAt);
     if (outcome.response && attempt.miss?.(outcome.response.status)) this.#miss(attempt, outcome.response);
     else if (outcome.response) this.#win(attempt, outcome.response);
     else if (outcome.reason) this.#lose(attempt, outcome.reason, outcome.status);

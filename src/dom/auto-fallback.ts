@@ -92,12 +92,14 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
   };
 
   /** Whether `url` is on the host `w` is on (a prefix test for a CDN: no URL parsing on every load). */
-  const onHost = (url: string, w: Watch): boolean => (w.index < count ? url.startsWith(`${bases[w.index]}/`) : safeHost(url) === w.host);
+  const onHost = (url: string, w: Watch): boolean =>
+    w.index < count ? url.startsWith(`${bases[w.index]}/`) : safeHost(url) === w.host;
 
   /** The key of a watched image; "" when its URL has none (it cannot move). */
   const keyFor = (w: Watch): string => (w.key ??= hosts.keyOf(w.url) ?? "");
 
-  const url = (key: string): string => urlOn(candidates.first().index, key) ?? hosts.s3UrlNow(key) ?? hosts.cdnUrl(0, key);
+  const url = (key: string): string =>
+    urlOn(candidates.first().index, key) ?? hosts.s3UrlNow(key) ?? hosts.cdnUrl(0, key);
 
   if (typeof document === "undefined") {
     // SSR or a worker: nothing to watch, URLs still work.
@@ -123,7 +125,8 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
       if (w?.due === undefined || w.due > t) continue;
       // Queued behind the browser's 6 connections to a host that keeps answering: wait more (up to 4 timeouts).
       const busy = t - (lastLoad.get(w.host) ?? 0) < timeoutMs && t - (w.armedAt ?? t) < 4 * timeoutMs;
-      if (img.complete) w.due = undefined; // its load or error event is on its way
+      if (img.complete)
+        w.due = undefined; // its load or error event is on its way
       else if (busy || notRequestedYet(img)) w.due = t + timeoutMs;
       else fail(img, w, "timeout");
     }
@@ -153,12 +156,24 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     quietly(() => rewriteImage(img, (u) => mapUrl(u, index, key), urlOn(index, key)));
     if (index >= count && img.getAttribute("src") === null) {
       // A presigner with nothing cached: S3's URL comes later.
-      void hosts.resolveOriginUrl(index - count, key).then(() => watches.get(img) === w && moveTo(img, w, index, reason, status), () => undefined);
+      void hosts.resolveOriginUrl(index - count, key).then(
+        () => watches.get(img) === w && moveTo(img, w, index, reason, status),
+        () => undefined,
+      );
       return;
     }
     w.host = (index < count ? cdnHosts[index] : undefined) ?? safeHost(img.src);
     const elapsedMs = Date.now() - w.since;
-    if (reason) events.emit("fallback", { key, from, to: w.host, reason, ...(status ? { status } : {}), elapsedMs, element: img });
+    if (reason)
+      events.emit("fallback", {
+        key,
+        from,
+        to: w.host,
+        reason,
+        ...(status ? { status } : {}),
+        elapsedMs,
+        element: img,
+      });
     arm(img, w);
   };
 
@@ -195,7 +210,8 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const t = Date.now();
     const src = img.currentSrc || img.src;
     lastLoad.set(host, t);
-    if (host && samples.push([host, src, w.armedAt === undefined ? undefined : t - w.armedAt]) === 1) afterLoad(observe);
+    if (host && samples.push([host, src, w.armedAt === undefined ? undefined : t - w.armedAt]) === 1)
+      afterLoad(observe);
     if (w.index >= count) {
       live.delete(img);
       report(host, true);
@@ -232,22 +248,37 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const held = host !== undefined && !health.usable(host);
     // The breaker says no (this page, an earlier one, another tab), or no URL yet: a candidate before any request.
     const to = urls.length === 0 ? candidates.first() : held ? candidates.next(new Set([index])) : undefined;
-    const w: Watch = { key: given ?? undefined, url: first ?? s3 ?? "", index, tried: new Set([index]), host: host ?? safeHost(img.src), since: Date.now() };
+    const w: Watch = {
+      key: given ?? undefined,
+      url: first ?? s3 ?? "",
+      index,
+      tried: new Set([index]),
+      host: host ?? safeHost(img.src),
+      since: Date.now(),
+    };
     if (img.hasAttribute("data-s3edge-react")) {
       // An <EdgeImage> rendered on the server: only move it before its request; the component does the rest.
       const key = keyFor(w);
-      if (to !== undefined && to.index !== index && key) quietly(() => rewriteImage(img, (u) => mapUrl(u, to.index, key)));
+      if (to !== undefined && to.index !== index && key)
+        quietly(() => rewriteImage(img, (u) => mapUrl(u, to.index, key)));
       return;
     }
     watches.set(img, w);
     if (to !== undefined) {
       moveTo(img, w, to.index, urls.length > 0 ? "circuit-open" : undefined);
       const chosen = candidates.host(to.index) ?? w.host;
-      events.emit("route", { key: keyFor(w), host: chosen, source: to.index < count ? "cdn" : "s3", reason: to.reason, element: img });
+      events.emit("route", {
+        key: keyFor(w),
+        host: chosen,
+        source: to.index < count ? "cdn" : "s3",
+        reason: to.reason,
+        element: img,
+      });
       return;
     }
     if (!img.complete) arm(img, w);
-    else if (img.naturalWidth === 0) fail(img, w, "network"); // failed before we were watching
+    else if (img.naturalWidth === 0)
+      fail(img, w, "network"); // failed before we were watching
     else loaded(img, w);
   };
 
@@ -266,7 +297,8 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     // An error queued for the URL we just moved away from can arrive before the browser takes up the
     // new one: judge in a later task, when a new request is pending (not complete) or really broken.
     setTimeout(() => {
-      if (watches.get(img) === w && img.complete && img.naturalWidth === 0 && onHost(img.currentSrc || img.src, w)) fail(img, w, "network");
+      if (watches.get(img) === w && img.complete && img.naturalWidth === 0 && onHost(img.currentSrc || img.src, w))
+        fail(img, w, "network");
     });
   };
 

@@ -42,7 +42,8 @@ export function createCandidates(hosts: Hosts, health: HostHealth, routing: Rout
   const count = hosts.cdn.length;
   const cdnHosts = hosts.cdn.map((base) => hostOf(base));
   const indexOf = (t: Target): number => (t.source === "cdn" ? t.index : count + t.index);
-  const host = (index: number): string | undefined => (index < count ? cdnHosts[index] : hosts.originHost(index - count));
+  const host = (index: number): string | undefined =>
+    index < count ? cdnHosts[index] : hosts.originHost(index - count);
   const bases = hosts.cdn;
   const baseOf = (url: string): number => bases.findIndex((base) => url.startsWith(`${base}/`));
   const preferredBase = (): string | undefined => {
@@ -60,7 +61,10 @@ export function createCandidates(hosts: Hosts, health: HostHealth, routing: Rout
       for (const index of walk) {
         const h = host(index);
         if (h === undefined || index === last || health.acquire(h) !== "skip") {
-          return { index, reason: plan.usable[0] !== undefined && indexOf(plan.usable[0]) === index ? plan.reason : "health" };
+          return {
+            index,
+            reason: plan.usable[0] !== undefined && indexOf(plan.usable[0]) === index ? plan.reason : "health",
+          };
         }
       }
       return undefined;
@@ -82,7 +86,10 @@ export function createCandidates(hosts: Hosts, health: HostHealth, routing: Rout
     mapUrl(url, index, key) {
       const from = baseOf(url);
       if (from < 0 && hosts.sourceOf(url) !== "s3") return undefined;
-      if (index < count) return from < 0 ? hosts.cdnUrl(index, hosts.keyOf(url) ?? key) : bases[index] + url.slice((bases[from] ?? "").length);
+      if (index < count)
+        return from < 0
+          ? hosts.cdnUrl(index, hosts.keyOf(url) ?? key)
+          : bases[index] + url.slice((bases[from] ?? "").length);
       return hosts.originUrlNow(index - count, hosts.keyOf(url) ?? key);
     },
     indexOf(url) {

@@ -55,9 +55,15 @@ export function autoFallback(options: AutoFallbackHeadOptions): AutoFallbackHead
     try {
       const url = new URL(raw);
       const base = `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
-      const v = JSON.parse(read(`s3edge:health:v1:${url.host}`) ?? "null") as { v?: number; state?: string; until?: number; expires?: number } | null;
+      const v = JSON.parse(read(`s3edge:health:v1:${url.host}`) ?? "null") as {
+        v?: number;
+        state?: string;
+        until?: number;
+        expires?: number;
+      } | null;
       const s3 = read(`s3edge:img:v1:${base}`);
-      if (s3 && v?.v === 1 && v.state === "open" && (v.expires ?? 0) > t) down.set(base, { s3, probe: (v.until ?? 0) <= t });
+      if (s3 && v?.v === 1 && v.state === "open" && (v.expires ?? 0) > t)
+        down.set(base, { s3, probe: (v.until ?? 0) <= t });
     } catch {
       // Not a URL: the full implementation reports it.
     }
@@ -67,7 +73,9 @@ export function autoFallback(options: AutoFallbackHeadOptions): AutoFallbackHead
   const fix = (img: HTMLImageElement): void => {
     if (seen.has(img)) return;
     seen.add(img);
-    const first = urlsOf(img).map(on).find((hit) => hit !== undefined);
+    const first = urlsOf(img)
+      .map(on)
+      .find((hit) => hit !== undefined);
     if (first === undefined) return;
     if (first[1].probe) {
       first[1].probe = false;
@@ -116,8 +124,11 @@ export function autoFallback(options: AutoFallbackHeadOptions): AutoFallbackHead
     tag.onload = () => {
       loaded = true;
       release();
-      const api = (globalThis as { [FULL_GLOBAL]?: { autoFallback?: (o: AutoFallbackHeadOptions) => AutoFallback } })[FULL_GLOBAL];
-      if (!api?.autoFallback) return reject(new ConfigError("script", `autoFallback: ${script} is not s3edge-img-full.global.js`));
+      const api = (globalThis as { [FULL_GLOBAL]?: { autoFallback?: (o: AutoFallbackHeadOptions) => AutoFallback } })[
+        FULL_GLOBAL
+      ];
+      if (!api?.autoFallback)
+        return reject(new ConfigError("script", `autoFallback: ${script} is not s3edge-img-full.global.js`));
       full = api.autoFallback(options);
       // Its first scan waits for a microtask: listeners attached now hear about every image.
       for (const entry of queued) entry.off = full.on(entry.event, entry.listener as (value: unknown) => void);

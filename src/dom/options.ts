@@ -27,13 +27,28 @@ export function imageOptions(options: AutoFallbackOptions): ImageOptions {
   const timeoutMs = options.timeoutMs ?? 3000;
   const checkMs = options.statusCheckMs ?? 10_000;
   if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "autoFallback: timeoutMs must be a number > 0 (ms)");
-  if (!(checkMs >= 0)) throw new ConfigError("statusCheckMs", "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)");
+  if (!(checkMs >= 0))
+    throw new ConfigError(
+      "statusCheckMs",
+      "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)",
+    );
   const statuses = options.fallbackStatuses;
   const isFallback =
-    typeof statuses === "function" ? statuses : statuses ? (s: number) => statuses.includes(s) : (s: number) => s > 499 && s < 600;
+    typeof statuses === "function"
+      ? statuses
+      : statuses
+        ? (s: number) => statuses.includes(s)
+        : (s: number) => s > 499 && s < 600;
   const health =
     options.health ??
     createHostHealth({ ...options.breaker, ...(options.persist !== false && { store: browserHealthStore() }) });
   const routing = checkRouting(options, (name, m) => new ConfigError(name, `autoFallback: ${m}`));
-  return { hosts, timeoutMs, checkMs, isFallback, health, routing: { ...(options.breaker?.now && { now: options.breaker.now }), ...routing } };
+  return {
+    hosts,
+    timeoutMs,
+    checkMs,
+    isFallback,
+    health,
+    routing: { ...(options.breaker?.now && { now: options.breaker.now }), ...routing },
+  };
 }

@@ -3,7 +3,13 @@
  * that the API surface reads in one place.
  */
 import type { HostHealth, HostHealthOptions } from "../core/health-types.js";
-import type { FallbackBaseOptions, FallbackEvent, RecoverEvent, RouteEvent, RoutingOptions } from "../delivery/types.js";
+import type {
+  FallbackBaseOptions,
+  FallbackEvent,
+  RecoverEvent,
+  RouteEvent,
+  RoutingOptions,
+} from "../delivery/types.js";
 
 /**
  * Options of `autoFallback`: the shared ones ({@link FallbackBaseOptions}, as
@@ -82,4 +88,3 @@ export interface AutoFallbackHead {
   /** Stop the rewriting here and, once loaded, the full implementation. */
   stop(): void;
 }
-

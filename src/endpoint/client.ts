@@ -9,7 +9,14 @@
  * Plain `fetch` with a timer, not ky: the uploader needs nothing else from an
  * HTTP library, and upload-only applications then do not ship one.
  */
-import { AbortError, EndpointError, NetworkError, TimeoutError, redactUrl, type ServerErrorCode } from "../core/errors.js";
+import {
+  AbortError,
+  EndpointError,
+  NetworkError,
+  TimeoutError,
+  redactUrl,
+  type ServerErrorCode,
+} from "../core/errors.js";
 import { PROTOCOL_VERSION, type Operation, type ProtocolRequest, type ProtocolResponses } from "../core/protocol.js";
 import { isRetryableStatus, parseRetryAfter } from "../core/retry.js";
 import { resolveEndpointUrl } from "./location.js";
@@ -19,7 +26,11 @@ import { isObject, isProtocolAnswer } from "./shapes.js";
 export type OperationBody<O extends Operation> = Omit<Extract<ProtocolRequest, { op: O }>, "v" | "op">;
 
 /** Calls one operation of the signing endpoint. */
-export type EndpointCall = <O extends Operation>(op: O, body: OperationBody<O>, signal?: AbortSignal) => Promise<ProtocolResponses[O]>;
+export type EndpointCall = <O extends Operation>(
+  op: O,
+  body: OperationBody<O>,
+  signal?: AbortSignal,
+) => Promise<ProtocolResponses[O]>;
 
 /** `credentials` of the endpoint's `fetch` (the values of the Fetch standard's `RequestCredentials`). */
 export type EndpointCredentials = "omit" | "same-origin" | "include";
@@ -90,9 +101,14 @@ export function createEndpoint(options: EndpointOptions, hooks: EndpointHooks = 
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason ?? new AbortError();
-      if (timedOut) throw new TimeoutError(`Signing endpoint ${op}: no answer from ${where} within ${timeout} ms`, { cause: error });
+      if (timedOut)
+        throw new TimeoutError(`Signing endpoint ${op}: no answer from ${where} within ${timeout} ms`, {
+          cause: error,
+        });
       const { endpointHint } = await import("./cross-origin.js");
-      throw new NetworkError(`Signing endpoint ${op}: ${where} could not be reached.${endpointHint(url)}`, { cause: error });
+      throw new NetworkError(`Signing endpoint ${op}: ${where} could not be reached.${endpointHint(url)}`, {
+        cause: error,
+      });
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -110,7 +126,9 @@ export function createEndpoint(options: EndpointOptions, hooks: EndpointHooks = 
       const serverCode = error && typeof error["code"] === "string" ? (error["code"] as ServerErrorCode) : undefined;
       const message = error && typeof error["message"] === "string" ? error["message"] : undefined;
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      const said = serverCode ? `${serverCode}: ${message ?? "(no message)"} (HTTP ${status} from ${where})` : `${where} answered HTTP ${status}`;
+      const said = serverCode
+        ? `${serverCode}: ${message ?? "(no message)"} (HTTP ${status} from ${where})`
+        : `${where} answered HTTP ${status}`;
       throw new EndpointError(op, said, {
         status,
         retryable: isRetryableStatus(status),
@@ -120,9 +138,13 @@ export function createEndpoint(options: EndpointOptions, hooks: EndpointHooks = 
     }
     if (!isProtocolAnswer(op, json)) {
       const type = response.headers.get("content-type") ?? "no content type";
-      throw new EndpointError(op, `${where} answered ${status} (${type}) with something that is not the s3edge protocol; is it an s3edge/server endpoint?`, {
-        status,
-      });
+      throw new EndpointError(
+        op,
+        `${where} answered ${status} (${type}) with something that is not the s3edge protocol; is it an s3edge/server endpoint?`,
+        {
+          status,
+        },
+      );
     }
     return json;
   };

@@ -15,9 +15,14 @@ export function crossOriginHint(url: string | URL, remedy: string): string {
   if (base === undefined) return "";
   const page = parse(base)?.origin;
   const target = parse(String(url), base)?.origin;
-  return page === undefined || target === undefined || target === page ? "" : ` It is on another origin than this page (${page}): ${remedy}`;
+  return page === undefined || target === undefined || target === page
+    ? ""
+    : ` It is on another origin than this page (${page}): ${remedy}`;
 }
 
 /** The hint for the signing endpoint at `url`. */
 export const endpointHint = (url: string | URL): string =>
-  crossOriginHint(url, "a cross-origin endpoint must allow it (the `cors` option of handleS3Edge), or the host is down.");
+  crossOriginHint(
+    url,
+    "a cross-origin endpoint must allow it (the `cors` option of handleS3Edge), or the host is down.",
+  );

@@ -31,11 +31,17 @@ export function isRelativeUrl(url: string): boolean {
  */
 export function checkEndpointUrl(url: unknown, factory: string): string {
   if (typeof url !== "string" || !url.trim()) {
-    throw new ConfigError("endpoint", `${factory}: \`endpoint\` (the URL of your s3edge/server endpoint, e.g. "/api/s3edge") is required`);
+    throw new ConfigError(
+      "endpoint",
+      `${factory}: \`endpoint\` (the URL of your s3edge/server endpoint, e.g. "/api/s3edge") is required`,
+    );
   }
   const absolute = parse(url);
   if (absolute && !/^https?:$/.test(absolute.protocol)) {
-    throw new ConfigError("endpoint", `${factory}: \`endpoint\` must be an http(s) URL or a path, not a ${absolute.protocol} URL`);
+    throw new ConfigError(
+      "endpoint",
+      `${factory}: \`endpoint\` must be an http(s) URL or a path, not a ${absolute.protocol} URL`,
+    );
   }
   return url;
 }

@@ -15,7 +15,10 @@ const SHAPES: Record<Operation, (body: Json) => boolean> = {
     has(b, "key", "string") &&
     (b["mode"] === "single"
       ? has(b, "url", "string") && isObject(b["headers"])
-      : b["mode"] === "multipart" && has(b, "uploadId", "string") && has(b, "token", "string") && has(b, "partSize", "number")),
+      : b["mode"] === "multipart" &&
+        has(b, "uploadId", "string") &&
+        has(b, "token", "string") &&
+        has(b, "partSize", "number")),
   sign: (b) => isObject(b["urls"]) && has(b, "expiresAt", "number"),
   list: (b) => Array.isArray(b["parts"]),
   complete: (b) => has(b, "key", "string") && has(b, "etag", "string"),

@@ -63,7 +63,11 @@ export function checkFile(file: File, checks: FileChecks): FileRejection | undef
     return { file, code: "TooLarge", message: `${file.name}: ${file.size} bytes is more than the limit of ${maxSize}` };
   }
   if (minSize !== undefined && file.size < minSize) {
-    return { file, code: "TooSmall", message: `${file.name}: ${file.size} bytes is less than the minimum of ${minSize}` };
+    return {
+      file,
+      code: "TooSmall",
+      message: `${file.name}: ${file.size} bytes is less than the minimum of ${minSize}`,
+    };
   }
   return undefined;
 }
@@ -72,7 +76,10 @@ export function checkFile(file: File, checks: FileChecks): FileRejection | undef
  * Split `files` into those to upload and those refused: each checked with {@link checkFile};
  * with `multiple: false`, every file after the first accepted one is refused as `TooMany`.
  */
-export function sortFiles(files: Iterable<File>, checks: FileChecks & { multiple?: boolean | undefined }): { accepted: File[]; rejected: FileRejection[] } {
+export function sortFiles(
+  files: Iterable<File>,
+  checks: FileChecks & { multiple?: boolean | undefined },
+): { accepted: File[]; rejected: FileRejection[] } {
   const accepted: File[] = [];
   const rejected: FileRejection[] = [];
   for (const file of files) {

@@ -30,11 +30,20 @@ export interface EdgeProviderProps {
 }
 
 /** Provide an edge to the `<EdgeImage>`s and `useEdgeUrl`s below. */
-export function EdgeProvider({ edge, fallbackStatuses, statusCheckMs = 10_000, children }: EdgeProviderProps): ReactNode {
+export function EdgeProvider({
+  edge,
+  fallbackStatuses,
+  statusCheckMs = 10_000,
+  children,
+}: EdgeProviderProps): ReactNode {
   const value = useMemo((): EdgeContextValue => {
     const statuses = fallbackStatuses;
     const isFallback =
-      typeof statuses === "function" ? statuses : statuses ? (s: number) => statuses.includes(s) : (s: number) => s > 499 && s < 600;
+      typeof statuses === "function"
+        ? statuses
+        : statuses
+          ? (s: number) => statuses.includes(s)
+          : (s: number) => s > 499 && s < 600;
     return { edge, isFallback, checker: createStatusChecker(edge.health, isFallback, statusCheckMs) };
   }, [edge, fallbackStatuses, statusCheckMs]);
   return createElement(EdgeContext.Provider, { value }, children);
@@ -47,12 +56,19 @@ export function useEdgeContext(edge?: Edge): EdgeContextValue {
     () =>
       edge === undefined || edge === provided?.edge
         ? undefined
-        : { edge, isFallback: (s: number) => s > 499 && s < 600, checker: createStatusChecker(edge.health, (s) => s > 499 && s < 600, 10_000) },
+        : {
+            edge,
+            isFallback: (s: number) => s > 499 && s < 600,
+            checker: createStatusChecker(edge.health, (s) => s > 499 && s < 600, 10_000),
+          },
     [edge, provided],
   );
   const value = own ?? provided;
   if (value === undefined) {
-    throw new ConfigError("edge", "s3edge/react: no edge; wrap the tree in <EdgeProvider edge={createEdge(...)}> or pass edge={...}");
+    throw new ConfigError(
+      "edge",
+      "s3edge/react: no edge; wrap the tree in <EdgeProvider edge={createEdge(...)}> or pass edge={...}",
+    );
   }
   return value;
 }

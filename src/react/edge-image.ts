@@ -86,13 +86,29 @@ export const EdgeImage = forwardRef<HTMLImageElement, EdgeImageProps>(function E
   const { edge, checker } = useEdgeContext(edgeProp);
   const img = useRef<HTMLImageElement>(null);
   useImperativeHandle(ref, () => img.current as HTMLImageElement, []);
-  const hydrating = useSyncExternalStore(subscribeNothing, () => false, () => true);
+  const hydrating = useSyncExternalStore(
+    subscribeNothing,
+    () => false,
+    () => true,
+  );
   const id = `${objectKey}\n${query === undefined ? "" : JSON.stringify(query)}`;
-  const [stored, setAttempt] = useState<Attempt>(() => ({ key: objectKey, id, urls: undefined, index: 0, since: Date.now() }));
+  const [stored, setAttempt] = useState<Attempt>(() => ({
+    key: objectKey,
+    id,
+    urls: undefined,
+    index: 0,
+    since: Date.now(),
+  }));
   let attempt = stored;
   if (attempt.id !== id || (attempt.urls === undefined && !hydrating)) {
     // A new key, or the first client render: take the candidates now, once.
-    attempt = { key: objectKey, id, urls: hydrating ? undefined : edge.urls(objectKey, query), index: 0, since: Date.now() };
+    attempt = {
+      key: objectKey,
+      id,
+      urls: hydrating ? undefined : edge.urls(objectKey, query),
+      index: 0,
+      since: Date.now(),
+    };
     setAttempt(attempt);
   }
   const url = attempt.urls?.[attempt.index] ?? edge.cdnUrl(objectKey, query);
@@ -110,7 +126,14 @@ export const EdgeImage = forwardRef<HTMLImageElement, EdgeImageProps>(function E
     // Skip candidates whose breaker opened since the list was taken (S3, the last, is always tried).
     while (next < a.urls.length - 1 && !edge.health.usable(safeHost(a.urls[next] ?? ""))) next++;
     const to = a.urls[next] ?? "";
-    edge.notify({ key: a.key, from: safeHost(failed), to: safeHost(to), reason, ...(status ? { status } : {}), elapsedMs: Date.now() - a.since });
+    edge.notify({
+      key: a.key,
+      from: safeHost(failed),
+      to: safeHost(to),
+      reason,
+      ...(status ? { status } : {}),
+      elapsedMs: Date.now() - a.since,
+    });
     setAttempt({ ...a, index: next });
   };
   const loaded = (): void => {

@@ -186,7 +186,9 @@ export function useFileDrop(options: FileDropOptions = {}): FileDrop {
     };
   };
 
-  const getInputProps = <P extends object = object>(props?: P): Omit<P, keyof FileDropInputProps> & FileDropInputProps => {
+  const getInputProps = <P extends object = object>(
+    props?: P,
+  ): Omit<P, keyof FileDropInputProps> & FileDropInputProps => {
     const p = (props ?? {}) as Partial<Record<keyof FileDropInputProps, unknown>>;
     return {
       ...(props as P),

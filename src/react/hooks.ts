@@ -94,7 +94,11 @@ export function useUploader<S>(
  * const status = useUpload(upload, (s) => s.status);
  */
 export function useUpload(upload: Upload | undefined): UploadState | undefined;
-export function useUpload<S>(upload: Upload | undefined, selector: Selector<UploadState, S>, equal?: Equality<S>): S | undefined;
+export function useUpload<S>(
+  upload: Upload | undefined,
+  selector: Selector<UploadState, S>,
+  equal?: Equality<S>,
+): S | undefined;
 export function useUpload<S>(
   upload: Upload | undefined,
   selector?: Selector<UploadState, S>,

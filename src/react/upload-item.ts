@@ -40,7 +40,8 @@ export interface UploadItem {
 const RUNNING: ReadonlySet<UploadStatus> = new Set(["queued", "uploading"]);
 const UNFINISHED: ReadonlySet<UploadStatus> = new Set(["queued", "uploading", "paused", "completing"]);
 
-const percentOf = (s: UploadState): number | null => (s.total ? Math.min(100, Math.floor((100 * s.loaded) / s.total)) : s.total === 0 ? 100 : null);
+const percentOf = (s: UploadState): number | null =>
+  s.total ? Math.min(100, Math.floor((100 * s.loaded) / s.total)) : s.total === 0 ? 100 : null;
 
 /**
  * One upload's state with its actions and which of them apply now. Re-renders

@@ -7,7 +7,8 @@ import type { Edge, EdgeQuery } from "../delivery/types.js";
 import { useEdgeContext } from "./edge-context.js";
 
 /** The first candidate of `key` now: a CDN whose breaker lets requests through, else S3. */
-export const bestUrl = (edge: Edge, key: string, query?: EdgeQuery): string => edge.urls(key, query)[0] ?? edge.cdnUrl(key, query);
+export const bestUrl = (edge: Edge, key: string, query?: EdgeQuery): string =>
+  edge.urls(key, query)[0] ?? edge.cdnUrl(key, query);
 
 /**
  * The URL of `key` to use now: the first CDN whose breaker is closed, else S3.

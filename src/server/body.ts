@@ -62,7 +62,12 @@ export interface SoftCap {
  * slower one without reading it all. With `soft`, a body that passes
  * `soft.bytes` is read on only when `soft.allows` what came so far.
  */
-export async function readCapped(request: Request, cap: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS, soft?: SoftCap): Promise<Uint8Array> {
+export async function readCapped(
+  request: Request,
+  cap: number,
+  timeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+  soft?: SoftCap,
+): Promise<Uint8Array> {
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -111,7 +116,8 @@ export function nestedDeeperThan(text: string, max: number): boolean {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

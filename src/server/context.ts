@@ -46,7 +46,11 @@ export interface SignerRuntime {
    * Check a token against the request's key, uploadId and user. `allowExpired` (abort only):
    * an authentic token past its expiry still proves the upload is this user's to clean up.
    */
-  verify(ref: { key: string; uploadId: string; token: string }, ctx: SignerContext, allowExpired?: boolean): Promise<TokenPayload>;
+  verify(
+    ref: { key: string; uploadId: string; token: string },
+    ctx: SignerContext,
+    allowExpired?: boolean,
+  ): Promise<TokenPayload>;
   /** The runtime of target `id` (`undefined`: the default target), or `undefined` when the signer has no such target. */
   at(id: string | undefined): Promise<SignerRuntime | undefined>;
   /** What clients time to pick the nearest target: only for a signer configured with several `targets`. */

@@ -33,13 +33,19 @@ const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|
 
 /** Build the CORS behaviour from its options. */
 export function createCors(options: CorsOptions): Cors {
-  if (typeof options !== "object" || options === null) throw new ConfigError("cors", "cors must be an object: { origin, credentials?, maxAge? }");
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("cors", "cors must be an object: { origin, credentials?, maxAge? }");
   const { origin, credentials = false, maxAge = 600 } = options;
-  if (!Number.isSafeInteger(maxAge) || maxAge < 0) throw new ConfigError("cors.maxAge", "cors.maxAge must be a non-negative integer number of seconds");
-  if (typeof credentials !== "boolean") throw new ConfigError("cors.credentials", "cors.credentials must be true or false");
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0)
+    throw new ConfigError("cors.maxAge", "cors.maxAge must be a non-negative integer number of seconds");
+  if (typeof credentials !== "boolean")
+    throw new ConfigError("cors.credentials", "cors.credentials must be true or false");
   const list = typeof origin === "string" ? [origin] : Array.isArray(origin) ? origin : undefined;
   if (list === undefined && typeof origin !== "function") {
-    throw new ConfigError("cors.origin", 'cors.origin is required: an origin such as "https://app.example.com", a list, "*" or a predicate');
+    throw new ConfigError(
+      "cors.origin",
+      'cors.origin is required: an origin such as "https://app.example.com", a list, "*" or a predicate',
+    );
   }
   if (list?.some((o) => typeof o !== "string")) throw new ConfigError("cors.origin", "cors.origin must hold strings");
   if (credentials && list?.includes("*")) {
@@ -79,7 +85,8 @@ export function createCors(options: CorsOptions): Cors {
           ...headers(requestOrigin),
           ...vary,
           "access-control-allow-methods": "POST",
-          "access-control-allow-headers": requested !== null && HEADER_LIST.test(requested) ? requested : "content-type",
+          "access-control-allow-headers":
+            requested !== null && HEADER_LIST.test(requested) ? requested : "content-type",
           "access-control-max-age": String(maxAge),
         },
       });

@@ -98,7 +98,10 @@ export function fromS3Error(error: unknown, mapping: Readonly<Record<string, () 
   if (s3 === undefined) return internalError(error);
   if (s3.status === undefined) {
     const code = networkCode(error);
-    return new SignerError("InternalError", `S3 could not be reached${code === undefined ? "" : ` (${code})`}`, { status: 502, cause: error });
+    return new SignerError("InternalError", `S3 could not be reached${code === undefined ? "" : ` (${code})`}`, {
+      status: 502,
+      cause: error,
+    });
   }
   const mapped = mapping[s3.name];
   if (mapped !== undefined) {
@@ -117,7 +120,10 @@ export function toSignerError(error: unknown): SignerError {
   if (error instanceof SignerError) return error;
   if (isSignerError(error) && isServerErrorCode(error.code)) {
     // A SignerError of another copy of the library (a hook importing the CJS build, say).
-    return new SignerError(error.code, error.message, { status: error.status ?? SERVER_ERROR_STATUS[error.code], cause: error });
+    return new SignerError(error.code, error.message, {
+      status: error.status ?? SERVER_ERROR_STATUS[error.code],
+      cause: error,
+    });
   }
   if (s3ErrorName(error) !== undefined) return fromS3Error(error);
   return internalError(error);

@@ -51,16 +51,24 @@ function json(status: number, body: unknown, headers: Record<string, string>): R
 function checkSigner(signer: unknown): asserts signer is Signer {
   const s = signer as Partial<Record<keyof Signer, unknown>> | null;
   if (typeof s !== "object" || s === null || typeof s.authorize !== "function" || typeof s.run !== "function") {
-    throw new ConfigError("signer", "handleS3Edge needs the signer createSigner returned: handleS3Edge(createSigner({ ... }))");
+    throw new ConfigError(
+      "signer",
+      "handleS3Edge needs the signer createSigner returned: handleS3Edge(createSigner({ ... }))",
+    );
   }
 }
 
 function checkOptions(options: HandlerOptions): { onError: ErrorHook | undefined; bodyTimeoutMs: number } {
-  if (typeof options !== "object" || options === null) throw new ConfigError("options", "handleS3Edge options must be an object: { cors?, onError?, bodyTimeoutMs? }");
+  if (typeof options !== "object" || options === null)
+    throw new ConfigError("options", "handleS3Edge options must be an object: { cors?, onError?, bodyTimeoutMs? }");
   const { onError, bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS } = options;
-  if (onError !== undefined && typeof onError !== "function") throw new ConfigError("onError", "onError must be a function (error, op) => void");
+  if (onError !== undefined && typeof onError !== "function")
+    throw new ConfigError("onError", "onError must be a function (error, op) => void");
   if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs < 1 || bodyTimeoutMs > 600_000) {
-    throw new ConfigError("bodyTimeoutMs", `bodyTimeoutMs must be an integer number of milliseconds from 1 to 600000, got ${String(bodyTimeoutMs)}`);
+    throw new ConfigError(
+      "bodyTimeoutMs",
+      `bodyTimeoutMs must be an integer number of milliseconds from 1 to 600000, got ${String(bodyTimeoutMs)}`,
+    );
   }
   return { onError, bodyTimeoutMs };
 }
@@ -85,7 +93,8 @@ export function handleS3Edge(signer: Signer, options: HandlerOptions = {}): WebH
     const corsHeaders = cors === undefined ? {} : cors.headers(request.headers.get("origin"));
     let op = "request";
     try {
-      if (method !== "POST") throw new SignerError("MethodNotAllowed", `method ${method.slice(0, 16)} is not allowed: use POST`);
+      if (method !== "POST")
+        throw new SignerError("MethodNotAllowed", `method ${method.slice(0, 16)} is not allowed: use POST`);
       const user = await signer.authorize(request);
       const envelope = await readProtocolRequest(request, { timeoutMs: bodyTimeoutMs });
       op = envelope.op;

@@ -11,7 +11,6 @@ import { SignerError } from "./errors.js";
 import type { CreateInput, SignerContext, SignerLimits } from "./types.js";
 import { mediaType } from "./validate.js";
 
-
 /** {@link SignerLimits} with every default applied. */
 export interface ResolvedLimits {
   maxSize: number;
@@ -28,26 +27,47 @@ export interface ResolvedLimits {
 function integerIn(value: number | undefined, fallback: number, min: number, max: number, name: string): number {
   const n = value ?? fallback;
   if (!Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(`limits.${name}`, `limits.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new ConfigError(
+      `limits.${name}`,
+      `limits.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return n;
 }
 
 /** Apply defaults and refuse settings S3 cannot honour (a {@link ConfigError} at construction). */
 export function resolveLimits(limits: SignerLimits = {}): ResolvedLimits {
-  if (typeof limits !== "object" || limits === null) throw new ConfigError("limits", "limits must be an object when given");
+  if (typeof limits !== "object" || limits === null)
+    throw new ConfigError("limits", "limits must be an object when given");
   if (limits.contentTypes !== undefined && !Array.isArray(limits.contentTypes)) {
-    throw new ConfigError("limits.contentTypes", 'limits.contentTypes must be an array of patterns such as ["image/png", "image/*"]');
+    throw new ConfigError(
+      "limits.contentTypes",
+      'limits.contentTypes must be an array of patterns such as ["image/png", "image/*"]',
+    );
   }
-  if (limits.check !== undefined && typeof limits.check !== "function") throw new ConfigError("limits.check", "limits.check must be a function when given");
+  if (limits.check !== undefined && typeof limits.check !== "function")
+    throw new ConfigError("limits.check", "limits.check must be a function when given");
   const maxSize = integerIn(limits.maxSize, 5 * GiB, 0, S3_LIMITS.maxObjectSize, "maxSize");
   const minSize = integerIn(limits.minSize, 0, 0, maxSize, "minSize");
   const maxParts = integerIn(limits.maxParts, S3_LIMITS.maxParts, 1, S3_LIMITS.maxParts, "maxParts");
-  const multipartThreshold = integerIn(limits.multipartThreshold, 8 * MiB, 0, S3_LIMITS.maxSinglePutSize, "multipartThreshold");
+  const multipartThreshold = integerIn(
+    limits.multipartThreshold,
+    8 * MiB,
+    0,
+    S3_LIMITS.maxSinglePutSize,
+    "multipartThreshold",
+  );
   const partSize = integerIn(limits.partSize, 8 * MiB, S3_LIMITS.minPartSize, S3_LIMITS.maxPartSize, "partSize");
   const contentTypes = (limits.contentTypes ?? ["*/*"]).map((pattern) => {
-    if (typeof pattern !== "string" || !/^([a-z0-9!#$&^_.+-]+|\*)\/([a-z0-9!#$&^_.+-]+|\*)$/i.test(pattern) || (pattern.startsWith("*/") && pattern !== "*/*")) {
-      throw new ConfigError("limits.contentTypes", `limits.contentTypes: invalid pattern ${JSON.stringify(pattern)} (use "image/png", "image/*" or "*/*")`);
+    if (
+      typeof pattern !== "string" ||
+      !/^([a-z0-9!#$&^_.+-]+|\*)\/([a-z0-9!#$&^_.+-]+|\*)$/i.test(pattern) ||
+      (pattern.startsWith("*/") && pattern !== "*/*")
+    ) {
+      throw new ConfigError(
+        "limits.contentTypes",
+        `limits.contentTypes: invalid pattern ${JSON.stringify(pattern)} (use "image/png", "image/*" or "*/*")`,
+      );
     }
     return pattern.toLowerCase();
   });
@@ -79,7 +99,8 @@ export function checkCreate(input: CreateInput, limits: ResolvedLimits): void {
     throw new SignerError("ContentTypeNotAllowed", `content type ${type} is not allowed`);
   }
   if (input.size === null) {
-    if (!limits.allowUnknownSize) throw new SignerError("BadRequest", "size is required: uploads of unknown length are not allowed");
+    if (!limits.allowUnknownSize)
+      throw new SignerError("BadRequest", "size is required: uploads of unknown length are not allowed");
     return;
   }
   if (input.size > limits.maxSize) {

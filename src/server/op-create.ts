@@ -28,7 +28,10 @@ function validRequestId(req: unknown): string | undefined {
   const id = typeof req === "object" && req !== null ? (req as Record<string, unknown>).requestId : undefined;
   if (id === undefined) return undefined;
   if (typeof id !== "string" || !REQUEST_ID.test(id)) {
-    throw new SignerError("BadRequest", "requestId must be 16 to 64 characters of A-Z, a-z, 0-9, '_' and '-' when given");
+    throw new SignerError(
+      "BadRequest",
+      "requestId must be 16 to 64 characters of A-Z, a-z, 0-9, '_' and '-' when given",
+    );
   }
   return id;
 }
@@ -44,14 +47,24 @@ function preferredTarget(req: unknown, ids: readonly string[]): string | undefin
  * client's preference when it names a configured target, else the first target. A preference
  * is only ever compared with the configured ids: it is never used as a bucket name.
  */
-async function chooseTarget(rt: SignerRuntime, req: unknown, input: CreateInput, ctx: SignerContext): Promise<SignerRuntime> {
+async function chooseTarget(
+  rt: SignerRuntime,
+  req: unknown,
+  input: CreateInput,
+  ctx: SignerContext,
+): Promise<SignerRuntime> {
   if (rt.targetIds.length < 2) return rt;
   const preferred = preferredTarget(req, rt.targetIds);
   const choose = rt.options.chooseTarget;
   const id = choose === undefined ? preferred : await choose({ preferred, targets: rt.targetIds, input }, ctx);
   const chosen = await rt.at(id);
   if (chosen === undefined) {
-    throw internalError(new ConfigError("chooseTarget", `chooseTarget returned ${JSON.stringify(String(id)).slice(0, 80)}, which is not the id of a target`));
+    throw internalError(
+      new ConfigError(
+        "chooseTarget",
+        `chooseTarget returned ${JSON.stringify(String(id)).slice(0, 80)}, which is not the id of a target`,
+      ),
+    );
   }
   return chosen;
 }
@@ -131,7 +144,12 @@ export async function createUpload(base: SignerRuntime, req: unknown, ctx: Signe
 }
 
 /** CreateMultipartUpload; answers the new uploadId. */
-async function createMultipart(rt: SignerRuntime, key: string, input: CreateInput, checksum: "CRC32" | undefined): Promise<string> {
+async function createMultipart(
+  rt: SignerRuntime,
+  key: string,
+  input: CreateInput,
+  checksum: "CRC32" | undefined,
+): Promise<string> {
   const { aws, bucket } = rt;
   let uploadId: string | undefined;
   try {

@@ -6,7 +6,15 @@
 import type { ListPartsCommandOutput } from "@aws-sdk/client-s3";
 
 import { partCount, partRange } from "../core/parts.js";
-import type { AbortResponse, ListResponse, SignResponse, SignedPart, StoredPart, UploadRef, UploadResult } from "../core/protocol.js";
+import type {
+  AbortResponse,
+  ListResponse,
+  SignResponse,
+  SignedPart,
+  StoredPart,
+  UploadRef,
+  UploadResult,
+} from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber, maxUnknownPartSize } from "./limits.js";
@@ -24,31 +32,53 @@ import { isRecord, validateChecksum, validateCompleteParts, validateSignParts, v
  * name another: a changed target id breaks the token's MAC). A target no longer configured is
  * `InvalidToken`, so that a client starts over.
  */
-async function verified(base: SignerRuntime, req: unknown, ctx: SignerContext, allowExpired?: boolean): Promise<{ rt: SignerRuntime; ref: UploadRef; token: TokenPayload }> {
+async function verified(
+  base: SignerRuntime,
+  req: unknown,
+  ctx: SignerContext,
+  allowExpired?: boolean,
+): Promise<{ rt: SignerRuntime; ref: UploadRef; token: TokenPayload }> {
   const ref = validateUploadRef(req);
   const token = await base.verify(ref, ctx, allowExpired);
   const rt = await base.at(token.g);
-  if (rt === undefined) throw new SignerError("InvalidToken", "this upload's target is no longer configured on the signer");
+  if (rt === undefined)
+    throw new SignerError("InvalidToken", "this upload's target is no longer configured on the signer");
   return { rt, ref, token };
 }
 
-const notFound = (): SignerError => new SignerError("UploadNotFound", "no such upload: it was completed, aborted or has expired");
+const notFound = (): SignerError =>
+  new SignerError("UploadNotFound", "no such upload: it was completed, aborted or has expired");
 
 function sizeProblem(partNumber: number, declared: unknown): SignerError | undefined {
   if (declared === undefined || typeof declared === "number") return undefined;
-  return new SignerError("BadRequest", `part ${partNumber}: size must be a number of bytes, not ${declared === null ? "null" : `a ${typeof declared}`}`);
+  return new SignerError(
+    "BadRequest",
+    `part ${partNumber}: size must be a number of bytes, not ${declared === null ? "null" : `a ${typeof declared}`}`,
+  );
 }
 
-function partSizeOf(rt: SignerRuntime, token: TokenPayload, partNumber: number, declared: unknown, limit: number): number {
+function partSizeOf(
+  rt: SignerRuntime,
+  token: TokenPayload,
+  partNumber: number,
+  declared: unknown,
+  limit: number,
+): number {
   const wrongType = sizeProblem(partNumber, declared);
   if (wrongType !== undefined) throw wrongType;
   if (token.z !== null) {
     if (partNumber > limit) {
-      throw new SignerError("InvalidPartNumber", `part ${partNumber} is beyond the last part (${limit}) of this upload`);
+      throw new SignerError(
+        "InvalidPartNumber",
+        `part ${partNumber} is beyond the last part (${limit}) of this upload`,
+      );
     }
     const { start, end } = partRange(partNumber, token.p, token.z);
     if (declared !== undefined && declared !== end - start) {
-      throw new SignerError("BadRequest", `part ${partNumber} is ${count(end - start, "byte")}, not ${String(declared)}`);
+      throw new SignerError(
+        "BadRequest",
+        `part ${partNumber} is ${count(end - start, "byte")}, not ${String(declared)}`,
+      );
     }
     return end - start;
   }
@@ -75,7 +105,12 @@ export async function signParts(base: SignerRuntime, req: unknown, ctx: SignerCo
     checksum: validateChecksum(checksum, token.c, partNumber),
   }));
   const timing = rt.timing();
-  const urls = await presignPartsFast(rt.signing, { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId }, parts, timing);
+  const urls = await presignPartsFast(
+    rt.signing,
+    { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId },
+    parts,
+    timing,
+  );
   const signed: Record<string, SignedPart> = {};
   parts.forEach((part, i) => {
     signed[String(part.partNumber)] = { url: urls[i] ?? "", headers: partHeaders(part) };
@@ -144,7 +179,11 @@ async function checkFinalSize(rt: SignerRuntime, key: string, size: number): Pro
  * lost retries, and S3 no longer knows the upload. The object counts as this upload's when it
  * was written after the upload began and (for a known size) has its size.
  */
-async function completedBefore(rt: SignerRuntime, key: string, token: TokenPayload): Promise<{ etag: string; size: number } | undefined> {
+async function completedBefore(
+  rt: SignerRuntime,
+  key: string,
+  token: TokenPayload,
+): Promise<{ etag: string; size: number } | undefined> {
   try {
     const object = await head(rt, key);
     const began = token.e - rt.tokenExpiresInMs;
@@ -159,7 +198,8 @@ async function completedBefore(rt: SignerRuntime, key: string, token: TokenPaylo
 function checkPartCount(rt: SignerRuntime, token: TokenPayload, given: number): void {
   if (token.z !== null) {
     const expected = partCount(token.z, token.p);
-    if (given !== expected) throw new SignerError("InvalidPartOrder", `this upload has ${count(expected, "part")}, not ${given}`);
+    if (given !== expected)
+      throw new SignerError("InvalidPartOrder", `this upload has ${count(expected, "part")}, not ${given}`);
     return;
   }
   const limit = maxPartNumber(null, token.p, rt.limits);
@@ -177,7 +217,11 @@ export async function completeUpload(base: SignerRuntime, req: unknown, ctx: Sig
   checkPartCount(rt, token, parts.length);
   const completed = parts.map((part) => {
     const checksum = validateChecksum(part.checksum, token.c, part.partNumber);
-    return { PartNumber: part.partNumber, ETag: part.etag, ...(checksum === undefined ? {} : { ChecksumCRC32: checksum }) };
+    return {
+      PartNumber: part.partNumber,
+      ETag: part.etag,
+      ...(checksum === undefined ? {} : { ChecksumCRC32: checksum }),
+    };
   });
   let etag: string;
   try {
@@ -229,7 +273,11 @@ export async function completeUpload(base: SignerRuntime, req: unknown, ctx: Sig
  * the same create (the SDK's or the client's) that nobody will complete: abort them, best effort.
  * Keys that are not request-scoped may have legitimate uploads in flight: never touched.
  */
-async function cleanUpRetries(rt: SignerRuntime, ref: { key: string; uploadId: string }, token: TokenPayload): Promise<void> {
+async function cleanUpRetries(
+  rt: SignerRuntime,
+  ref: { key: string; uploadId: string },
+  token: TokenPayload,
+): Promise<void> {
   if (token.r === true) await abortSiblings(rt, ref.key, ref.uploadId);
 }
 
@@ -241,7 +289,9 @@ async function cleanUpRetries(rt: SignerRuntime, ref: { key: string; uploadId: s
 export async function abortUpload(base: SignerRuntime, req: unknown, ctx: SignerContext): Promise<AbortResponse> {
   const { rt, ref, token } = await verified(base, req, ctx, true);
   try {
-    await rt.aws.client.send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: ref.key, UploadId: ref.uploadId }));
+    await rt.aws.client.send(
+      new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: ref.key, UploadId: ref.uploadId }),
+    );
   } catch (error) {
     const mapped = fromS3Error(error, { NoSuchUpload: () => new SignerError("UploadNotFound", "gone") });
     if (mapped.code !== "UploadNotFound") throw mapped;

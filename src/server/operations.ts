@@ -16,7 +16,11 @@ import type { OperationResults, SignerContext } from "./types.js";
 import { isRecord } from "./validate.js";
 
 /** One operation: the runtime, the unchecked input, the caller. */
-export type OperationHandler<O extends Operation> = (rt: SignerRuntime, input: unknown, ctx: SignerContext) => Promise<OperationResults[O]>;
+export type OperationHandler<O extends Operation> = (
+  rt: SignerRuntime,
+  input: unknown,
+  ctx: SignerContext,
+) => Promise<OperationResults[O]>;
 
 /** Every operation of the protocol, by name. */
 export type OperationTable = { readonly [O in Operation]: OperationHandler<O> };
@@ -24,9 +28,16 @@ export type OperationTable = { readonly [O in Operation]: OperationHandler<O> };
 /** A presigned GET of `key`, valid `expiresInMs` (default the signer's `urlExpiresInMs`). */
 export async function presignGet(rt: SignerRuntime, key: unknown, expiresInMs?: number): Promise<UrlResponse> {
   const problem = typeof key === "string" ? keyProblem(key) : "key must be a string";
-  if (problem !== undefined || typeof key !== "string") throw new SignerError("InvalidKey", `invalid key: ${problem ?? "key must be a string"}`);
-  if (expiresInMs !== undefined && (!Number.isSafeInteger(expiresInMs) || expiresInMs < 1000 || expiresInMs > MAX_URL_LIFETIME_MS)) {
-    throw new SignerError("BadRequest", `expiresInMs must be an integer number of milliseconds from 1000 to ${MAX_URL_LIFETIME_MS}`);
+  if (problem !== undefined || typeof key !== "string")
+    throw new SignerError("InvalidKey", `invalid key: ${problem ?? "key must be a string"}`);
+  if (
+    expiresInMs !== undefined &&
+    (!Number.isSafeInteger(expiresInMs) || expiresInMs < 1000 || expiresInMs > MAX_URL_LIFETIME_MS)
+  ) {
+    throw new SignerError(
+      "BadRequest",
+      `expiresInMs must be an integer number of milliseconds from 1000 to ${MAX_URL_LIFETIME_MS}`,
+    );
   }
   const timing = rt.timing(expiresInMs);
   const url = await presignGetObject(rt.aws, rt.bucket, key, timing);

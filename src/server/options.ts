@@ -60,7 +60,8 @@ export function isS3Client(value: unknown): value is S3Client {
 }
 
 function optionalFunction<T>(value: T, name: string): T {
-  if (value !== undefined && typeof value !== "function") throw new ConfigError(name, `${name} must be a function when given`);
+  if (value !== undefined && typeof value !== "function")
+    throw new ConfigError(name, `${name} must be a function when given`);
   return value;
 }
 
@@ -76,12 +77,18 @@ export function lifetimeMs(
   bounds: { fallback: number; max: number; wholeSeconds: boolean },
 ): number {
   if (ms !== undefined && seconds !== undefined) {
-    throw new ConfigError(names.ms, `${names.ms} and ${names.seconds} are both set: keep ${names.ms} (milliseconds) and remove ${names.seconds} (deprecated, seconds)`);
+    throw new ConfigError(
+      names.ms,
+      `${names.ms} and ${names.seconds} are both set: keep ${names.ms} (milliseconds) and remove ${names.seconds} (deprecated, seconds)`,
+    );
   }
   const value = ms ?? (seconds === undefined ? bounds.fallback : seconds * 1000);
   const name = ms !== undefined || seconds === undefined ? names.ms : names.seconds;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1000 || value > bounds.max) {
-    const range = name === names.ms ? `an integer number of milliseconds from 1000 to ${bounds.max}` : `an integer number of seconds from 1 to ${bounds.max / 1000}`;
+    const range =
+      name === names.ms
+        ? `an integer number of milliseconds from 1000 to ${bounds.max}`
+        : `an integer number of seconds from 1 to ${bounds.max / 1000}`;
     throw new ConfigError(name, `${name} must be ${range}, got ${String(name === names.ms ? ms : seconds)}`);
   }
   return bounds.wholeSeconds ? Math.floor(value / 1000) * 1000 : value;
@@ -111,7 +118,11 @@ export function resolveBucket(bucket: unknown, option = "bucket"): Deferred<stri
     };
   }
   const problem = bucketProblem(bucket as string);
-  if (problem !== undefined) throw new ConfigError(option, `${option} ${JSON.stringify(String(bucket)).slice(0, 80)} is not a valid S3 bucket name: ${problem}`);
+  if (problem !== undefined)
+    throw new ConfigError(
+      option,
+      `${option} ${JSON.stringify(String(bucket)).slice(0, 80)} is not a valid S3 bucket name: ${problem}`,
+    );
   return { ok: true, value: bucket as string };
 }
 
@@ -126,7 +137,8 @@ function resolveSecret(secret: unknown): Deferred<Uint8Array> {
     };
   }
   const bytes = typeof secret === "string" ? new TextEncoder().encode(secret) : secret;
-  if (!(bytes instanceof Uint8Array)) throw new ConfigError("tokenSecret", "tokenSecret must be a string or a Uint8Array");
+  if (!(bytes instanceof Uint8Array))
+    throw new ConfigError("tokenSecret", "tokenSecret must be a string or a Uint8Array");
   if (bytes.length < MIN_SECRET_BYTES) {
     throw new ConfigError(
       "tokenSecret",
@@ -152,7 +164,10 @@ export function resolveOptions(options: SignerOptions): ResolvedOptions {
     throw new ConfigError("options", "createSigner needs an options object: { s3, bucket, tokenSecret, authorize }");
   }
   if (typeof options.authorize !== "function") {
-    throw new ConfigError("authorize", "authorize is required: a function (request) => user | null, your application's authentication decides who may upload");
+    throw new ConfigError(
+      "authorize",
+      "authorize is required: a function (request) => user | null, your application's authentication decides who may upload",
+    );
   }
   const { cdn, origin } = options;
   if (cdn !== undefined) checkUrl("cdn", () => cdnObjectUrl(cdn, ORIGIN_PROBE_KEY));

@@ -8,7 +8,13 @@
  * shape (S3 Express sessions, SigV4a, an extra parameter), the batch falls back
  * to the SDK for every part.
  */
-import type { AwsCredentialIdentity, ChecksumConstructor, HashConstructor, HttpRequest, QueryParameterBag } from "@smithy/types";
+import type {
+  AwsCredentialIdentity,
+  ChecksumConstructor,
+  HashConstructor,
+  HttpRequest,
+  QueryParameterBag,
+} from "@smithy/types";
 import {
   CHECKSUM_HEADER,
   UNSIGNED_PAYLOAD,
@@ -54,7 +60,10 @@ const KNOWN_PARAMS = new Set([
 ]);
 
 function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
 }
 
 function safeDecode(text: string): string | undefined {
@@ -66,7 +75,12 @@ function safeDecode(text: string): string | undefined {
 }
 
 /** Take apart an SDK part URL, or `undefined` when it is not of the shape the fast path reproduces. */
-function parseTemplate(url: string, upload: UploadTarget, part: PartToSign, timing: PresignTiming): UrlTemplate | undefined {
+function parseTemplate(
+  url: string,
+  upload: UploadTarget,
+  part: PartToSign,
+  timing: PresignTiming,
+): UrlTemplate | undefined {
   const match = /^(https?:)\/\/([^/?#@]+)(\/[^?#]*)\?([^#]*)$/.exec(url);
   if (!match) return undefined;
   const [, protocol = "", authority = "", path = "", rawQuery = ""] = match;
@@ -80,7 +94,9 @@ function parseTemplate(url: string, upload: UploadTarget, part: PartToSign, timi
     params.set(name, value);
   }
   const expectedHeaders = [...signedHeaderSet(part), "host"].sort().join(";");
-  const [accessKeyId, scopeDate, region, service, terminator, ...extra] = (params.get("X-Amz-Credential") ?? "").split("/");
+  const [accessKeyId, scopeDate, region, service, terminator, ...extra] = (params.get("X-Amz-Credential") ?? "").split(
+    "/",
+  );
   const ok =
     params.get("X-Amz-Algorithm") === "AWS4-HMAC-SHA256" &&
     params.get("X-Amz-Content-Sha256") === UNSIGNED_PAYLOAD &&
@@ -104,7 +120,16 @@ function parseTemplate(url: string, upload: UploadTarget, part: PartToSign, timi
   for (const [name, value] of params) {
     if (!name.startsWith("X-Amz-") && name !== "partNumber") query[name] = value;
   }
-  return { protocol, authority, path, query, accessKeyId, sessionToken: params.get("X-Amz-Security-Token"), region, service };
+  return {
+    protocol,
+    authority,
+    path,
+    query,
+    accessKeyId,
+    sessionToken: params.get("X-Amz-Security-Token"),
+    region,
+    service,
+  };
 }
 
 function formatPresigned(template: UrlTemplate, query: QueryParameterBag): string {
@@ -122,7 +147,12 @@ function formatPresigned(template: UrlTemplate, query: QueryParameterBag): strin
  * `SignatureV4` over the first URL's host and path (~40 us per URL). Falls back
  * to {@link presignPartsSdk} when the SDK's URL is of an unexpected shape.
  */
-export async function presignPartsFast(aws: Aws, upload: UploadTarget, parts: readonly PartToSign[], timing: PresignTiming): Promise<string[]> {
+export async function presignPartsFast(
+  aws: Aws,
+  upload: UploadTarget,
+  parts: readonly PartToSign[],
+  timing: PresignTiming,
+): Promise<string[]> {
   const { client } = aws;
   const [first, ...rest] = parts;
   if (first === undefined) return [];

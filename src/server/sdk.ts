@@ -42,7 +42,11 @@ const IMPORTERS: { readonly [P in SdkPackage]: () => Promise<SdkModules[P]> } = 
 export const importModule: ModuleLoader = (name) => IMPORTERS[name]();
 
 /** The packages the signer needs (every operation): one command installs them all. */
-export const SIGNER_PACKAGES: readonly SdkPackage[] = ["@aws-sdk/client-s3", "@aws-sdk/s3-request-presigner", "@smithy/signature-v4"];
+export const SIGNER_PACKAGES: readonly SdkPackage[] = [
+  "@aws-sdk/client-s3",
+  "@aws-sdk/s3-request-presigner",
+  "@smithy/signature-v4",
+];
 
 /** What the signer's operations use of the SDK. */
 export interface SignerSdk {
@@ -61,7 +65,11 @@ function isModuleNotFound(error: unknown, name: string): boolean {
   if (typeof error !== "object" || error === null) return false;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return true;
-  return typeof message === "string" && /cannot find (module|package)|failed to resolve/i.test(message) && message.includes(name);
+  return (
+    typeof message === "string" &&
+    /cannot find (module|package)|failed to resolve/i.test(message) &&
+    message.includes(name)
+  );
 }
 
 /** The error for a package that is not installed. */
@@ -76,7 +84,11 @@ export function missingPackage(name: SdkPackage, install: readonly SdkPackage[],
 }
 
 /** Load one package, turning "not installed" into a {@link ConfigError} whose command installs `install`. */
-export async function loadPackage<P extends SdkPackage>(load: ModuleLoader, name: P, install: readonly SdkPackage[] = [name]): Promise<SdkModules[P]> {
+export async function loadPackage<P extends SdkPackage>(
+  load: ModuleLoader,
+  name: P,
+  install: readonly SdkPackage[] = [name],
+): Promise<SdkModules[P]> {
   try {
     return await load(name);
   } catch (error) {

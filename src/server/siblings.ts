@@ -48,7 +48,9 @@ export async function uploadsOfKey(rt: SignerRuntime, key: string): Promise<Pend
     keyMarker = nextKey;
     uploadIdMarker = nextId;
   }
-  return found.sort((a, b) => a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0));
+  return found.sort(
+    (a, b) => a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0),
+  );
 }
 
 /**
@@ -57,13 +59,20 @@ export async function uploadsOfKey(rt: SignerRuntime, key: string): Promise<Pend
  * it leaves is what a lifecycle rule (`AbortIncompleteMultipartUpload`) is for.
  * Answers how many uploads were aborted.
  */
-export async function abortSiblings(rt: SignerRuntime, key: string, keep: string, onFailure?: (error: unknown) => void): Promise<number> {
+export async function abortSiblings(
+  rt: SignerRuntime,
+  key: string,
+  keep: string,
+  onFailure?: (error: unknown) => void,
+): Promise<number> {
   let aborted = 0;
   try {
     for (const { uploadId } of await uploadsOfKey(rt, key)) {
       if (uploadId === keep) continue;
       try {
-        await rt.aws.client.send(new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: key, UploadId: uploadId }));
+        await rt.aws.client.send(
+          new rt.aws.sdk.s3.AbortMultipartUploadCommand({ Bucket: rt.bucket, Key: key, UploadId: uploadId }),
+        );
         aborted++;
       } catch (error) {
         onFailure?.(error);

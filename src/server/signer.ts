@@ -46,7 +46,8 @@ async function authorize(core: SignerCore, request: Request): Promise<User> {
 function lifetimeOf(options: PresignGetOptions | number | undefined): number | undefined {
   if (typeof options === "number") return options * 1000; // deprecated: seconds
   if (options === undefined || options === null) return undefined;
-  if (typeof options !== "object") throw new SignerError("BadRequest", "presignGet options must be an object: { expiresInMs }");
+  if (typeof options !== "object")
+    throw new SignerError("BadRequest", "presignGet options must be an object: { expiresInMs }");
   return options.expiresInMs;
 }
 
@@ -66,7 +67,10 @@ export function buildSigner(options: SignerOptions, load?: ModuleLoader): Signer
     get client() {
       const client = core.builtClient();
       if (client === undefined) {
-        throw new ConfigError("client", "signer.client does not exist before the first request (the AWS SDK is loaded on first use): use `await signer.getClient()`");
+        throw new ConfigError(
+          "client",
+          "signer.client does not exist before the first request (the AWS SDK is loaded on first use): use `await signer.getClient()`",
+        );
       }
       return client;
     },

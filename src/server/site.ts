@@ -45,7 +45,10 @@ export interface SiteCore {
   runtime(sdk: SignerSdk): Promise<SiteRuntime>;
 }
 
-const CLIENT_DEFAULTS = { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" } as const;
+const CLIENT_DEFAULTS = {
+  requestChecksumCalculation: "WHEN_REQUIRED",
+  responseChecksumValidation: "WHEN_REQUIRED",
+} as const;
 
 /**
  * What the accelerate presigner takes of a client configuration: where and as whom it signs. A
@@ -54,7 +57,14 @@ const CLIENT_DEFAULTS = { requestChecksumCalculation: "WHEN_REQUIRED", responseC
  */
 function signingConfig(config: S3ClientConfig): S3ClientConfig {
   const picked: S3ClientConfig = {};
-  for (const name of ["region", "credentials", "useDualstackEndpoint", "useFipsEndpoint", "signingEscapePath", "systemClockOffset"] as const) {
+  for (const name of [
+    "region",
+    "credentials",
+    "useDualstackEndpoint",
+    "useFipsEndpoint",
+    "signingEscapePath",
+    "systemClockOffset",
+  ] as const) {
     if (config[name] !== undefined) Object.assign(picked, { [name]: config[name] });
   }
   return picked;
@@ -86,10 +96,18 @@ export function createSite(site: ResolvedSite): SiteCore {
     let signing = aws;
     if (site.accelerate) {
       const problem = accelerateProblem(name, config);
-      if (problem !== undefined || config === undefined) throw new ConfigError(site.option === "bucket" ? "accelerate" : `${site.option}.accelerate`, problem ?? "accelerate needs the S3 configuration");
-      signing = { sdk, client: new sdk.s3.S3Client({ ...signingConfig(config), ...CLIENT_DEFAULTS, useAccelerateEndpoint: true }) };
+      if (problem !== undefined || config === undefined)
+        throw new ConfigError(
+          site.option === "bucket" ? "accelerate" : `${site.option}.accelerate`,
+          problem ?? "accelerate needs the S3 configuration",
+        );
+      signing = {
+        sdk,
+        client: new sdk.s3.S3Client({ ...signingConfig(config), ...CLIENT_DEFAULTS, useAccelerateEndpoint: true }),
+      };
     }
-    const region = typeof config?.region === "string" ? config.region : await client.config.region().catch(() => undefined);
+    const region =
+      typeof config?.region === "string" ? config.region : await client.config.region().catch(() => undefined);
     const endpoint = config?.endpoint === undefined ? undefined : endpointString(config.endpoint);
     const info: TargetInfo = {
       id: site.id,
@@ -103,7 +121,11 @@ export function createSite(site: ResolvedSite): SiteCore {
       if (spec === undefined) {
         const url = await presignGetObject(aws, name, ORIGIN_PROBE_KEY, timing);
         spec = originFromPresignedUrl(url, ORIGIN_PROBE_KEY);
-        if (spec === undefined) throw new ConfigError("origin", "cannot derive the S3 origin from the client's presigned URLs: pass `origin`");
+        if (spec === undefined)
+          throw new ConfigError(
+            "origin",
+            "cannot derive the S3 origin from the client's presigned URLs: pass `origin`",
+          );
         origin = spec;
       }
       return urlsWith(spec, key);

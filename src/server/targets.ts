@@ -66,23 +66,41 @@ function checkAccelerate(option: string, bucket: Deferred<string>, s3: S3Source)
 function targetS3(t: UploadTargetOptions, base: S3Source, option: string): S3Source {
   if (t.s3 !== undefined) return resolveS3(t.s3, `${option}.s3`);
   if (t.region === undefined && t.endpoint === undefined) return base;
-  if (t.region !== undefined && typeof t.region !== "string") throw new ConfigError(`${option}.region`, `${option}.region must be an AWS region name such as "eu-west-1"`);
-  if (t.endpoint !== undefined) checkUrl(`${option}.endpoint`, () => s3ObjectUrl({ endpoint: t.endpoint as string, bucket: "probe" }, ORIGIN_PROBE_KEY));
+  if (t.region !== undefined && typeof t.region !== "string")
+    throw new ConfigError(`${option}.region`, `${option}.region must be an AWS region name such as "eu-west-1"`);
+  if (t.endpoint !== undefined)
+    checkUrl(`${option}.endpoint`, () =>
+      s3ObjectUrl({ endpoint: t.endpoint as string, bucket: "probe" }, ORIGIN_PROBE_KEY),
+    );
   const config = configOf(base);
   if (config === undefined) {
-    throw new ConfigError(`${option}.s3`, `${option}: the signer's s3 client does not expose its configuration: give this target its own \`s3\``);
+    throw new ConfigError(
+      `${option}.s3`,
+      `${option}: the signer's s3 client does not expose its configuration: give this target its own \`s3\``,
+    );
   }
-  return { config: { ...config, ...(t.region !== undefined && { region: t.region }), ...(t.endpoint !== undefined && { endpoint: t.endpoint }) } };
+  return {
+    config: {
+      ...config,
+      ...(t.region !== undefined && { region: t.region }),
+      ...(t.endpoint !== undefined && { endpoint: t.endpoint }),
+    },
+  };
 }
 
 function resolveTarget(t: unknown, i: number, base: S3Source, options: SignerOptions, seen: Set<string>): ResolvedSite {
   const option = `targets[${i}]`;
-  if (typeof t !== "object" || t === null) throw new ConfigError(option, `${option} must be an object { id, bucket, region | endpoint | s3 }`);
+  if (typeof t !== "object" || t === null)
+    throw new ConfigError(option, `${option} must be an object { id, bucket, region | endpoint | s3 }`);
   const target = t as UploadTargetOptions;
   if (typeof target.id !== "string" || !TARGET_ID.test(target.id)) {
-    throw new ConfigError(`${option}.id`, `${option}.id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-' (it is bound into upload tokens)`);
+    throw new ConfigError(
+      `${option}.id`,
+      `${option}.id must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-' (it is bound into upload tokens)`,
+    );
   }
-  if (seen.has(target.id)) throw new ConfigError(`${option}.id`, `${option}.id "${target.id}" is used by another target: ids must be unique`);
+  if (seen.has(target.id))
+    throw new ConfigError(`${option}.id`, `${option}.id "${target.id}" is used by another target: ids must be unique`);
   seen.add(target.id);
   const { origin, probeUrl } = target;
   const cdn = target.cdn ?? options.cdn;
@@ -100,18 +118,33 @@ function resolveTarget(t: unknown, i: number, base: S3Source, options: SignerOpt
 export function resolveSites(options: SignerOptions): ResolvedSite[] {
   const base = resolveS3(options.s3);
   const accelerate = options.accelerate;
-  if (accelerate !== undefined && typeof accelerate !== "boolean") throw new ConfigError("accelerate", "accelerate must be true or false");
+  if (accelerate !== undefined && typeof accelerate !== "boolean")
+    throw new ConfigError("accelerate", "accelerate must be true or false");
   const { targets } = options;
   if (targets === undefined) {
     const bucket = resolveBucket(options.bucket);
     if (accelerate === true) checkAccelerate("accelerate", bucket, base);
-    return [{ id: DEFAULT_TARGET, option: "bucket", bucket, s3: base, origin: options.origin, cdn: options.cdn, accelerate: accelerate === true, probeUrl: undefined }];
+    return [
+      {
+        id: DEFAULT_TARGET,
+        option: "bucket",
+        bucket,
+        s3: base,
+        origin: options.origin,
+        cdn: options.cdn,
+        accelerate: accelerate === true,
+        probeUrl: undefined,
+      },
+    ];
   }
   if (!Array.isArray(targets) || targets.length === 0) {
     throw new ConfigError("targets", "targets must be a non-empty array of { id, bucket, region | endpoint | s3 }");
   }
   if (options.bucket !== undefined && options.bucket !== "") {
-    throw new ConfigError("bucket", "bucket and targets are both set: with targets, each target names its bucket (remove bucket)");
+    throw new ConfigError(
+      "bucket",
+      "bucket and targets are both set: with targets, each target names its bucket (remove bucket)",
+    );
   }
   if (options.origin !== undefined) {
     throw new ConfigError("origin", "origin and targets are both set: with targets, give each target its own origin");

@@ -168,7 +168,8 @@ export function createTokenCodec(secret: string | Uint8Array): TokenCodec {
         throw invalid();
       }
       if (!isPayload(payload)) throw invalid();
-      if (!allowExpired && now >= payload.e) throw new SignerError("TokenExpired", "upload token has expired: create the upload again");
+      if (!allowExpired && now >= payload.e)
+        throw new SignerError("TokenExpired", "upload token has expired: create the upload again");
       return payload;
     },
 

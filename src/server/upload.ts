@@ -26,14 +26,18 @@ async function openBody(
     return { body: fs.createReadStream(body), size: stat.size };
   }
   if (body instanceof Uint8Array) return { body, size: body.byteLength };
-  if (typeof body === "object" && body !== null) return { body: body as NonNullable<PutObjectCommandInput["Body"]>, size: undefined };
+  if (typeof body === "object" && body !== null)
+    return { body: body as NonNullable<PutObjectCommandInput["Body"]>, size: undefined };
   throw new InvalidInputError("upload: body must be bytes, a Web or Node stream, or a file path");
 }
 
 /** `concurrency`, or its deprecated alias `queueSize`. */
 function concurrencyOf(options: ServerUploadOptions): number {
   if (options.concurrency !== undefined && options.queueSize !== undefined) {
-    throw new ConfigError("concurrency", "upload: concurrency and queueSize are both set: keep concurrency (queueSize is its deprecated name)");
+    throw new ConfigError(
+      "concurrency",
+      "upload: concurrency and queueSize are both set: keep concurrency (queueSize is its deprecated name)",
+    );
   }
   const n = options.concurrency ?? options.queueSize ?? 4;
   if (!Number.isSafeInteger(n) || n < 1 || n > 64) {

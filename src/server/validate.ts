@@ -73,7 +73,9 @@ export function validateCreate(req: unknown): ValidCreate {
   if (typeof filename !== "string") throw bad("filename must be a string");
   if (utf8ByteLength(filename) > MAX_FILENAME_BYTES) throw bad(`filename is longer than ${MAX_FILENAME_BYTES} bytes`);
   if (typeof contentType !== "string" || contentType.length > 256 || mediaType(contentType) === undefined) {
-    throw bad('contentType must be a media type such as image/png (type/subtype, then optional ; name=value or ; name="quoted" parameters, at most 256 characters)');
+    throw bad(
+      'contentType must be a media type such as image/png (type/subtype, then optional ; name=value or ; name="quoted" parameters, at most 256 characters)',
+    );
   }
   if (size !== null && (typeof size !== "number" || !Number.isSafeInteger(size) || size < 0)) {
     throw bad("size must be a non-negative integer, or null for an unknown length");
@@ -100,7 +102,11 @@ function isPartNumber(n: unknown): n is number {
 }
 
 /** Validate a checksum value against the upload's algorithm (required when it has one, refused when not). */
-export function validateChecksum(checksum: unknown, algorithm: ChecksumAlgorithm | undefined, partNumber: number): string | undefined {
+export function validateChecksum(
+  checksum: unknown,
+  algorithm: ChecksumAlgorithm | undefined,
+  partNumber: number,
+): string | undefined {
   if (algorithm === undefined) {
     if (checksum !== undefined) throw bad(`part ${partNumber}: this upload was created without a checksum algorithm`);
     return undefined;
@@ -131,12 +137,16 @@ export function validateSignParts(value: unknown): Array<{ partNumber: number; s
 /** Validate the `parts` of `complete`: exactly 1..n in ascending order, non-empty ETags. */
 export function validateCompleteParts(value: unknown): Array<{ partNumber: number; etag: string; checksum: unknown }> {
   if (!Array.isArray(value) || value.length === 0) throw bad("parts must be a non-empty array");
-  if (value.length > S3_LIMITS.maxParts) throw new SignerError("TooManyParts", `an upload has at most ${S3_LIMITS.maxParts} parts`);
+  if (value.length > S3_LIMITS.maxParts)
+    throw new SignerError("TooManyParts", `an upload has at most ${S3_LIMITS.maxParts} parts`);
   return value.map((part: unknown, index) => {
     if (!isRecord(part)) throw bad("each part must be an object");
     const { partNumber, etag, checksum } = part as Partial<Record<keyof CompletedPart, unknown>>;
     if (partNumber !== index + 1) {
-      throw new SignerError("InvalidPartOrder", `parts must be numbered 1..${value.length} in ascending order without gaps`);
+      throw new SignerError(
+        "InvalidPartOrder",
+        `parts must be numbered 1..${value.length} in ascending order without gaps`,
+      );
     }
     if (typeof etag !== "string" || etag.length === 0 || etag.length > 256 || !PRINTABLE_ASCII.test(etag)) {
       throw bad(`part ${index + 1}: etag must be a non-empty string`);

@@ -69,7 +69,8 @@ export function workerHealthStore(options: WorkerHealthStoreOptions = {}): Worke
   const persistence = options.persistence ?? idbPersistence();
   const now = options.now ?? Date.now;
   const listeners = new Set<(verdict: HostVerdict) => void>();
-  const keep = (verdict: HostVerdict): void => void persistence.put(verdict.host, { v: 1, ...verdict }).catch(() => undefined);
+  const keep = (verdict: HostVerdict): void =>
+    void persistence.put(verdict.host, { v: 1, ...verdict }).catch(() => undefined);
   const deliver = (verdict: HostVerdict): void => {
     for (const listener of [...listeners]) listener(verdict);
   };

@@ -18,7 +18,11 @@ export interface VerdictPersistence {
 const STORE = "verdicts";
 
 /** Run one request in a transaction; resolves with its result, or undefined on any failure. */
-function run<T>(db: Promise<IDBDatabase | undefined>, mode: IDBTransactionMode, make: (store: IDBObjectStore) => IDBRequest<T>): Promise<T | undefined> {
+function run<T>(
+  db: Promise<IDBDatabase | undefined>,
+  mode: IDBTransactionMode,
+  make: (store: IDBObjectStore) => IDBRequest<T>,
+): Promise<T | undefined> {
   return db.then(
     (opened) =>
       new Promise<T | undefined>((resolve) => {

@@ -30,16 +30,25 @@ const NAME = "registerEdgeFallback";
 /** Check `options`; throws `ConfigError` naming the option at fault. */
 export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConfig {
   const fail = (name: string) => (m: string) => new ConfigError(name, `${NAME}: ${m}`);
-  if (typeof options !== "object" || options === null) throw fail("options")("pass an options object { cdn, origin, ... }");
+  if (typeof options !== "object" || options === null)
+    throw fail("options")("pass an options object { cdn, origin, ... }");
   for (const name of ["cors", "persist", "listen"] as const) {
-    if (options[name] !== undefined && typeof options[name] !== "boolean") throw fail(name)(`${name} must be true or false`);
+    if (options[name] !== undefined && typeof options[name] !== "boolean")
+      throw fail(name)(`${name} must be true or false`);
   }
   const hosts = createOrigins(options.cdn, options.origin, NAME);
-  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, fail("timeoutMs")) as number;
+  const timeoutMs = checkDuration(
+    "timeoutMs",
+    options.timeoutMs,
+    DEFAULT_EDGE_TIMEOUT_MS,
+    false,
+    fail("timeoutMs"),
+  ) as number;
   const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
   const isFallback = fallbackPredicate(options.fallbackStatuses, NAME);
   const route = options.route ?? configuredRoute;
-  if (typeof route !== "object" || route === null || typeof route.origins !== "function") throw fail("route")("route must be latencyRoute() or left out");
+  if (typeof route !== "object" || route === null || typeof route.origins !== "function")
+    throw fail("route")("route must be latencyRoute() or left out");
   let ready = Promise.resolve();
   let health = options.health;
   if (health === undefined) {
@@ -47,5 +56,14 @@ export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConf
     if (store) ready = store.ready;
     health = route.breaker({ ...options.breaker, ...(store && { store }) });
   }
-  return { hosts, timeoutMs, hedgeMs, isFallback, cors: options.cors === true, health, origins: route.origins(hosts, health), ready };
+  return {
+    hosts,
+    timeoutMs,
+    hedgeMs,
+    isFallback,
+    cors: options.cors === true,
+    health,
+    origins: route.origins(hosts, health),
+    ready,
+  };
 }

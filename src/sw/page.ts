@@ -8,7 +8,11 @@
 import type { EdgeWorkerMessage } from "./types.js";
 
 const isMessage = (data: unknown): data is EdgeWorkerMessage =>
-  typeof data === "object" && data !== null && "s3edge" in data && (data.s3edge === "fallback" || data.s3edge === "recover") && "event" in data;
+  typeof data === "object" &&
+  data !== null &&
+  "s3edge" in data &&
+  (data.s3edge === "fallback" || data.s3edge === "recover") &&
+  "event" in data;
 
 /**
  * Listen, in a page, to what the s3edge worker controlling it does: `fallback`

@@ -9,7 +9,8 @@
 import type { OriginSpec } from "../core/urls.js";
 import type { EdgeFallbackOptions } from "./types.js";
 
-const flag = (value: string | null): boolean | undefined => (value === null ? undefined : value === "" || value === "1" || value === "true");
+const flag = (value: string | null): boolean | undefined =>
+  value === null ? undefined : value === "" || value === "1" || value === "true";
 const number = (value: string | null): number | undefined => (value === null ? undefined : Number(value));
 
 /** The options in a worker script's query string, or undefined when it names no `cdn`. */

@@ -21,7 +21,13 @@ import { checkFallbackOptions } from "./options.js";
 import { post } from "./post.js";
 import { attempt } from "./request.js";
 import { rebuilt, requestedRange, resumable, spanOf } from "./resume.js";
-import type { EdgeFallback, EdgeFallbackEvents, EdgeFallbackOptions, FetchEventLike, WorkerFallbackEvent } from "./types.js";
+import type {
+  EdgeFallback,
+  EdgeFallbackEvents,
+  EdgeFallbackOptions,
+  FetchEventLike,
+  WorkerFallbackEvent,
+} from "./types.js";
 import type { PluginContext } from "./workbox.js";
 
 /** A request the worker handles: its CDN (index) and key. */
@@ -121,7 +127,12 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
       // No error object: when every host failed the page sees a network error.
       const failed = (): null => null;
       const emit = (event: FallbackEvent): void => announce(event, request.url, client);
-      return await walk({ health, hedgeMs: config.hedgeMs, run, emit, fail: failed, aborted: failed }, key, candidates, request.signal);
+      return await walk(
+        { health, hedgeMs: config.hedgeMs, run, emit, fail: failed, aborted: failed },
+        key,
+        candidates,
+        request.signal,
+      );
     } catch {
       // Every host failed: the page sees a network error, as it would have without the worker.
       return Response.error();
@@ -150,7 +161,8 @@ export function registerEdgeFallback(options: EdgeFallbackOptions): EdgeFallback
     match: (request) => claim(request) !== undefined,
     handle,
     fetch: (request) => serve(request),
-    handler: ({ request, event }) => serve(typeof request === "string" ? new Request(request) : request, 0, event?.clientId),
+    handler: ({ request, event }) =>
+      serve(typeof request === "string" ? new Request(request) : request, 0, event?.clientId),
     on: (event, listener) => events.on(event, listener),
     health,
     ready,

@@ -31,7 +31,12 @@ const CARRIED = ["range", "accept"];
 export function requestFor(request: Request, url: string, cors: boolean): { request: Request; abortable: boolean } {
   const same = url === request.url;
   const ranged = request.headers.has("range");
-  const mode = request.mode === "no-cors" && !cors && (same || !ranged) ? "no-cors" : request.mode === "no-cors" || !same ? "cors" : request.mode;
+  const mode =
+    request.mode === "no-cors" && !cors && (same || !ranged)
+      ? "no-cors"
+      : request.mode === "no-cors" || !same
+        ? "cors"
+        : request.mode;
   if (same && mode === request.mode) return { request, abortable: !(ranged && mode === "no-cors") };
   const headers = new Headers();
   for (const name of CARRIED) {
@@ -59,7 +64,13 @@ const TIMEOUT = "s3edge:timeout";
  * The last resort (`last`, S3) has no timeout and its answer is the answer,
  * whatever its status. `signal` aborts the attempt (hedge loser, page gone).
  */
-export async function attempt(request: Request, url: string, o: AttemptOptions, signal: AbortSignal, last: boolean): Promise<Outcome> {
+export async function attempt(
+  request: Request,
+  url: string,
+  o: AttemptOptions,
+  signal: AbortSignal,
+  last: boolean,
+): Promise<Outcome> {
   const { request: outgoing, abortable } = requestFor(request, url, o.cors);
   const controller = new AbortController();
   const stop = (reason: unknown): void => controller.abort(reason);

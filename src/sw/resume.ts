@@ -34,7 +34,8 @@ export function spanOf(response: Response, asked?: { start: number; end: number 
   if (response.status === 200) return { start: 0, end: size === undefined ? undefined : size - 1, size };
   if (response.status !== 206) return undefined;
   const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(response.headers.get("content-range") ?? "");
-  if (range !== null) return { start: Number(range[1]), end: Number(range[2]), size: range[3] === "*" ? undefined : Number(range[3]) };
+  if (range !== null)
+    return { start: Number(range[1]), end: Number(range[2]), size: range[3] === "*" ? undefined : Number(range[3]) };
   if (asked === undefined || size === undefined) return undefined;
   const end = asked.start + size - 1;
   return { start: asked.start, end, size: asked.end === undefined ? end + 1 : undefined };
@@ -48,7 +49,8 @@ export function spanOf(response: Response, asked?: { start: number; end: number 
 export function rebuilt(response: Response, body: ReadableStream<Uint8Array> | null, span: Span | undefined): Response {
   const headers = new Headers(response.headers);
   headers.set("accept-ranges", "bytes");
-  if (response.status === 206 && span?.end !== undefined) headers.set("content-range", `bytes ${span.start}-${span.end}/${span.size ?? "*"}`);
+  if (response.status === 206 && span?.end !== undefined)
+    headers.set("content-range", `bytes ${span.start}-${span.end}/${span.size ?? "*"}`);
   return new Response(body, { status: response.status, statusText: response.statusText, headers });
 }
 
@@ -64,7 +66,13 @@ export type BreakReason = "network" | "timeout";
  * `response` (a readable 200/206 from a CDN, spanning `span`) with a body that
  * goes on from S3 when the CDN's breaks; `onBreak` is told before S3 is asked.
  */
-export function resumable(response: Response, span: Span, idleMs: number, rest: FetchRest, onBreak: (reason: BreakReason) => void): Response {
+export function resumable(
+  response: Response,
+  span: Span,
+  idleMs: number,
+  rest: FetchRest,
+  onBreak: (reason: BreakReason) => void,
+): Response {
   const body = response.body;
   if (body === null) return response;
   let reader = body.getReader();
@@ -107,7 +115,10 @@ export function resumable(response: Response, span: Span, idleMs: number, rest: 
               ]);
         } catch (error) {
           if (spliced) throw error;
-          await splice(error === silent ? "timeout" : "network", error === silent ? new TypeError("CDN body stalled") : error);
+          await splice(
+            error === silent ? "timeout" : "network",
+            error === silent ? new TypeError("CDN body stalled") : error,
+          );
           continue;
         } finally {
           clearTimeout(timer);

@@ -22,7 +22,13 @@ import type { EdgeFallback, EdgeFallbackPlugin } from "./types.js";
 
 /** What the plugin needs from `registerEdgeFallback`. */
 export interface PluginContext {
-  config: { hosts: Origins; health: HostHealth; timeoutMs: number; isFallback: (status: number) => boolean; cors: boolean };
+  config: {
+    hosts: Origins;
+    health: HostHealth;
+    timeoutMs: number;
+    isFallback: (status: number) => boolean;
+    cors: boolean;
+  };
   cdnHosts: string[];
   claim(request: Request): Claim | undefined;
   serve(request: Request, skip: number): Promise<Response>;
@@ -54,11 +60,21 @@ export function workboxPlugin(fallback: EdgeFallback): EdgeFallbackPlugin {
   };
 
   /** The CDN of `request` failed: tell the breaker and the listeners, answer from the next host. */
-  async function next(request: Request, claim: Claim, since: number, reason: FailureReason, status?: number): Promise<Response> {
+  async function next(
+    request: Request,
+    claim: Claim,
+    since: number,
+    reason: FailureReason,
+    status?: number,
+  ): Promise<Response> {
     const host = ctx.cdnHosts[claim.index] ?? "";
     health.failure(host, status ? `${reason} ${status}` : reason);
     const to = ctx.cdnHosts[claim.index + 1] ?? hostOf(await hosts.resolveOriginUrl(0, claim.key));
-    ctx.announce({ key: claim.key, from: host, to, reason, ...(status && { status }), elapsedMs: Date.now() - since }, request.url, undefined);
+    ctx.announce(
+      { key: claim.key, from: host, to, reason, ...(status && { status }), elapsedMs: Date.now() - since },
+      request.url,
+      undefined,
+    );
     return ctx.serve(request, 1);
   }
 
@@ -69,7 +85,11 @@ export function workboxPlugin(fallback: EdgeFallback): EdgeFallbackPlugin {
       const host = ctx.cdnHosts[claim.index] ?? "";
       if (health.acquire(host) === "skip") {
         const url = await hosts.resolveOriginUrl(0, claim.key);
-        ctx.announce({ key: claim.key, from: host, to: hostOf(url), reason: "circuit-open", elapsedMs: 0 }, request.url, undefined);
+        ctx.announce(
+          { key: claim.key, from: host, to: hostOf(url), reason: "circuit-open", elapsedMs: 0 },
+          request.url,
+          undefined,
+        );
         return requestFor(request, url, cors).request;
       }
       const { request: outgoing, abortable } = requestFor(request, request.url, cors);

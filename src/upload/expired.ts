@@ -13,17 +13,23 @@ export function expiredOr(error: S3Error, signed: SignedUrl, partNumber: number,
   const byAge = !isExpiredUrl(error) && pastExpiry(signed.expiresAt, a.ctx.clock.now());
   if (!isExpiredUrl(error) && !byAge) return error;
   if (!(a.urls instanceof PartUrls)) {
-    return new S3Error(`The presigned URL of the object expired before it was sent (${error.message}); add the file again`, {
-      status: 403,
-      ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
-    });
+    return new S3Error(
+      `The presigned URL of the object expired before it was sent (${error.message}); add the file again`,
+      {
+        status: 403,
+        ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
+      },
+    );
   }
   a.urls.invalidate(partNumber);
   if (!byAge) return error;
-  return new S3Error(`${error.message}: its URL expired at ${new Date(signed.expiresAt).toISOString()} (server time), signing it again`, {
-    status: 403,
-    retryable: true,
-    cause: error,
-    ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
-  });
+  return new S3Error(
+    `${error.message}: its URL expired at ${new Date(signed.expiresAt).toISOString()} (server time), signing it again`,
+    {
+      status: 403,
+      retryable: true,
+      cause: error,
+      ...(error.s3Code !== undefined && { s3Code: error.s3Code }),
+    },
+  );
 }

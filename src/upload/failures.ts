@@ -11,7 +11,10 @@ import { crossOriginHint } from "../endpoint/cross-origin.js";
 function describe(input: unknown): string {
   if (input === undefined || input === null) return String(input);
   if (typeof input === "string") return "a file path (paths work only in Node)";
-  const kind = typeof input === "object" ? ((input as { constructor?: { name?: unknown } }).constructor?.name ?? "object") : typeof input;
+  const kind =
+    typeof input === "object"
+      ? ((input as { constructor?: { name?: unknown } }).constructor?.name ?? "object")
+      : typeof input;
   const name = typeof kind === "string" && kind ? kind : "object";
   return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
 }

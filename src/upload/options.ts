@@ -21,7 +21,10 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** Throw the ConfigError for `option`: "createUploader: `option` must be <must>, got <value>". */
 function fail(option: string, must: string, ...got: [unknown?]): never {
-  throw new ConfigError(option, `createUploader: \`${option}\` must be ${must}${got.length ? `, got ${String(got[0])}` : ""}`);
+  throw new ConfigError(
+    option,
+    `createUploader: \`${option}\` must be ${must}${got.length ? `, got ${String(got[0])}` : ""}`,
+  );
 }
 
 const isFunction: Test = (v) => typeof v === "function";
@@ -48,14 +51,24 @@ const CHECKS: ReadonlyArray<readonly [keyof UploaderOptions, Test, string]> = [
   ["headers", (v) => isObject(v) || isFunction(v), "an object of header names to values, or a function returning one"],
   ["credentials", oneOf("omit", "same-origin", "include"), '"omit", "same-origin" or "include"'],
   ["concurrency", wholeFrom(1), "a whole number >= 1 (parts in flight across all files)"],
-  ["partSize", wholeFrom(minPartSize, maxPartSize), `a whole number of bytes from ${minPartSize} (5 MiB) to ${maxPartSize} (5 GiB), S3's limits`],
+  [
+    "partSize",
+    wholeFrom(minPartSize, maxPartSize),
+    `a whole number of bytes from ${minPartSize} (5 MiB) to ${maxPartSize} (5 GiB), S3's limits`,
+  ],
   ["checksum", oneOf("CRC32"), '"CRC32" or absent'],
   [
     "transport",
-    (v) => oneOf("auto", "fetch", "xhr")(v) || (withMethods("put")(v) && typeof (v as { reportsProgress?: unknown }).reportsProgress === "boolean"),
+    (v) =>
+      oneOf("auto", "fetch", "xhr")(v) ||
+      (withMethods("put")(v) && typeof (v as { reportsProgress?: unknown }).reportsProgress === "boolean"),
     '"auto", "fetch", "xhr" or an object `{ reportsProgress: boolean, put(request) }`',
   ],
-  ["store", (v) => v === false || withMethods("get", "set", "remove", "list")(v), "`false` or an object `{ get, set, remove, list }` (e.g. memoryStore())"],
+  [
+    "store",
+    (v) => v === false || withMethods("get", "set", "remove", "list")(v),
+    "`false` or an object `{ get, set, remove, list }` (e.g. memoryStore())",
+  ],
   ["fetch", isFunction, "a fetch function"],
   ["autoStart", oneOf(true, false), "true or false"],
   ["now", isFunction, "a function returning epoch milliseconds"],
@@ -95,11 +108,25 @@ function retryOptions(value: unknown): RetryOptions {
 
 /** Check every option of {@link UploaderOptions}; throws a {@link ConfigError} naming the first bad one. */
 export function checkOptions(options: UploaderOptions): CheckedOptions {
-  if (!isObject(options)) return fail("endpoint", 'set: pass options `{ endpoint: "/api/s3edge" }` (the URL of your s3edge/server endpoint)');
+  if (!isObject(options))
+    return fail("endpoint", 'set: pass options `{ endpoint: "/api/s3edge" }` (the URL of your s3edge/server endpoint)');
   checkEndpointUrl(options.endpoint, "createUploader");
   for (const [option, test, must] of CHECKS) {
     if (options[option] !== undefined && !test(options[option])) fail(option, must, options[option]);
   }
-  const { concurrency = 4, partSize, stallTimeoutMs = 30_000, offlineTimeoutMs = 300_000, endpointTimeoutMs = 30_000 } = options;
-  return { concurrency, partSize, retry: retryOptions(options.retry), stallTimeoutMs, offlineTimeoutMs, endpointTimeoutMs };
+  const {
+    concurrency = 4,
+    partSize,
+    stallTimeoutMs = 30_000,
+    offlineTimeoutMs = 300_000,
+    endpointTimeoutMs = 30_000,
+  } = options;
+  return {
+    concurrency,
+    partSize,
+    retry: retryOptions(options.retry),
+    stallTimeoutMs,
+    offlineTimeoutMs,
+    endpointTimeoutMs,
+  };
 }

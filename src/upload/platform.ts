@@ -17,10 +17,13 @@ export const webPlatform: Platform = {
       ? webStorageStore(
           undefined,
           // IndexedDB code is loaded only when a record outgrows localStorage.
-          typeof indexedDB !== "undefined" ? { spill: () => import("./stores/indexed-db.js").then((m) => m.indexedDbStore()) } : {},
+          typeof indexedDB !== "undefined"
+            ? { spill: () => import("./stores/indexed-db.js").then((m) => m.indexedDbStore()) }
+            : {},
         )
       : undefined,
-  onLine: () => (typeof navigator !== "undefined" && typeof navigator.onLine === "boolean" ? navigator.onLine : undefined),
+  onLine: () =>
+    typeof navigator !== "undefined" && typeof navigator.onLine === "boolean" ? navigator.onLine : undefined,
   offline: () =>
     typeof navigator !== "undefined" && navigator.onLine === false && typeof addEventListener === "function"
       ? new Promise<void>((resolve) => addEventListener("online", () => resolve(), { once: true }))

@@ -54,7 +54,9 @@ export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
   // transport an aborted signal is not safe: an XHR aborted before send() never settles, and the
   // stall timer cannot abort a controller that is already aborted.)
   if (signal.aborted) throw signal.reason;
-  const stalled = new TimeoutError(`Upload of ${what} stalled: no progress for ${options.stallTimeoutMs} ms`, { stalled: true });
+  const stalled = new TimeoutError(`Upload of ${what} stalled: no progress for ${options.stallTimeoutMs} ms`, {
+    stalled: true,
+  });
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
@@ -91,7 +93,8 @@ export async function putPart(options: PutPartOptions): Promise<PutOutcome> {
 
   options.onDate?.(response.header("date"));
   const { status } = response;
-  if (status >= 200 && status < 300) return { etag: response.etag || null, checksumEchoed: echoed(options.headers, response) };
+  if (status >= 200 && status < 300)
+    return { etag: response.etag || null, checksumEchoed: echoed(options.headers, response) };
   const { code, message = "" } = parseS3Error(response.body);
   const expired = status === 403 && /expired/i.test(message);
   const retryAfterMs = parseRetryAfter(response.header("retry-after"));

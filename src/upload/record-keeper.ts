@@ -21,7 +21,12 @@ export class RecordKeeper {
     const record = session?.mode === "multipart" ? session.record : undefined;
     const store = this.#store;
     if (!record || !store) return;
-    record.parts.push({ partNumber: part.n, etag: part.etag, size: part.size, ...(part.checksum && { checksum: part.checksum }) });
+    record.parts.push({
+      partNumber: part.n,
+      etag: part.etag,
+      size: part.size,
+      ...(part.checksum && { checksum: part.checksum }),
+    });
     this.#saving = this.#saving.then(() => store.set(record)).catch(() => undefined);
   }
 

@@ -53,7 +53,12 @@ async function malformed(o: OpenSessionOptions, raw: unknown): Promise<undefined
 
 async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: number): Promise<Session | undefined> {
   const ref: UploadRef = { key: record.key, uploadId: record.uploadId, token: record.token };
-  const reason = record.size !== size || record.checksum !== o.checksum ? "mismatch" : record.expiresAt <= o.now() ? "expired" : undefined;
+  const reason =
+    record.size !== size || record.checksum !== o.checksum
+      ? "mismatch"
+      : record.expiresAt <= o.now()
+        ? "expired"
+        : undefined;
   if (reason) {
     o.onRestart({ reason });
     // Best effort: the server accepts an expired token for abort, so the stale parts stop being billed.
@@ -73,7 +78,8 @@ async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: numb
   }
   const count = partCount(size, record.partSize);
   const done = listed.filter((part) => {
-    if (!Number.isInteger(part.partNumber) || part.partNumber < 1 || part.partNumber > count || !part.etag) return false;
+    if (!Number.isInteger(part.partNumber) || part.partNumber < 1 || part.partNumber > count || !part.etag)
+      return false;
     const { start, end } = partRange(part.partNumber, record.partSize, size);
     return part.size === end - start;
   });
@@ -85,6 +91,14 @@ async function tryResume(o: OpenSessionOptions, record: ResumeRecord, size: numb
     expiresAt: record.expiresAt,
     done,
     resumed: true,
-    record: { ...record, parts: done.map(({ partNumber, etag, size, checksum }) => ({ partNumber, etag, size, ...(checksum && { checksum }) })) },
+    record: {
+      ...record,
+      parts: done.map(({ partNumber, etag, size, checksum }) => ({
+        partNumber,
+        etag,
+        size,
+        ...(checksum && { checksum }),
+      })),
+    },
   };
 }

@@ -43,7 +43,11 @@ export interface RetryingOptions {
 
 /** Turn anything thrown into an {@link S3EdgeError}: a DOM `AbortError` is an abort, anything unknown an `InternalError`. */
 export function toS3EdgeError(error: unknown): S3EdgeError {
-  const abort = !isS3EdgeError(error) && typeof error === "object" && error !== null && (error as { name?: unknown }).name === "AbortError";
+  const abort =
+    !isS3EdgeError(error) &&
+    typeof error === "object" &&
+    error !== null &&
+    (error as { name?: unknown }).name === "AbortError";
   return abort ? new AbortError(undefined, { cause: error }) : wrap(error);
 }
 

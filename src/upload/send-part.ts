@@ -89,7 +89,9 @@ export async function sendPartOnce(part: Part, a: AttemptContext): Promise<PutOu
     return outcome;
   } catch (error) {
     // A 403 may be an expired URL (rare: loaded only then).
-    throw error instanceof S3Error && error.status === 403 ? (await import("./expired.js")).expiredOr(error, signed, part.n, a) : error;
+    throw error instanceof S3Error && error.status === 403
+      ? (await import("./expired.js")).expiredOr(error, signed, part.n, a)
+      : error;
   } finally {
     // The request is over: a body read for this attempt goes back to the source's pool.
     if (!part.body) source.release?.(body);

@@ -34,7 +34,9 @@ const loadProbe = (): Promise<typeof import("./region-probe.js")> => (probe ??= 
 function preferredTarget(): Promise<string | undefined> | undefined {
   try {
     return probe || globalThis.localStorage?.getItem("s3edge:upload-targets")
-      ? loadProbe().then((m) => m.regionProbe.preferred()).catch(() => undefined)
+      ? loadProbe()
+          .then((m) => m.regionProbe.preferred())
+          .catch(() => undefined)
       : undefined;
   } catch {
     return undefined; // no storage: no preference
@@ -78,7 +80,9 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
 
   // One id for this upload's create, sent again on each retry: the server then answers the same
   // upload instead of starting a second one when an answer was lost (crypto.randomUUID needs a secure context).
-  const requestId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  const requestId = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
   const preferring = preferredTarget();
   const target = preferring && (await preferring);
   const created = await o.attempt(() =>
@@ -97,7 +101,11 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       o.signal,
     ),
   );
-  if (created.targets) loadProbe().then((m) => m.regionProbe.learn(created.targets), () => undefined);
+  if (created.targets)
+    loadProbe().then(
+      (m) => m.regionProbe.learn(created.targets),
+      () => undefined,
+    );
   if (created.mode === "single") return { ...created, resumed: false };
   const { key, uploadId, token, partSize, expiresAt } = created;
   const session: Session = {
@@ -129,4 +137,3 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   }
   return session;
 }
-

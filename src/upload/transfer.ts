@@ -71,7 +71,8 @@ export class Transfer {
     const urls: PartUrls | SignedUrl =
       session.mode === "multipart"
         ? new PartUrls({
-            sign: (parts) => hooks.attempt(() => ctx.call("sign", { ...session.ref, parts }, hooks.cancelled), hooks.cancelled),
+            sign: (parts) =>
+              hooks.attempt(() => ctx.call("sign", { ...session.ref, parts }, hooks.cancelled), hooks.cancelled),
             lookahead: (after, room) => this.#lookahead(after, room, partSize, size, count),
             now: () => ctx.clock.now(),
           })
@@ -128,11 +129,25 @@ export class Transfer {
     const parts = [...this.#parts.values()].sort((a, b) => a.n - b.n);
     if (session.mode === "single") {
       const { key, s3Url, cdnUrl, target } = session;
-      return { key, etag: parts[0]?.etag ?? "", size: size ?? 0, s3Url, ...(cdnUrl !== undefined && { cdnUrl }), ...(target && { target }) };
+      return {
+        key,
+        etag: parts[0]?.etag ?? "",
+        size: size ?? 0,
+        s3Url,
+        ...(cdnUrl !== undefined && { cdnUrl }),
+        ...(target && { target }),
+      };
     }
     hooks.set({ status: "completing" });
-    const list = parts.map(({ n, etag, checksum }) => ({ partNumber: n, etag: etag ?? "", ...(checksum && { checksum }) }));
-    const result = await hooks.attempt(() => ctx.call("complete", { ...session.ref, parts: list }, hooks.cancelled), hooks.cancelled);
+    const list = parts.map(({ n, etag, checksum }) => ({
+      partNumber: n,
+      etag: etag ?? "",
+      ...(checksum && { checksum }),
+    }));
+    const result = await hooks.attempt(
+      () => ctx.call("complete", { ...session.ref, parts: list }, hooks.cancelled),
+      hooks.cancelled,
+    );
     return ctx.checksum ? { ...result, checksumVerified: parts.every((p) => p.verified === true) } : result;
   }
 
@@ -146,7 +161,11 @@ export class Transfer {
       const done = stored.get(n);
       if (done) {
         // S3 keeps a part's checksum only after verifying it: a listed checksum is a verified part.
-        Object.assign(part, { state: "done", etag: done.etag, verified: done.checksum !== undefined }, done.checksum && { checksum: done.checksum });
+        Object.assign(
+          part,
+          { state: "done", etag: done.etag, verified: done.checksum !== undefined },
+          done.checksum && { checksum: done.checksum },
+        );
         this.#doneBytes += part.size;
         this.#partsDone++;
       }
@@ -166,7 +185,13 @@ export class Transfer {
    * reading their bytes); the next part numbers of a stream, sized by the plan (a stream of
    * unknown length is assumed to go on in full parts).
    */
-  #lookahead(after: number, room: number, partSize: number, size: number | null, count: number | null): Array<{ partNumber: number; size: number }> {
+  #lookahead(
+    after: number,
+    room: number,
+    partSize: number,
+    size: number | null,
+    count: number | null,
+  ): Array<{ partNumber: number; size: number }> {
     if (this.ctx.checksum) return [];
     const out: Array<{ partNumber: number; size: number }> = [];
     if (this.source.kind === "random") {
@@ -186,7 +211,8 @@ export class Transfer {
   /** The next part of a sequential source (which checks its declared size), or undefined at its end. */
   async #readPart(source: SequentialSource, n: number, partSize: number, single: boolean): Promise<Part | undefined> {
     const size = source.size;
-    const range = size === null ? { start: 0, end: partSize } : single ? { start: 0, end: size } : partRange(n, partSize, size);
+    const range =
+      size === null ? { start: 0, end: partSize } : single ? { start: 0, end: size } : partRange(n, partSize, size);
     const body = await source.read(range.end - range.start);
     if (size === null && !body.byteLength && n > 1) {
       this.hooks.set({ total: this.#doneBytes, partCount: n - 1 });

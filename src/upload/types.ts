@@ -180,14 +180,7 @@ export interface AddOptions {
 }
 
 /** Lifecycle of one upload. */
-export type UploadStatus =
-  | "queued"
-  | "uploading"
-  | "paused"
-  | "completing"
-  | "done"
-  | "error"
-  | "cancelled";
+export type UploadStatus = "queued" | "uploading" | "paused" | "completing" | "done" | "error" | "cancelled";
 
 /** Snapshot of one upload; a new object after each change. */
 export interface UploadState {

@@ -15,7 +15,15 @@ import { Speedometer } from "./speed.js";
 import { PAUSE, Transfer } from "./transfer.js";
 import { RecordKeeper } from "./record-keeper.js";
 import { initialState, isStream } from "./upload-state.js";
-import type { AddOptions, UploadedObject, UploadEvents, UploadInput, UploadSource, UploadState, UploadWarning } from "./types.js";
+import type {
+  AddOptions,
+  UploadedObject,
+  UploadEvents,
+  UploadInput,
+  UploadSource,
+  UploadState,
+  UploadWarning,
+} from "./types.js";
 
 const noop = (): void => undefined;
 
@@ -46,7 +54,13 @@ export class Upload {
   readonly #warned = new Set<UploadWarning["code"]>();
 
   /** @internal Use `uploader.add()`. */
-  constructor(id: string, input: UploadInput, options: AddOptions, ctx: UploadContext, onRemove: (upload: Upload) => void = () => undefined) {
+  constructor(
+    id: string,
+    input: UploadInput,
+    options: AddOptions,
+    ctx: UploadContext,
+    onRemove: (upload: Upload) => void = () => undefined,
+  ) {
     this.id = id;
     this.#ctx = ctx;
     this.#input = input;

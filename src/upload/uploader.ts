@@ -23,7 +23,9 @@ import type {
 import { Upload } from "./upload.js";
 
 /** Events of an uploader: each upload's events, with the upload. */
-export type UploaderEvents = { [K in keyof UploadEvents]: UploadEvents[K] extends object ? { upload: Upload; value: UploadEvents[K] } : never } & {
+export type UploaderEvents = {
+  [K in keyof UploadEvents]: UploadEvents[K] extends object ? { upload: Upload; value: UploadEvents[K] } : never;
+} & {
   /** An upload was added. */
   add: { upload: Upload };
 };

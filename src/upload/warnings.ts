@@ -6,7 +6,12 @@ import { inBrowser } from "./put-part.js";
 import type { UploadWarning } from "./types.js";
 
 /** Emit the warnings about part `n`: its ETag is missing (a single PUT: the object is stored), its checksum was not echoed. */
-export function warnAbout(n: number, etagMissing: boolean, unverified: boolean, warn: (warning: UploadWarning) => void): void {
+export function warnAbout(
+  n: number,
+  etagMissing: boolean,
+  unverified: boolean,
+  warn: (warning: UploadWarning) => void,
+): void {
   if (etagMissing) {
     warn(
       inBrowser()
@@ -15,7 +20,10 @@ export function warnAbout(n: number, etagMissing: boolean, unverified: boolean, 
             message:
               'S3 stored the object but the browser cannot read its ETag (the result\'s etag is empty): add "ETag" to ExposeHeaders in the bucket\'s CORS configuration; see the README section "Bucket CORS"',
           }
-        : { code: "ETagMissing", message: "S3 stored the object but answered without an ETag header (the result's etag is empty)" },
+        : {
+            code: "ETagMissing",
+            message: "S3 stored the object but answered without an ETag header (the result's etag is empty)",
+          },
     );
   }
   if (unverified) {

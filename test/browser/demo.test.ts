@@ -253,7 +253,9 @@ describe("npm run demo", () => {
     expect(await row.getByTestId("upload-resumed").textContent()).toBe(`resumed: ${stored} of 3 parts already on S3`);
     expect(await page.getByTestId("unfinished").count()).toBe(0);
     await expect
-      .poll(() => page.locator(`[data-testid=tile][data-key$="${name}"]`).getAttribute("data-source"), { timeout: 15_000 })
+      .poll(() => page.locator(`[data-testid=tile][data-key$="${name}"]`).getAttribute("data-source"), {
+        timeout: 15_000,
+      })
       .toBe("cdn");
     await shot("08-resumed");
   });
@@ -268,8 +270,12 @@ describe("npm run demo", () => {
     for (const tile of ["sw-background", "sw-font", "sw-video"]) {
       await expect.poll(() => page.getByTestId(tile).getAttribute("data-source"), { timeout: 30_000 }).toBe("s3");
     }
-    await expect.poll(() => page.getByTestId("sw-font").getAttribute("data-status"), { timeout: 20_000 }).toBe("loaded");
-    await expect.poll(() => page.getByTestId("sw-video").getAttribute("data-status"), { timeout: 20_000 }).toMatch(/^loaded \(\d+ s\)$/);
+    await expect
+      .poll(() => page.getByTestId("sw-font").getAttribute("data-status"), { timeout: 20_000 })
+      .toBe("loaded");
+    await expect
+      .poll(() => page.getByTestId("sw-video").getAttribute("data-status"), { timeout: 20_000 })
+      .toMatch(/^loaded \(\d+ s\)$/);
     expect(await page.getByTestId("log").textContent()).toMatch(/service worker: .*CDN → S3/);
     await shot("09-service-worker-hang");
     // Off again, the CDN healthy: the page is as it was.

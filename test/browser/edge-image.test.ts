@@ -11,7 +11,13 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { createElement } from "react";
 import { renderToString } from "react-dom/server";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { attachConsole, launchBrowser, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  startStaticServer,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { startEdge, type Edge, type EdgeMode } from "../support/edge.js";
 import { App, makeEdge, type AppConfig } from "./edge-image-app.js";
 import { allRendered, imageScript, lateObjects, plainObjects, putGalleryObjects, readImages } from "./images-page.js";
@@ -20,7 +26,12 @@ const s3 = inject("s3");
 const S3_HOST = new URL(s3.endpoint).host;
 const CDN = `http://cdn.test/${s3.bucket}`;
 const IMAGES = plainObjects(12);
-const base: AppConfig = { cdn: CDN, origin: { endpoint: s3.endpoint, bucket: s3.bucket }, images: IMAGES, timeoutMs: 1500 };
+const base: AppConfig = {
+  cdn: CDN,
+  origin: { endpoint: s3.endpoint, bucket: s3.bucket },
+  images: IMAGES,
+  timeoutMs: 1500,
+};
 
 let edge: Edge;
 let browser: Browser;
@@ -31,7 +42,10 @@ let pageConsole: PageConsole;
 let appJs = "";
 
 /** The page: config, then (for SSR) the server's HTML, then the app bundle (delayed by `appDelayMs`). */
-function pageHtml(config: AppConfig & { hydrate?: boolean }, options: { ssr?: string; headScript?: boolean } = {}): string {
+function pageHtml(
+  config: AppConfig & { hydrate?: boolean },
+  options: { ssr?: string; headScript?: boolean } = {},
+): string {
   const head = options.headScript
     ? `<script>${imageScript()}</script><script>S3Edge.autoFallback(${JSON.stringify({ cdn: config.cdn, origin: config.origin, timeoutMs: 1500, script: "/dist/s3edge-img-full.global.js" })})</script>`
     : "";
@@ -53,17 +67,23 @@ beforeAll(async () => {
     // S3EDGE_REACT_DIR=<node_modules with another react/react-dom> runs the client suite on that
     // React (e.g. 18.3; the server-render tests keep the repository's React).
     ...(process.env["S3EDGE_REACT_DIR"] && {
-      alias: { react: join(process.env["S3EDGE_REACT_DIR"], "react"), "react-dom": join(process.env["S3EDGE_REACT_DIR"], "react-dom") },
+      alias: {
+        react: join(process.env["S3EDGE_REACT_DIR"], "react"),
+        "react-dom": join(process.env["S3EDGE_REACT_DIR"], "react-dom"),
+      },
     }),
   });
   appJs = bundle.outputFiles[0]?.text ?? "";
   edge = await startEdge({ origin: s3.endpoint });
-  browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, "MAP nxdomain.test ~NOTFOUND"] });
+  browser = await launchBrowser({
+    hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, "MAP nxdomain.test ~NOTFOUND"],
+  });
   server = await startStaticServer();
   server.route("/favicon.ico", (_req, res) => res.writeHead(204).end());
   // "late": the bundle arrives after 1 s, so that server-rendered images fail before hydration.
   server.route("/app.js", (req, res) => {
-    const send = () => res.writeHead(200, { "content-type": "text/javascript", "cache-control": "no-store" }).end(appJs);
+    const send = () =>
+      res.writeHead(200, { "content-type": "text/javascript", "cache-control": "no-store" }).end(appJs);
     if (req.url?.includes("late")) setTimeout(send, 1_000);
     else send();
   });
@@ -84,7 +104,9 @@ async function open(html: string): Promise<void> {
   page = await context.newPage();
   pageConsole = attachConsole(page);
   const path = `/edge-image-${Math.random().toString(36).slice(2)}.html`;
-  server.route(path, (_req, res) => res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(html));
+  server.route(path, (_req, res) =>
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(html),
+  );
   await page.goto(`${server.url}${path}`, { waitUntil: "commit" });
 }
 
@@ -101,7 +123,9 @@ async function hostsOnceRendered(count = IMAGES.length): Promise<Map<string, num
 describe("<EdgeImage> in a React app", () => {
   it("loads from the CDN when it is healthy, and forwards its ref to the <img>", async () => {
     await open(pageHtml(base));
-    console.log(`React ${await page.evaluate(() => (globalThis as { __reactVersion?: string }).__reactVersion)} in the page`);
+    console.log(
+      `React ${await page.evaluate(() => (globalThis as { __reactVersion?: string }).__reactVersion)} in the page`,
+    );
     expect(await hostsOnceRendered()).toEqual(new Map([["cdn.test", IMAGES.length]]));
     expect(await page.evaluate(() => (globalThis as { __firstRef?: string }).__firstRef)).toBe("IMG");
   });
@@ -130,7 +154,9 @@ describe("<EdgeImage> in a React app", () => {
     await edge.setMode("hang");
     await open(pageHtml({ ...base, rerenderEveryMs: 30 }));
     expect(await hostsOnceRendered()).toEqual(new Map([[S3_HOST, IMAGES.length]]));
-    const reasons = (await page.evaluate(() => (globalThis as unknown as { __events: Array<{ reason: string }> }).__events)).map((e) => e.reason);
+    const reasons = (
+      await page.evaluate(() => (globalThis as unknown as { __events: Array<{ reason: string }> }).__events)
+    ).map((e) => e.reason);
     expect(reasons.filter((r) => r === "timeout").length).toBeGreaterThanOrEqual(1);
     expect(reasons.every((r) => r === "timeout" || r === "circuit-open")).toBe(true);
     expect(Number(await page.getAttribute("#grid", "data-tick"))).toBeGreaterThan(10);
@@ -173,11 +199,16 @@ describe("<EdgeImage> in a React app", () => {
     await edge.clearRequests();
     await page.reload({ waitUntil: "commit" });
     // The app arrives 1 s late: before it, the head script has already moved every SSR image.
-    await page.waitForFunction((host) => document.images.length === 12 && [...document.images].every((im) => new URL(im.src).host === host), S3_HOST);
+    await page.waitForFunction(
+      (host) => document.images.length === 12 && [...document.images].every((im) => new URL(im.src).host === host),
+      S3_HOST,
+    );
     expect(await page.evaluate(() => (globalThis as { __events?: unknown }).__events)).toBeUndefined();
     expect(await hostsOnceRendered()).toEqual(new Map([[S3_HOST, IMAGES.length]]));
     const requests = (await edge.requests()).length;
-    console.log(`SSR + <head> script, second load: ${requests} request(s) reached the CDN (preload scanner, page in one chunk)`);
+    console.log(
+      `SSR + <head> script, second load: ${requests} request(s) reached the CDN (preload scanner, page in one chunk)`,
+    );
     expect(requests).toBeLessThanOrEqual(IMAGES.length);
   });
 });

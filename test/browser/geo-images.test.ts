@@ -11,7 +11,13 @@
 import { createServer } from "node:net";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { attachConsole, launchBrowser, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  startStaticServer,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { startLatencyProxy, type LatencyProxy } from "../support/latency-proxy.js";
 import { startS3Fixture, type S3Fixture } from "../support/s3/fixture.js";
 import { allRendered, galleryPath, galleryRoute, plainObjects, putGalleryObjects, readImages } from "./images-page.js";
@@ -37,11 +43,15 @@ async function closedPort(): Promise<number> {
 }
 
 const facts = (f: S3Fixture) => ({ endpoint: f.endpoint, bucket, region: f.region, ...f.credentials });
-const gets = (f: S3Fixture): number => f.requests.filter((r) => r.method === "GET" && r.key?.startsWith("gallery/")).length;
+const gets = (f: S3Fixture): number =>
+  f.requests.filter((r) => r.method === "GET" && r.key?.startsWith("gallery/")).length;
 
 beforeAll(async () => {
   [far, near] = await Promise.all([startS3Fixture({ bucket }), startS3Fixture({ bucket })]);
-  await Promise.all([putGalleryObjects(facts(far), plainObjects(COUNT)), putGalleryObjects(facts(near), plainObjects(COUNT))]);
+  await Promise.all([
+    putGalleryObjects(facts(far), plainObjects(COUNT)),
+    putGalleryObjects(facts(near), plainObjects(COUNT)),
+  ]);
   farProxy = await startLatencyProxy({ target: new URL(far.endpoint).host, rttMs: 150 });
   browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${await closedPort()}`] });
   server = await startStaticServer();
@@ -69,7 +79,14 @@ describe("autoFallback with two regions", () => {
   it("the second page load goes straight to the near healthy region (persisted verdicts and latency estimates)", async () => {
     const farBase = { endpoint: farProxy.url, bucket };
     const nearBase = { endpoint: near.endpoint, bucket };
-    const path = galleryPath({ cdn: CDN, origin: farBase, script: "head", inline: true, count: COUNT, options: { origin: [farBase, nearBase] } });
+    const path = galleryPath({
+      cdn: CDN,
+      origin: farBase,
+      script: "head",
+      inline: true,
+      count: COUNT,
+      options: { origin: [farBase, nearBase] },
+    });
     context = await browser.newContext();
     page = await context.newPage();
     pageConsole = attachConsole(page);
@@ -86,7 +103,11 @@ describe("autoFallback with two regions", () => {
       { timeout: 10_000 },
     );
     const estimates = await page.evaluate(() =>
-      Object.fromEntries(Object.keys(localStorage).filter((k) => k.startsWith("s3edge:latency:v1:")).map((k) => [k.slice(18), JSON.parse(localStorage.getItem(k) ?? "{}").ms as number])),
+      Object.fromEntries(
+        Object.keys(localStorage)
+          .filter((k) => k.startsWith("s3edge:latency:v1:"))
+          .map((k) => [k.slice(18), JSON.parse(localStorage.getItem(k) ?? "{}").ms as number]),
+      ),
     );
     expect(estimates[nearHost]).toBeLessThan(estimates[new URL(farProxy.url).host] ?? 0);
 

@@ -6,7 +6,14 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 
-import { attachConsole, launchBrowser, startStaticServer, throttle, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  startStaticServer,
+  throttle,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { fixtureClient } from "../support/s3/client.js";
 
 /** A page with one helper: PUT base64-decoded bytes as a Blob by XHR, report status, ETag and progress events. */
@@ -98,7 +105,11 @@ describe("browser harness", () => {
 
   it("throttles a page's network so that an XHR upload reports progress many times", async () => {
     const body = randomBytes(512 * 1024);
-    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: s3.bucket, Key: `harness/${Date.now()}/slow.bin` }), { expiresIn: 300 });
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: s3.bucket, Key: `harness/${Date.now()}/slow.bin` }),
+      { expiresIn: 300 },
+    );
     await page.goto(`${server.url}/upload.html`);
     await throttle(page, 512 * 1024);
     const result = await putFromPage(page, url, body);
@@ -151,7 +162,12 @@ describe("static server", () => {
   });
 
   it("refuses paths that escape the root, encoded or not", async () => {
-    for (const path of ["/..%2f..%2f..%2fetc%2fpasswd", "/%2e%2e%2f%2e%2e%2fetc/passwd", "/..%5c..%5cetc%5cpasswd", "/a%00.html"]) {
+    for (const path of [
+      "/..%2f..%2f..%2fetc%2fpasswd",
+      "/%2e%2e%2f%2e%2e%2fetc/passwd",
+      "/..%5c..%5cetc%5cpasswd",
+      "/a%00.html",
+    ]) {
       const res = await rawGet(server.url, path);
       expect(res.status, path).toBe(403);
       expect(res.body).not.toContain("root:");

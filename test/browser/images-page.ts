@@ -92,22 +92,40 @@ const img = (cdn: string, o: GalleryObject, attrs = ""): string =>
 /** The page's `<head>` and `<body>`. */
 export function galleryHtml(o: GalleryOptions): { head: string; body: string } {
   // Inlined, the <head> script cannot tell where it came from: say where the full implementation is.
-  const options = { cdn: o.cdn, origin: o.origin, timeoutMs: 1500, ...(o.inline && { script: "/dist/s3edge-img-full.global.js" }), ...o.options };
+  const options = {
+    cdn: o.cdn,
+    origin: o.origin,
+    timeoutMs: 1500,
+    ...(o.inline && { script: "/dist/s3edge-img-full.global.js" }),
+    ...o.options,
+  };
   const start = `window.__events = [];
 window.__fb = S3Edge.autoFallback(${JSON.stringify(options)});
 window.__fb.on("fallback", (e) => __events.push({ key: e.key, from: e.from, to: e.to, reason: e.reason, status: e.status }));
 window.__fb.on("recover", (e) => __events.push({ recover: e.host }));`;
-  const script = o.inline ? `<script>${imageScript()}</script>` : `<script src="${o.scriptUrl ?? "/dist/s3edge-img.global.js"}"></script>`;
+  const script = o.inline
+    ? `<script>${imageScript()}</script>`
+    : `<script src="${o.scriptUrl ?? "/dist/s3edge-img.global.js"}"></script>`;
   const head =
     o.script === "head"
       ? `${script}<script>${start}</script>`
       : o.script === "late"
         ? `${script}<script>addEventListener("load", () => setTimeout(() => { ${start} }, 50));</script>`
         : "";
-  const [ss1, ss2, picSource, picImg, cors] = EXTRA_OBJECTS as [GalleryObject, GalleryObject, GalleryObject, GalleryObject, GalleryObject];
+  const [ss1, ss2, picSource, picImg, cors] = EXTRA_OBJECTS as [
+    GalleryObject,
+    GalleryObject,
+    GalleryObject,
+    GalleryObject,
+    GalleryObject,
+  ];
   const extras = o.extras
     ? [
-        img(o.cdn, ss1, ` srcset="${o.cdn}/${ss1.key} 1x, ${o.cdn}/${ss2.key} 2x" sizes="81px" loading="eager" decoding="async" referrerpolicy="no-referrer"`),
+        img(
+          o.cdn,
+          ss1,
+          ` srcset="${o.cdn}/${ss1.key} 1x, ${o.cdn}/${ss2.key} 2x" sizes="81px" loading="eager" decoding="async" referrerpolicy="no-referrer"`,
+        ),
         `<picture><source srcset="${o.cdn}/${picSource.key}" type="image/png">${img(o.cdn, { ...picImg, width: picSource.width })}</picture>`,
         ...(o.cors ? [img(o.cdn, cors, ` crossorigin="anonymous"`)] : []),
       ]
@@ -122,7 +140,9 @@ window.__fb.on("recover", (e) => __events.push({ recover: e.host }));`;
       : "";
   const body = `<h1>s3edge gallery</h1>
 <div id="plain">
-${plainObjects(o.count ?? 24).map((p) => img(o.cdn, p)).join("\n")}
+${plainObjects(o.count ?? 24)
+  .map((p) => img(o.cdn, p))
+  .join("\n")}
 </div>
 <div id="extras">${extras.join("\n")}</div>
 <div id="late"></div>

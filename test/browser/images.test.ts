@@ -9,7 +9,13 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { attachConsole, launchBrowser, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  startStaticServer,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { startEdge, type Edge, type EdgeMode } from "../support/edge.js";
 import {
   EXTRA_OBJECTS,
@@ -44,7 +50,11 @@ beforeAll(async () => {
   edge = await startEdge({ origin: s3.endpoint });
   bare = await startEdge({ origin: s3.endpoint, cors: false });
   browser = await launchBrowser({
-    hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, `MAP bare-cdn.test 127.0.0.1:${bare.port}`, "MAP nxdomain.test ~NOTFOUND"],
+    hostResolverRules: [
+      `MAP cdn.test 127.0.0.1:${edge.port}`,
+      `MAP bare-cdn.test 127.0.0.1:${bare.port}`,
+      "MAP nxdomain.test ~NOTFOUND",
+    ],
   });
   server = await startStaticServer();
   server.route("/gallery", galleryRoute);
@@ -71,7 +81,9 @@ afterEach(async (test) => {
 });
 
 async function openGallery(o: Partial<GalleryOptions> & { cdn?: string } = {}): Promise<void> {
-  await page.goto(`${server.url}${galleryPath({ cdn: CDN, origin, script: "head", extras: true, ...o })}`, { waitUntil: "commit" });
+  await page.goto(`${server.url}${galleryPath({ cdn: CDN, origin, script: "head", extras: true, ...o })}`, {
+    waitUntil: "commit",
+  });
 }
 
 /** Wait until every image shows its real pixels; return where each came from. */
@@ -102,7 +114,10 @@ describe("autoFallback (<head> script build, plain page)", () => {
     ["a 404 with an HTML body", { status: 404 }],
     ["a hung CDN (own timer; every pending image moves when the breaker opens)", "hang"],
     ["a slow CDN answering after 8 s", { delayMs: 8_000 }],
-    ["a 503 with a valid image body (placeholder), CDN with CORS: detected by a HEAD check", { status: 503, body: "image" }],
+    [
+      "a 503 with a valid image body (placeholder), CDN with CORS: detected by a HEAD check",
+      { status: 503, body: "image" },
+    ],
   ];
   for (const [name, mode] of outages) {
     it(`shows every image from S3 with ${name}`, async () => {
@@ -127,7 +142,11 @@ describe("autoFallback (<head> script build, plain page)", () => {
     await freshPage();
     await openGallery({ count: 0, cors: true, options: { timeoutMs: 1500, statusCheckMs: 0 } });
     // With checks off only the crossorigin image can be caught: its responseStatus is exposed.
-    await page.waitForFunction(() => [...document.images].some((im) => im.crossOrigin !== null && im.naturalWidth === 93), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => [...document.images].some((im) => im.crossOrigin !== null && im.naturalWidth === 93),
+      null,
+      { timeout: 10_000 },
+    );
     const report = await page.evaluate(readImages);
     expect(report.find((r) => r.alt === "gallery/cors.png")?.host).toBe(S3_HOST);
     expect(report.filter((r) => r.alt !== "gallery/cors.png").every((r) => r.naturalWidth === 7)).toBe(true);
@@ -141,7 +160,9 @@ describe("autoFallback (<head> script build, plain page)", () => {
     await page.waitForFunction(() => [...document.images].every((im) => im.complete), null, { timeout: 10_000 });
     await page.waitForTimeout(300);
     const report = await page.evaluate(readImages);
-    expect(report.map((r) => [r.naturalWidth, r.naturalHeight, r.host])).toEqual(Array(4).fill([7, 3, "bare-cdn.test"]));
+    expect(report.map((r) => [r.naturalWidth, r.naturalHeight, r.host])).toEqual(
+      Array(4).fill([7, 3, "bare-cdn.test"]),
+    );
     expect(await events()).toEqual([]);
   });
 
@@ -221,10 +242,17 @@ describe("autoFallback: health that outlives the page", () => {
         document.body.append(im);
       }
     }, CDN);
-    await page.waitForFunction(() => (window as unknown as { __events: Array<{ recover?: string }> }).__events.some((e) => e.recover), null, { timeout: 10_000 });
+    await page.waitForFunction(
+      () => (window as unknown as { __events: Array<{ recover?: string }> }).__events.some((e) => e.recover),
+      null,
+      { timeout: 10_000 },
+    );
     await page.waitForFunction(allRendered, TOTAL + 3);
     const src = await page.evaluate(
-      async (cdn) => (await (window as unknown as { __fb: { ready: Promise<{ src(k: string): string }> } }).__fb.ready).src("gallery/k1.png").startsWith(cdn),
+      async (cdn) =>
+        (await (window as unknown as { __fb: { ready: Promise<{ src(k: string): string }> } }).__fb.ready)
+          .src("gallery/k1.png")
+          .startsWith(cdn),
       CDN,
     );
     expect(src).toBe(true);

@@ -17,7 +17,11 @@ let dir: string;
 let rig: ReactAppRig | undefined;
 
 beforeAll(async () => {
-  rig = await startReactAppRig({ entry: join(import.meta.dirname, "react-app.tsx"), page: "/react.html", script: "/react-app.js" });
+  rig = await startReactAppRig({
+    entry: join(import.meta.dirname, "react-app.tsx"),
+    page: "/react.html",
+    script: "/react-app.js",
+  });
   ({ browser, fixture, server, dir } = rig);
 });
 afterAll(() => rig?.close());
@@ -62,7 +66,9 @@ it("a 4-file upload notifies progress at most once per animation frame, and sele
     paths.push(path);
   }
   await page.setInputFiles("#file", paths);
-  await page.waitForFunction(() => (window as unknown as { measure: Measure }).measure.endedAt > 0, null, { timeout: 60_000 });
+  await page.waitForFunction(() => (window as unknown as { measure: Measure }).measure.endedAt > 0, null, {
+    timeout: 60_000,
+  });
   const m = await page.evaluate(() => (window as unknown as { measure: Measure }).measure);
   expect(await page.locator('li[data-status="done"]').count()).toBe(4);
   expect(await page.textContent("#percent")).toBe("100");

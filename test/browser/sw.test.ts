@@ -11,7 +11,13 @@
  */
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { attachConsole, launchBrowser, startStaticServer, type PageConsole, type StaticServer } from "../support/browser.js";
+import {
+  attachConsole,
+  launchBrowser,
+  startStaticServer,
+  type PageConsole,
+  type StaticServer,
+} from "../support/browser.js";
 import { solidPng, startEdge, type Edge, type EdgeMode } from "../support/edge.js";
 import { startS3Fixture } from "../support/s3/fixture.js";
 import type { S3Fixture } from "../support/s3/api.js";
@@ -52,14 +58,23 @@ beforeAll(async () => {
   const client = s3.s3Client();
   await putSwObjects(client, s3.bucket);
   for (let i = 0; i < 4; i++) {
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `gallery/k${i}.png`, Body: solidPng(40 + i, 30, [200, 40, 40]), ContentType: "image/png" }));
+    await client.send(
+      new PutObjectCommand({
+        Bucket: s3.bucket,
+        Key: `gallery/k${i}.png`,
+        Body: solidPng(40 + i, 30, [200, 40, 40]),
+        ContentType: "image/png",
+      }),
+    );
   }
   client.destroy();
   proxy = await startS3LogProxy(s3.endpoint);
   edge = await startEdge({ origin: s3.endpoint });
   CDN = `http://cdn.test/${s3.bucket}`;
   NXDOMAIN_CDN = `http://nxdomain.test/${s3.bucket}`;
-  browser = await launchBrowser({ hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, "MAP nxdomain.test ~NOTFOUND"] });
+  browser = await launchBrowser({
+    hostResolverRules: [`MAP cdn.test 127.0.0.1:${edge.port}`, "MAP nxdomain.test ~NOTFOUND"],
+  });
   server = await startStaticServer();
   server.route("/sw-page", swPageRoute);
   server.route("/s3edge-sw.js", workerRoute());
@@ -74,7 +89,9 @@ beforeAll(async () => {
     logLevel: "silent",
   });
   const workboxWorker = bundled.outputFiles[0]?.text ?? "";
-  server.route("/wb-sw.js", (_req, res) => res.writeHead(200, { "content-type": "text/javascript" }).end(workboxWorker));
+  server.route("/wb-sw.js", (_req, res) =>
+    res.writeHead(200, { "content-type": "text/javascript" }).end(workboxWorker),
+  );
   server.route("/wb-page", (req, res) => {
     const query = new URL(req.url ?? "/", "http://x").search.slice(1);
     const cdn = new URLSearchParams(query).get("cdn") ?? "";
@@ -105,11 +122,18 @@ afterEach(async (test) => {
 const S3_BASE = () => ({ endpoint: proxy.url, bucket: s3.bucket });
 
 /** Options of the page with the worker configured for `cdn`. */
-function pageOptions(o: { cdn?: string; cors?: boolean; fallbackStatuses?: number[]; images?: SwPageOptions["images"] } = {}): SwPageOptions {
+function pageOptions(
+  o: { cdn?: string; cors?: boolean; fallbackStatuses?: number[]; images?: SwPageOptions["images"] } = {},
+): SwPageOptions {
   const cdn = o.cdn ?? CDN;
   return {
     cdn,
-    worker: workerQuery({ cdn, ...S3_BASE(), cors: o.cors ?? true, ...(o.fallbackStatuses && { fallbackStatuses: o.fallbackStatuses }) }),
+    worker: workerQuery({
+      cdn,
+      ...S3_BASE(),
+      cors: o.cors ?? true,
+      ...(o.fallbackStatuses && { fallbackStatuses: o.fallbackStatuses }),
+    }),
     ...(o.images && { images: o.images }),
   };
 }
@@ -135,7 +159,11 @@ async function reload(): Promise<void> {
   await page.reload();
 }
 
-const loaded = () => page.waitForFunction(() => (window as unknown as { __loaded: boolean }).__loaded, null, { timeout: 20_000, polling: 50 });
+const loaded = () =>
+  page.waitForFunction(() => (window as unknown as { __loaded: boolean }).__loaded, null, {
+    timeout: 20_000,
+    polling: 50,
+  });
 
 /** The colour at the centre of the CSS background, as Chromium rendered it. */
 async function bgColour(): Promise<number[]> {
@@ -154,7 +182,8 @@ async function bgColour(): Promise<number[]> {
 }
 
 /** Load states of the page's fonts. */
-const fontStates = (): Promise<string[]> => page.evaluate(() => document.fonts.ready.then(() => [...document.fonts].map((f) => f.status)));
+const fontStates = (): Promise<string[]> =>
+  page.evaluate(() => document.fonts.ready.then(() => [...document.fonts].map((f) => f.status)));
 
 /** Duration of the track, then a seek and the state at the new position. */
 function seek(): Promise<{ duration: number; currentTime: number; readyState: number; error: number | undefined }> {
@@ -193,7 +222,8 @@ async function expectEverythingRight(): Promise<void> {
 }
 
 /** The S3 GETs of `key` since the log was cleared. */
-const s3Gets = (key: string): S3LogEntry[] => proxy.log.filter((e) => e.method === "GET" && e.path === `/${s3.bucket}/${key}`);
+const s3Gets = (key: string): S3LogEntry[] =>
+  proxy.log.filter((e) => e.method === "GET" && e.path === `/${s3.bucket}/${key}`);
 
 describe("service worker (dist/s3edge-sw.js), CDN and bucket with CORS (cors: true)", () => {
   it("lets a healthy CDN serve everything: S3 sees nothing", async () => {
@@ -220,7 +250,8 @@ describe("service worker (dist/s3edge-sw.js), CDN and bucket with CORS (cors: tr
       const before = s3.requests.length;
       await reload();
       await expectEverythingRight();
-      for (const key of ["sw/bg.png", "sw/font.ttf", "sw/data.bin", "sw/tone.wav"]) expect(s3Gets(key).length, key).toBeGreaterThan(0);
+      for (const key of ["sw/bg.png", "sw/font.ttf", "sw/data.bin", "sw/tone.wav"])
+        expect(s3Gets(key).length, key).toBeGreaterThan(0);
       // The seek was answered by S3 from its byte offset, with a 206.
       const ranged = s3Gets("sw/tone.wav").filter((e) => Number(/bytes=(\d+)-/.exec(e.range ?? "")?.[1] ?? 0) > 0);
       expect(ranged.length, JSON.stringify(s3Gets("sw/tone.wav"))).toBeGreaterThan(0);
@@ -233,7 +264,11 @@ describe("service worker (dist/s3edge-sw.js), CDN and bucket with CORS (cors: tr
     await installWorker(pageOptions());
     await page.goto(`${server.url}${swPagePath(pageOptions({ cdn: NXDOMAIN_CDN }))}`);
     // The new worker URL replaces the old one; wait until it controls the page, then load again.
-    await page.waitForFunction((cdn) => navigator.serviceWorker.controller?.scriptURL.includes(encodeURIComponent(cdn)), NXDOMAIN_CDN, { timeout: 15_000 });
+    await page.waitForFunction(
+      (cdn) => navigator.serviceWorker.controller?.scriptURL.includes(encodeURIComponent(cdn)),
+      NXDOMAIN_CDN,
+      { timeout: 15_000 },
+    );
     proxy.log.length = 0;
     await reload();
     await expectEverythingRight();
@@ -299,7 +334,10 @@ describe("a <video> that started on the CDN", () => {
     await installWorker(pageOptions({ cors }));
     await reload();
     await loaded();
-    expect(await page.evaluate(() => (document.getElementById("v") as HTMLVideoElement).duration)).toBeCloseTo(TRACK_SECONDS, 0);
+    expect(await page.evaluate(() => (document.getElementById("v") as HTMLVideoElement).duration)).toBeCloseTo(
+      TRACK_SECONDS,
+      0,
+    );
     await edge.setMode("stopped");
     // Nothing of the track may be served from the browser's HTTP cache (shared with the worker): the seek must reach S3.
     const cdp = await page.context().newCDPSession(page);
@@ -307,7 +345,8 @@ describe("a <video> that started on the CDN", () => {
     await cdp.detach();
     proxy.log.length = 0;
   }
-  const rangedFromS3 = () => s3Gets("sw/tone.wav").some((e) => e.status === 206 && Number(/bytes=(\d+)-/.exec(e.range ?? "")?.[1]) > 0);
+  const rangedFromS3 = () =>
+    s3Gets("sw/tone.wav").some((e) => e.status === 206 && Number(/bytes=(\d+)-/.exec(e.range ?? "")?.[1]) > 0);
 
   it("seeks on from S3 once the CDN is gone (cors): S3's ranges are answered under the CDN URL, one origin", async () => {
     await startedOnCdn(true);
@@ -334,7 +373,8 @@ describe("a <video> that started on the CDN", () => {
 });
 
 describe("inside Workbox: CacheFirst for images with the fallback as its plugin, the fallback as handler for the rest", () => {
-  const wbPage = () => `${server.url}/wb-page?${new URLSearchParams({ cdn: CDN, endpoint: proxy.url, bucket: s3.bucket })}`;
+  const wbPage = () =>
+    `${server.url}/wb-page?${new URLSearchParams({ cdn: CDN, endpoint: proxy.url, bucket: s3.bucket })}`;
   /** Insert an image of `key` and wait until it shows its real pixels (or fails). */
   const showImage = (key: string, width: number) =>
     page.evaluate(
@@ -358,13 +398,17 @@ describe("inside Workbox: CacheFirst for images with the fallback as its plugin,
       await page.goto(wbPage());
       await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 15_000 });
       await reload(); // under the worker: k0 and the background are cached by CacheFirst
-      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, { timeout: 10_000 });
+      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, {
+        timeout: 10_000,
+      });
       await edge.setMode(mode);
       proxy.log.length = 0;
       await reload();
       expect(await fetchHash()).toBe(DATA_SHA);
       expect(await bgColour()).toEqual([...BG_RGB]);
-      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, { timeout: 10_000 });
+      await page.waitForFunction(() => (document.getElementById("i0") as HTMLImageElement).naturalWidth === 40, null, {
+        timeout: 10_000,
+      });
       expect(await showImage("gallery/k1.png", 41)).toBe(41);
       expect(await showImage("gallery/k2.png", 42)).toBe(42);
       // Three failures (data.bin, k1, k2) opened the breaker: the plugin now sends images straight to S3.
@@ -424,7 +468,9 @@ describe("first visit: no worker yet", () => {
   it("leaves the page to the DOM layer until the worker controls it: images still come from S3", async () => {
     await edge.setMode("stopped");
     await freshPage();
-    await page.goto(`${server.url}${swPagePath(pageOptions({ images: { count: 4, origin: S3_BASE() } }))}`, { waitUntil: "commit" });
+    await page.goto(`${server.url}${swPagePath(pageOptions({ images: { count: 4, origin: S3_BASE() } }))}`, {
+      waitUntil: "commit",
+    });
     const wasControlled = await page.evaluate(() => navigator.serviceWorker.controller !== null);
     expect(wasControlled).toBe(false);
     await page.waitForFunction(

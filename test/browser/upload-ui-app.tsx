@@ -8,7 +8,11 @@ import { createUploader, type Upload } from "../../src/index.js";
 import { useFileDrop, useUploader, useUploadItem, useUploads } from "../../src/react.js";
 
 const params = new URLSearchParams(location.search);
-const uploader = createUploader({ endpoint: "/s3edge", store: false, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 } });
+const uploader = createUploader({
+  endpoint: "/s3edge",
+  store: false,
+  retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 },
+});
 
 /** Render counts; frames counted from the first file added until no upload is active. */
 const measure = { list: 0, rows: 0, bar: 0, frames: 0, startedAt: 0, endedAt: 0, counting: false };
@@ -22,7 +26,15 @@ function countFrames(): void {
 }
 uploader.on("add", () => {
   if (measure.counting) return;
-  Object.assign(measure, { list: 0, rows: 0, bar: 0, frames: 0, startedAt: performance.now(), endedAt: 0, counting: true });
+  Object.assign(measure, {
+    list: 0,
+    rows: 0,
+    bar: 0,
+    frames: 0,
+    startedAt: performance.now(),
+    endedAt: 0,
+    counting: true,
+  });
   requestAnimationFrame(countFrames);
 });
 uploader.subscribe((s) => {
@@ -70,11 +82,31 @@ function UploadRow({ upload }: { upload: Upload }) {
         {item.percent ?? "?"}% {mib(s.speed)} MiB/s{s.eta !== null ? ` ${Math.ceil(s.eta)} s left` : ""}
         {s.error ? ` ${s.error.code}` : ""}
       </span>
-      {item.canPause && <button type="button" onClick={item.pause}>Pause</button>}
-      {item.canResume && <button type="button" onClick={item.resume}>Resume</button>}
-      {item.canCancel && <button type="button" onClick={() => void item.cancel()}>Cancel</button>}
-      {item.canRetry && <button type="button" onClick={() => item.retry()}>Retry</button>}
-      {item.canRemove && <button type="button" onClick={() => void item.remove()}>Remove</button>}
+      {item.canPause && (
+        <button type="button" onClick={item.pause}>
+          Pause
+        </button>
+      )}
+      {item.canResume && (
+        <button type="button" onClick={item.resume}>
+          Resume
+        </button>
+      )}
+      {item.canCancel && (
+        <button type="button" onClick={() => void item.cancel()}>
+          Cancel
+        </button>
+      )}
+      {item.canRetry && (
+        <button type="button" onClick={() => item.retry()}>
+          Retry
+        </button>
+      )}
+      {item.canRemove && (
+        <button type="button" onClick={() => void item.remove()}>
+          Remove
+        </button>
+      )}
     </li>
   );
 }
@@ -92,7 +124,11 @@ function UploadList() {
 }
 
 function BatchBar() {
-  const { loaded, total, active } = useUploader(uploader, (s) => ({ loaded: s.loaded, total: s.total, active: s.active }));
+  const { loaded, total, active } = useUploader(uploader, (s) => ({
+    loaded: s.loaded,
+    total: s.total,
+    active: s.active,
+  }));
   measure.bar++;
   return <p id="batch">{`${active} active, ${mib(loaded)} of ${total === null ? "?" : mib(total)} MiB`}</p>;
 }

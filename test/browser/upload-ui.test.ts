@@ -23,7 +23,12 @@ let dir: string;
 let rig: ReactAppRig | undefined;
 
 beforeAll(async () => {
-  rig = await startReactAppRig({ entry: join(import.meta.dirname, "upload-ui-app.tsx"), page: "/ui.html", script: "/ui.js", head: "<title>upload</title>" });
+  rig = await startReactAppRig({
+    entry: join(import.meta.dirname, "upload-ui-app.tsx"),
+    page: "/ui.html",
+    script: "/ui.js",
+    head: "<title>upload</title>",
+  });
   ({ browser, fixture, server, dir } = rig);
 });
 afterAll(() => rig?.close());
@@ -47,7 +52,8 @@ async function file(name: string, size: number, seed: number): Promise<string> {
 }
 
 const row = (page: Page, name: string) => page.locator("#uploads li", { hasText: name });
-const buttons = async (page: Page, name: string): Promise<string[]> => row(page, name).locator("button").allTextContents();
+const buttons = async (page: Page, name: string): Promise<string[]> =>
+  row(page, name).locator("button").allTextContents();
 
 describe("the drop zone", () => {
   it("is a focusable button, named by its text, that controls a labelled hidden input and opens the picker on Enter and Space", async () => {
@@ -92,7 +98,8 @@ describe("the drop zone", () => {
       dt.items.add(new File([new Uint8Array(3 * 1024 * 1024)], "huge.png", { type: "image/png" }));
       dt.items.add(new File(["raw"], "notype", { type: "" }));
       const zone = document.getElementById("zone") as HTMLElement;
-      const fire = (type: string, target: Element) => target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+      const fire = (type: string, target: Element) =>
+        target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
       fire("dragenter", zone);
       // Entering a child and leaving it keeps the zone in the dragging state.
       const child = zone.querySelector("p") as HTMLElement;
@@ -106,14 +113,22 @@ describe("the drop zone", () => {
     expect(await dragging()).toBe("true");
     await page.evaluate(() => (window as unknown as { drop(): void }).drop());
     expect(await dragging()).toBe("false");
-    const refused = await page.$$eval("#rejections li", (items) => items.map((li) => [li.getAttribute("data-code"), li.textContent]));
+    const refused = await page.$$eval("#rejections li", (items) =>
+      items.map((li) => [li.getAttribute("data-code"), li.textContent]),
+    );
     expect(refused).toEqual([
       ["ContentTypeNotAllowed", "logo.svg: type image/svg+xml is not allowed (image/*, application/octet-stream)"],
-      ["ContentTypeNotAllowed", "setup.exe: type application/x-msdownload is not allowed (image/*, application/octet-stream)"],
+      [
+        "ContentTypeNotAllowed",
+        "setup.exe: type application/x-msdownload is not allowed (image/*, application/octet-stream)",
+      ],
       ["TooLarge", `huge.png: ${3 * MiB} bytes is more than the limit of ${2 * MiB}`],
     ]);
     await page.waitForFunction(() => document.querySelectorAll('#uploads li[data-status="done"]').length === 2);
-    expect(await page.$$eval("#uploads .name", (names) => names.map((n) => n.textContent))).toEqual(["photo.png", "notype"]);
+    expect(await page.$$eval("#uploads .name", (names) => names.map((n) => n.textContent))).toEqual([
+      "photo.png",
+      "notype",
+    ]);
     expect(console.errors()).toEqual([]);
     await page.close();
   });
@@ -137,7 +152,9 @@ describe("an upload row", () => {
     await row(page, "slow.bin").getByRole("button", { name: "Remove" }).click();
     await expect(page.locator("#uploads li").count()).resolves.toBe(0);
     // Pausing aborts the PUTs in flight: Chromium reports each as failed (ERR_ABORTED), nothing else.
-    expect(console.errors().filter((e) => !(e.type === "requestfailed" && e.text.endsWith("net::ERR_ABORTED")))).toEqual([]);
+    expect(
+      console.errors().filter((e) => !(e.type === "requestfailed" && e.text.endsWith("net::ERR_ABORTED"))),
+    ).toEqual([]);
     await page.close();
   });
 
@@ -183,7 +200,9 @@ it("a 4-file upload renders the list once per file added and each row at most on
   await throttle(page, 8_000_000, 5);
   const paths = await Promise.all([0, 1, 2, 3].map((i) => file(`four-${i}.bin`, 6 * MiB + i, 20 + i)));
   await page.setInputFiles("#zone input", paths);
-  await page.waitForFunction(() => (window as unknown as { measure: Measure }).measure.endedAt > 0, null, { timeout: 90_000 });
+  await page.waitForFunction(() => (window as unknown as { measure: Measure }).measure.endedAt > 0, null, {
+    timeout: 90_000,
+  });
   const m = await page.evaluate(() => (window as unknown as { measure: Measure }).measure);
   expect(await page.locator('#uploads li[data-status="done"]').count()).toBe(4);
 

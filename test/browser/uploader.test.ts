@@ -48,7 +48,8 @@ let browser: Browser;
 let dir: string;
 const sha = sha256;
 
-const events = (page: Page): Promise<string[]> => page.evaluate(() => (window as unknown as { events: string[] }).events);
+const events = (page: Page): Promise<string[]> =>
+  page.evaluate(() => (window as unknown as { events: string[] }).events);
 
 async function site(fixture: S3Fixture): Promise<StaticServer> {
   const server = await startStaticServer({ pages: { "/upload.html": PAGE } });
@@ -152,7 +153,10 @@ describe("uploader in Chromium", () => {
       const { path } = await file("cross.bin", 1000, 6);
       await opened.page.setInputFiles("#file", path);
       // Default offline timeout (5 minutes): only failing fast keeps this test short.
-      const outcome = await start(opened.page, { endpoint: `${other.url}/s3edge`, retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 } });
+      const outcome = await start(opened.page, {
+        endpoint: `${other.url}/s3edge`,
+        retry: { retries: 2, baseDelayMs: 50, maxDelayMs: 200 },
+      });
       expect(outcome.ok).toBe(false);
       expect(outcome.code).toBe("NetworkError");
       expect(outcome.message).toMatch(/another origin than this page/);
@@ -177,14 +181,18 @@ describe("uploader in Chromium", () => {
     void start(page, { concurrency: 1 }).catch(() => undefined); // interrupted by the reload
     await page.waitForFunction(() => (window as unknown as { events: string[] }).events.includes("part 1"));
     await page.reload();
-    const before = new Set(fixture.requests.filter((r) => r.operation === "UploadPart" && r.status === 200).map((r) => r.partNumber));
+    const before = new Set(
+      fixture.requests.filter((r) => r.operation === "UploadPart" && r.status === 200).map((r) => r.partNumber),
+    );
     fixture.resetRequests();
 
     await page.setInputFiles("#file", path);
     const outcome = await start(page, { concurrency: 1 });
     expect(outcome.ok, outcome.message).toBe(true);
     expect(outcome.state.resumed).toBe(true);
-    const after = fixture.requests.filter((r) => r.operation === "UploadPart" && r.status === 200).map((r) => r.partNumber);
+    const after = fixture.requests
+      .filter((r) => r.operation === "UploadPart" && r.status === 200)
+      .map((r) => r.partNumber);
     expect(before.has(1)).toBe(true);
     expect(after.filter((n) => before.has(n))).toEqual([]);
     expect(new Set([...before, ...after])).toEqual(new Set([1, 2, 3]));
@@ -199,8 +207,19 @@ describe("uploader in Chromium", () => {
     const opened = await open(server);
     context = opened.context;
     const { page } = opened;
-    const record = { v: 1 as const, fingerprint: "fp", filename: "big.mp4", size: 1, key: "k", uploadId: "u", token: "t", partSize: 5, expiresAt: Date.now() + 60_000, createdAt: 0,
-      parts: Array.from({ length: 3000 }, (_, i) => ({ partNumber: i + 1, etag: `"${"0".repeat(32)}"`, size: 5 })) };
+    const record = {
+      v: 1 as const,
+      fingerprint: "fp",
+      filename: "big.mp4",
+      size: 1,
+      key: "k",
+      uploadId: "u",
+      token: "t",
+      partSize: 5,
+      expiresAt: Date.now() + 60_000,
+      createdAt: 0,
+      parts: Array.from({ length: 3000 }, (_, i) => ({ partNumber: i + 1, etag: `"${"0".repeat(32)}"`, size: 5 })),
+    };
     await page.evaluate(async (r) => {
       const S = (window as unknown as { S3Edge: typeof import("../../src/index.js") }).S3Edge;
       await S.webStorageStore(undefined, { spill: S.indexedDbStore("s3edge-test") }).set(r);
@@ -212,7 +231,12 @@ describe("uploader in Chromium", () => {
       const got = await store.get("fp");
       const listed = (await store.list()).length;
       await store.remove("fp");
-      return { parts: got?.parts.length, listed, inLocalStorage: localStorage.length, afterRemove: await S.indexedDbStore("s3edge-test").get("fp") };
+      return {
+        parts: got?.parts.length,
+        listed,
+        inLocalStorage: localStorage.length,
+        afterRemove: await S.indexedDbStore("s3edge-test").get("fp"),
+      };
     });
     expect(after).toEqual({ parts: 3000, listed: 1, inLocalStorage: 0, afterRemove: undefined });
   });
@@ -229,13 +253,20 @@ describe("uploader in Chromium", () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send("Network.enable");
     const network = (offline: boolean) =>
-      cdp.send("Network.emulateNetworkConditions", { offline, latency: 20, downloadThroughput: 3 * MiB, uploadThroughput: 3 * MiB });
+      cdp.send("Network.emulateNetworkConditions", {
+        offline,
+        latency: 20,
+        downloadThroughput: 3 * MiB,
+        uploadThroughput: 3 * MiB,
+      });
     await network(false);
     const done = start(page, { concurrency: 1, retry: { retries: 0 } });
     await page.waitForFunction(() => (window as unknown as { events: string[] }).events.includes("part 1"));
     await network(true);
     expect(await page.evaluate(() => navigator.onLine)).toBe(false);
-    await page.waitForFunction(() => (window as unknown as { events: string[] }).events.some((e) => e === "retry offline"));
+    await page.waitForFunction(() =>
+      (window as unknown as { events: string[] }).events.some((e) => e === "retry offline"),
+    );
     await new Promise((r) => setTimeout(r, 300));
     await network(false);
     const outcome = await done;

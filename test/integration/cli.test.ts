@@ -42,10 +42,14 @@ interface Run {
 }
 
 function run(args: string[], cache: string, stdin?: Buffer): Run {
-  const child = spawn(process.execPath, [CLI, ...args, "--endpoint", app.endpoint, "--part-size", "5MiB", "--concurrency", "2"], {
-    env: { ...process.env, XDG_CACHE_HOME: cache },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI, ...args, "--endpoint", app.endpoint, "--part-size", "5MiB", "--concurrency", "2"],
+    {
+      env: { ...process.env, XDG_CACHE_HOME: cache },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let out = "";
   let errText = "";
   child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -66,7 +70,9 @@ function holdPartsFrom(from: number): { stored: Promise<void>; release(): void }
   });
   const stored = (async () => {
     for (;;) {
-      const done = fixture.requests.filter((r) => r.operation === "UploadPart" && r.status === 200 && (r.partNumber ?? 0) < from).length;
+      const done = fixture.requests.filter(
+        (r) => r.operation === "UploadPart" && r.status === 200 && (r.partNumber ?? 0) < from,
+      ).length;
       if (done >= from - 1) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -76,7 +82,10 @@ function holdPartsFrom(from: number): { stored: Promise<void>; release(): void }
 
 const records = async (cache: string): Promise<string[]> => readdir(join(cache, "s3edge", "uploads")).catch(() => []);
 const partsSent = (): number[] =>
-  fixture.requests.filter((r) => r.operation === "UploadPart" && r.status === 200).map((r) => r.partNumber ?? 0).sort((a, b) => a - b);
+  fixture.requests
+    .filter((r) => r.operation === "UploadPart" && r.status === 200)
+    .map((r) => r.partNumber ?? 0)
+    .sort((a, b) => a - b);
 
 async function file(name: string, size: number, seed: number): Promise<{ path: string; data: Buffer }> {
   const data = pseudoRandomBytes(size, seed);
@@ -113,7 +122,9 @@ describe("s3edge-upload", () => {
     expect(await records(cache)).toEqual([]);
     // The progress lines (stderr is not a terminal here: one line per 10 %).
     // (ETA -:-- until the speed is known: the first sample needs 250 ms of progress.)
-    expect(second.stderr()).toMatch(/\[#+-*\] +\d+\.\d% +\d+\.\d\/24\.0 MiB +\d+\.\d MiB\/s +ETA (\d+:\d\d|-:--) +parts \d\/5 +uploading/);
+    expect(second.stderr()).toMatch(
+      /\[#+-*\] +\d+\.\d% +\d+\.\d\/24\.0 MiB +\d+\.\d MiB\/s +ETA (\d+:\d\d|-:--) +parts \d\/5 +uploading/,
+    );
     expect(second.stderr()).toMatch(/\[#+\] +100\.0% +24\.0\/24\.0 MiB .* parts 5\/5 +done/);
   });
 

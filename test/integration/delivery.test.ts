@@ -100,7 +100,9 @@ describe("delivery through a real nginx edge in front of S3", () => {
     expect((await bytesOf(response)).equals(body)).toBe(true);
     expect(events).toEqual([expect.objectContaining({ reason: "timeout" })]);
     // nginx logs a request the client gave up as 499.
-    await vi.waitFor(async () => expect((await fixture.requests()).map((r) => r.status)).toEqual([499]), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await fixture.requests()).map((r) => r.status)).toEqual([499]), {
+      timeout: 5_000,
+    });
   });
 
   it("with hedgeMs, S3 wins against a hanging edge long before the timeout, and the edge request is aborted", async () => {
@@ -112,7 +114,9 @@ describe("delivery through a real nginx edge in front of S3", () => {
     expect(new URL(response.url).host).toBe(s3Host());
     expect((await bytesOf(response)).equals(body)).toBe(true);
     expect(events).toEqual([expect.objectContaining({ from: edgeHost(), to: s3Host(), reason: "hedge" })]);
-    await vi.waitFor(async () => expect((await fixture.requests()).map((r) => r.status)).toEqual([499]), { timeout: 5_000 });
+    await vi.waitFor(async () => expect((await fixture.requests()).map((r) => r.status)).toEqual([499]), {
+      timeout: 5_000,
+    });
     expect(edge.health.status(edgeHost()).failures).toBe(0);
   }, 20_000);
 

@@ -30,11 +30,20 @@ async function startStubOrigin(): Promise<StubOrigin> {
     if (range) {
       const start = Number(range[1]);
       const end = Math.min(Number(range[2]), body.length - 1);
-      res.writeHead(206, { etag, "content-range": `bytes ${start}-${end}/${body.length}`, "content-length": end - start + 1 });
+      res.writeHead(206, {
+        etag,
+        "content-range": `bytes ${start}-${end}/${body.length}`,
+        "content-length": end - start + 1,
+      });
       res.end(req.method === "HEAD" ? undefined : body.subarray(start, end + 1));
       return;
     }
-    res.writeHead(200, { etag, "content-length": body.length, "accept-ranges": "bytes", "access-control-allow-origin": "*" });
+    res.writeHead(200, {
+      etag,
+      "content-length": body.length,
+      "accept-ranges": "bytes",
+      "access-control-allow-origin": "*",
+    });
     res.end(req.method === "HEAD" ? undefined : body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -97,7 +106,11 @@ describe("nginx edge in front of a stub origin", () => {
     expect(res.headers.get("etag")).toMatch(/^"[0-9a-f]{32}"$/);
     const preflight = await fetch(`${edge.url}/media/cors.bin`, {
       method: "OPTIONS",
-      headers: { origin: "http://page.test", "access-control-request-method": "GET", "access-control-request-headers": "range" },
+      headers: {
+        origin: "http://page.test",
+        "access-control-request-method": "GET",
+        "access-control-request-headers": "range",
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-allow-headers")).toContain("Range");
@@ -178,7 +191,13 @@ describe("nginx edge in front of a stub origin", () => {
     expect(res.status).toBe(200);
     expect(Buffer.from(await res.arrayBuffer())).toEqual(body);
     const [entry] = await edge.requests();
-    expect(entry).toMatchObject({ uri: "/media/slow.bin", status: 200, cacheStatus: "MISS", mode: "slow-65536", bytesSent: body.length });
+    expect(entry).toMatchObject({
+      uri: "/media/slow.bin",
+      status: 200,
+      cacheStatus: "MISS",
+      mode: "slow-65536",
+      bytesSent: body.length,
+    });
   });
 
   it("logs each request with method, uri, status, cache and upstream status, and clears the log", async () => {
@@ -204,7 +223,9 @@ describe("nginx edge in front of a stub origin", () => {
   it("redacts signing parameters in logged URIs", async () => {
     put("signed.bin", 10);
     await edge.clearRequests();
-    await (await fetch(`${edge.url}/media/signed.bin?X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=deadbeef&x-id=GetObject`)).arrayBuffer();
+    await (
+      await fetch(`${edge.url}/media/signed.bin?X-Amz-Credential=AKIA%2Fx&X-Amz-Signature=deadbeef&x-id=GetObject`)
+    ).arrayBuffer();
     const [entry] = await edge.requests();
     expect(entry?.uri).toBe("/media/signed.bin?X-Amz-Credential=<redacted>&X-Amz-Signature=<redacted>&x-id=GetObject");
   });
@@ -268,7 +289,9 @@ describe("nginx edge in front of the S3 fixture", () => {
   it("serves an object PutObject stored: MISS, then HIT, same bytes, and a 206 range", async () => {
     const key = `edge-fixture/${Date.now()}/photo one+é.bin`;
     const body = randomBytes(64 * 1024);
-    await client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentType: "application/octet-stream" }));
+    await client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body, ContentType: "application/octet-stream" }),
+    );
     const cdnBase = `${edge.url}/${s3.bucket}`;
     const url = `${cdnBase}/${key.split("/").map(encodeURIComponent).join("/")}`;
 

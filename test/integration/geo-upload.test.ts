@@ -91,7 +91,8 @@ async function learnTargets(): Promise<string | undefined> {
   return regionProbe.preferred(5_000);
 }
 
-const puts = (r: Region, key: string): number => r.s3.requests.filter((q) => q.method === "PUT" && q.key === key).length;
+const puts = (r: Region, key: string): number =>
+  r.s3.requests.filter((q) => q.method === "PUT" && q.key === key).length;
 
 describe("uploads to the nearest region", () => {
   it("sends the upload to the near region: its bytes land there and not in the other", async () => {

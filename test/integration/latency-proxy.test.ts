@@ -38,12 +38,24 @@ function post(port: number, body: Buffer, replyBytes: number, agent: Agent | fal
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = request(
-      { host: "127.0.0.1", port, method: "POST", path: "/", agent, headers: { "x-reply": String(replyBytes), "content-length": body.byteLength } },
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        agent,
+        headers: { "x-reply": String(replyBytes), "content-length": body.byteLength },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () =>
-          resolve({ ms: performance.now() - started, status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+          resolve({
+            ms: performance.now() - started,
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+          }),
         );
         res.on("error", reject);
       },

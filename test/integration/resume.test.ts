@@ -25,7 +25,9 @@ const sha = sha256;
 
 function crashAfter(path: string, storeDir: string, parts: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, app.endpoint, path, storeDir, String(parts)], { stdio: ["ignore", "pipe", "pipe"] });
+    const proc = spawn(process.execPath, [child, app.endpoint, path, storeDir, String(parts)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let out = "";
     let err = "";
     proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
@@ -83,7 +85,10 @@ describe("resume after a crash", () => {
 
     expect(upload.getState().resumed).toBe(true);
     expect(result.key).toBe(record.key);
-    const sent = s3.requests.filter((r) => r.operation === "UploadPart").map((r) => r.partNumber).sort();
+    const sent = s3.requests
+      .filter((r) => r.operation === "UploadPart")
+      .map((r) => r.partNumber)
+      .sort();
     expect(sent).toEqual([4, 5, 6]);
     expect(app.ops).toEqual(["list", "sign", "complete"]);
     expect(sha((await s3.getObject(result.key)) as Uint8Array)).toBe(sha(data));
@@ -99,14 +104,19 @@ describe("resume after a crash", () => {
     for (const name of await readdir(partDir)) if (name === "2" || name.startsWith("2.")) await rm(join(partDir, name));
 
     const result = await createUploader({ endpoint: app.endpoint, store: fileStore(storeDir) }).upload(path);
-    const sent = s3.requests.filter((r) => r.operation === "UploadPart").map((r) => r.partNumber).sort();
+    const sent = s3.requests
+      .filter((r) => r.operation === "UploadPart")
+      .map((r) => r.partNumber)
+      .sort();
     expect(sent).toEqual([2, 4, 5, 6]);
     expect(sha((await s3.getObject(result.key)) as Uint8Array)).toBe(sha(data));
   });
 
   it("starts over, and says why, when S3 no longer has the upload", async () => {
     const { data, path, storeDir, record } = await crashedUpload("gone.bin");
-    await s3.s3Client().send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: record.key, UploadId: record.uploadId }));
+    await s3
+      .s3Client()
+      .send(new AbortMultipartUploadCommand({ Bucket: s3.bucket, Key: record.key, UploadId: record.uploadId }));
 
     const upload = createUploader({ endpoint: app.endpoint, store: fileStore(storeDir) }).add(path);
     const restarts: Array<UploadEvents["restart"]> = [];

@@ -48,7 +48,8 @@ describe.each(targetNames())("delivery: nginx edge in front of %s, falling back 
   }
 
   const bytes = async (response: Response): Promise<Buffer> => Buffer.from(await response.arrayBuffer());
-  const servedBy = (response: Response): "cdn" | "s3" => (new URL(response.url).host === new URL(cdn.url).host ? "cdn" : "s3");
+  const servedBy = (response: Response): "cdn" | "s3" =>
+    new URL(response.url).host === new URL(cdn.url).host ? "cdn" : "s3";
 
   it("serves from the edge (MISS, then HIT) when it is healthy", async () => {
     const { key, body } = await object("healthy.bin");
@@ -84,7 +85,11 @@ describe.each(targetNames())("delivery: nginx edge in front of %s, falling back 
     expect((await bytes(viaCdn)).equals(body.subarray(1000, 2000))).toBe(true);
     await cdn.setMode({ status: 502 });
     const viaS3 = await edge.fetch(key, { headers: { Range: "bytes=5-9" } });
-    expect([servedBy(viaS3), viaS3.status, viaS3.headers.get("content-range")]).toEqual(["s3", 206, `bytes 5-9/${body.length}`]);
+    expect([servedBy(viaS3), viaS3.status, viaS3.headers.get("content-range")]).toEqual([
+      "s3",
+      206,
+      `bytes 5-9/${body.length}`,
+    ]);
     expect((await bytes(viaS3)).equals(body.subarray(5, 10))).toBe(true);
   });
 

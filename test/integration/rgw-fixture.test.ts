@@ -40,9 +40,16 @@ describe.each(targetNames())("target %s", (name) => {
     const client = target.s3Client();
     const key = `${prefix}/${name}/sigv4.bin`;
     const body = Buffer.alloc(1024, 7);
-    const url = await getSignedUrl(client, new PutObjectCommand({ Bucket: target.bucket, Key: key, ContentLength: body.length }), { expiresIn: 300 });
+    const url = await getSignedUrl(
+      client,
+      new PutObjectCommand({ Bucket: target.bucket, Key: key, ContentLength: body.length }),
+      { expiresIn: 300 },
+    );
     const signature = /X-Amz-Signature=([0-9a-f]+)/.exec(url)?.[1] ?? "";
-    const tampered = url.replace(signature, signature.replace(/^./, (c) => (c === "0" ? "1" : "0")));
+    const tampered = url.replace(
+      signature,
+      signature.replace(/^./, (c) => (c === "0" ? "1" : "0")),
+    );
     expect((await fetch(tampered, { method: "PUT", body })).status).toBe(403);
     expect((await fetch(url, { method: "PUT", body: body.subarray(1) })).status).toBe(403);
     expect((await fetch(url, { method: "PUT", body })).status).toBe(200);
@@ -53,12 +60,18 @@ describe.each(targetNames())("target %s", (name) => {
     const origin = "http://app.test";
     const preflight = await fetch(`${target.endpoint}/${target.bucket}/${prefix}/cors.bin`, {
       method: "OPTIONS",
-      headers: { Origin: origin, "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type" },
+      headers: {
+        Origin: origin,
+        "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "content-type",
+      },
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get("access-control-allow-origin")).toMatch(/^(\*|http:\/\/app\.test)$/);
     const key = `${prefix}/${name}/cors.bin`;
-    const url = await getSignedUrl(target.s3Client(), new PutObjectCommand({ Bucket: target.bucket, Key: key }), { expiresIn: 300 });
+    const url = await getSignedUrl(target.s3Client(), new PutObjectCommand({ Bucket: target.bucket, Key: key }), {
+      expiresIn: 300,
+    });
     const put = await fetch(url, { method: "PUT", body: "x", headers: { Origin: origin } });
     expect(put.status).toBe(200);
     expect(put.headers.get("access-control-expose-headers") ?? "").toMatch(/etag/i);
@@ -80,9 +93,16 @@ describe.each(targetNames())("target %s", (name) => {
     const client = target.s3Client();
     const key = `${prefix}/${name}/complete.bin`;
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: key }));
-    const part = await client.send(new UploadPartCommand({ Bucket: target.bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(MiB, 1) }));
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: target.bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(MiB, 1) }),
+    );
     const done = await client.send(
-      new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } }),
+      new CompleteMultipartUploadCommand({
+        Bucket: target.bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
     );
     expect(Boolean(done.ETag)).toBe(target.capabilities.completeETag);
     expect(await target.listUploads(`${prefix}/${name}/complete`)).toEqual([]);
@@ -92,11 +112,24 @@ describe.each(targetNames())("target %s", (name) => {
     const client = target.s3Client();
     const key = `${prefix}/${name}/gone.bin`;
     const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: key }));
-    const part = await client.send(new UploadPartCommand({ Bucket: target.bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 1) }));
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: target.bucket, Key: key, UploadId, PartNumber: 1, Body: Buffer.alloc(1024, 1) }),
+    );
     await client.send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId }));
-    const code = (p: Promise<unknown>) => p.then(() => "ok", (e: { name?: string }) => e.name);
-    expect(await code(client.send(new ListPartsCommand({ Bucket: target.bucket, Key: key, UploadId })))).toBe(target.capabilities.listPartsGoneCode);
-    const complete = new CompleteMultipartUploadCommand({ Bucket: target.bucket, Key: key, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] } });
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => "ok",
+        (e: { name?: string }) => e.name,
+      );
+    expect(await code(client.send(new ListPartsCommand({ Bucket: target.bucket, Key: key, UploadId })))).toBe(
+      target.capabilities.listPartsGoneCode,
+    );
+    const complete = new CompleteMultipartUploadCommand({
+      Bucket: target.bucket,
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    });
     // One attempt: the SDK would retry a 500.
     const once = s3ClientFor(target, { maxAttempts: 1 });
     try {
@@ -108,7 +141,9 @@ describe.each(targetNames())("target %s", (name) => {
 
   it("capabilities.expiredMessage: an expired presigned URL is 403, with or without a message saying so", async () => {
     const key = `${prefix}/${name}/expired.bin`;
-    const url = await getSignedUrl(target.s3Client(), new PutObjectCommand({ Bucket: target.bucket, Key: key }), { expiresIn: 1 });
+    const url = await getSignedUrl(target.s3Client(), new PutObjectCommand({ Bucket: target.bucket, Key: key }), {
+      expiresIn: 1,
+    });
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     const put = await fetch(url, { method: "PUT", body: "late" });
     const text = await put.text();
@@ -162,7 +197,13 @@ describe("cluster guard", () => {
     const dir = await mkdtemp(join(tmpdir(), "s3edge-rgw-guard-"));
     const work = await mkdtemp(join(tmpdir(), "s3edge-rgw-guard-js-"));
     const module = join(work, "processes.mjs");
-    await build({ entryPoints: [join(import.meta.dirname, "..", "support", "rgw", "processes.ts")], outfile: module, platform: "node", format: "esm", logLevel: "silent" });
+    await build({
+      entryPoints: [join(import.meta.dirname, "..", "support", "rgw", "processes.ts")],
+      outfile: module,
+      platform: "node",
+      format: "esm",
+      logLevel: "silent",
+    });
     const script = `
       const { startGuard } = await import(${JSON.stringify(module)});
       const guard = startGuard(${JSON.stringify(dir)});

@@ -9,7 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AbortMultipartUploadCommand, ListPartsCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createUploader, fileStore, nodeHttpTransport, type ResumeRecord, type Transport, type UploadEvents } from "../../src/node.js";
+import {
+  createUploader,
+  fileStore,
+  nodeHttpTransport,
+  type ResumeRecord,
+  type Transport,
+  type UploadEvents,
+} from "../../src/node.js";
 import type { TestApp } from "../support/app.js";
 import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { RGW_START_TIMEOUT_MS } from "../support/rgw/connect.js";
@@ -56,7 +63,12 @@ describe.each(targetNames())("resume against %s", (name) => {
     const path = join(dir, filename);
     await writeFile(path, data);
     const storeDir = await mkdtemp(join(dir, "store-"));
-    const first = createUploader({ endpoint: app.endpoint, store: fileStore(storeDir), concurrency: 1, transport: freezingAfter(3) });
+    const first = createUploader({
+      endpoint: app.endpoint,
+      store: fileStore(storeDir),
+      concurrency: 1,
+      transport: freezingAfter(3),
+    });
     first.add(path);
     let record: ResumeRecord | undefined;
     await vi.waitFor(
@@ -71,7 +83,9 @@ describe.each(targetNames())("resume against %s", (name) => {
 
   it("continues from the parts S3 lists, sends only the missing ones, and the object is byte-identical", async () => {
     const { data, path, storeDir, record } = await interrupted("video.mp4");
-    const listed = await target.s3Client().send(new ListPartsCommand({ Bucket: target.bucket, Key: record.key, UploadId: record.uploadId }));
+    const listed = await target
+      .s3Client()
+      .send(new ListPartsCommand({ Bucket: target.bucket, Key: record.key, UploadId: record.uploadId }));
     expect((listed.Parts ?? []).map((p) => p.PartNumber)).toEqual([1, 2, 3]);
 
     const ops = app.ops.length;
@@ -91,7 +105,9 @@ describe.each(targetNames())("resume against %s", (name) => {
 
   it("starts over, and says why, when S3 no longer has the upload", async () => {
     const { data, path, storeDir, record } = await interrupted("gone.bin");
-    await target.s3Client().send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: record.key, UploadId: record.uploadId }));
+    await target
+      .s3Client()
+      .send(new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: record.key, UploadId: record.uploadId }));
 
     const upload = createUploader({ endpoint: app.endpoint, store: fileStore(storeDir) }).add(path);
     const restarts: Array<UploadEvents["restart"]> = [];

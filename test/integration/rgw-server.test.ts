@@ -5,7 +5,13 @@
  * whose length differs from the signed one, are refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CreateMultipartResponse, CreateSingleResponse, ListResponse, SignResponse, UploadResult } from "../../src/node.js";
+import type {
+  CreateMultipartResponse,
+  CreateSingleResponse,
+  ListResponse,
+  SignResponse,
+  UploadResult,
+} from "../../src/node.js";
 import type { TestApp } from "../support/app.js";
 import { pseudoRandomBytes, sha256 } from "../support/data.js";
 import { RGW_START_TIMEOUT_MS } from "../support/rgw/connect.js";
@@ -16,11 +22,19 @@ const MiB = 1024 * 1024;
 
 /** One protocol call; resolves with the status and the JSON answer. */
 async function call<T>(app: TestApp, body: Record<string, unknown>): Promise<{ status: number; json: T }> {
-  const response = await fetch(app.endpoint, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v: 1, ...body }) });
+  const response = await fetch(app.endpoint, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ v: 1, ...body }),
+  });
   return { status: response.status, json: (await response.json()) as T };
 }
 
-async function put(url: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<{ status: number; etag: string | null; text: string }> {
+async function put(
+  url: string,
+  body: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; etag: string | null; text: string }> {
   const response = await fetch(url, { method: "PUT", body: new Uint8Array(body), headers });
   return { status: response.status, etag: response.headers.get("etag"), text: await response.text() };
 }
@@ -44,14 +58,25 @@ describe.each(targetNames())("server against %s", (name) => {
   });
 
   async function createMultipart(filename: string, size: number, on = app) {
-    const created = await call<CreateMultipartResponse>(on, { op: "create", filename, contentType: "application/octet-stream", size });
+    const created = await call<CreateMultipartResponse>(on, {
+      op: "create",
+      filename,
+      contentType: "application/octet-stream",
+      size,
+    });
     expect(created.status).toBe(200);
     expect(created.json.mode).toBe("multipart");
     return created.json;
   }
 
   async function sign(up: CreateMultipartResponse, parts: Array<{ partNumber: number; size: number }>, on = app) {
-    const signed = await call<SignResponse>(on, { op: "sign", key: up.key, uploadId: up.uploadId, token: up.token, parts });
+    const signed = await call<SignResponse>(on, {
+      op: "sign",
+      key: up.key,
+      uploadId: up.uploadId,
+      token: up.token,
+      parts,
+    });
     expect(signed.status).toBe(200);
     return signed.json;
   }
@@ -60,7 +85,10 @@ describe.each(targetNames())("server against %s", (name) => {
     const data = pseudoRandomBytes(12 * MiB, 21);
     const up = await createMultipart("three parts.bin", data.length);
     const sizes = [5 * MiB, 5 * MiB, 2 * MiB];
-    const signed = await sign(up, sizes.map((size, i) => ({ partNumber: i + 1, size })));
+    const signed = await sign(
+      up,
+      sizes.map((size, i) => ({ partNumber: i + 1, size })),
+    );
     const etags: string[] = [];
     for (const [i, size] of sizes.entries()) {
       const part = signed.urls[String(i + 1)];
@@ -69,9 +97,14 @@ describe.each(targetNames())("server against %s", (name) => {
       etags.push(answer.etag ?? "");
     }
     const listed = await call<ListResponse>(app, { op: "list", key: up.key, uploadId: up.uploadId, token: up.token });
-    expect(listed.json.parts.map((p) => [p.partNumber, p.size, p.etag])).toEqual(sizes.map((size, i) => [i + 1, size, etags[i]]));
+    expect(listed.json.parts.map((p) => [p.partNumber, p.size, p.etag])).toEqual(
+      sizes.map((size, i) => [i + 1, size, etags[i]]),
+    );
     const done = await call<UploadResult>(app, {
-      op: "complete", key: up.key, uploadId: up.uploadId, token: up.token,
+      op: "complete",
+      key: up.key,
+      uploadId: up.uploadId,
+      token: up.token,
       parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })),
     });
     expect(done.status).toBe(200);
@@ -84,7 +117,9 @@ describe.each(targetNames())("server against %s", (name) => {
   it("abort removes the upload (ListMultipartUploads empty), and a second abort is answered as done", async () => {
     const up = await createMultipart("aborted.bin", 10 * MiB);
     const signed = await sign(up, [{ partNumber: 1, size: 5 * MiB }]);
-    expect((await put(signed.urls["1"]?.url ?? "", pseudoRandomBytes(5 * MiB, 1), signed.urls["1"]?.headers)).status).toBe(200);
+    expect(
+      (await put(signed.urls["1"]?.url ?? "", pseudoRandomBytes(5 * MiB, 1), signed.urls["1"]?.headers)).status,
+    ).toBe(200);
     expect(await target.listUploads(up.key)).toHaveLength(1);
     const ref = { key: up.key, uploadId: up.uploadId, token: up.token };
     expect((await call(app, { op: "abort", ...ref })).status).toBe(200);
@@ -132,7 +167,12 @@ describe.each(targetNames())("server against %s", (name) => {
 
   it("single PUT: the signed Content-Type and length are enforced by S3; the genuine PUT stores the bytes", async () => {
     const data = pseudoRandomBytes(200_000, 4);
-    const created = await call<CreateSingleResponse>(app, { op: "create", filename: "photo é.png", contentType: "image/png", size: data.length });
+    const created = await call<CreateSingleResponse>(app, {
+      op: "create",
+      filename: "photo é.png",
+      contentType: "image/png",
+      size: data.length,
+    });
     expect(created.json.mode).toBe("single");
     const { url, headers, key } = created.json;
     expect((await put(url, data, { ...headers, "content-type": "text/html" })).status).toBe(403);

@@ -29,7 +29,12 @@ describe.each(targetNames())("uploader against %s", (name) => {
   });
 
   function uploader(options: Partial<UploaderOptions> = {}) {
-    return createUploader({ endpoint: app.endpoint, store: false, retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...options });
+    return createUploader({
+      endpoint: app.endpoint,
+      store: false,
+      retry: { baseDelayMs: 5, maxDelayMs: 50 },
+      ...options,
+    });
   }
 
   async function stored(key: string): Promise<string | undefined> {

@@ -89,7 +89,10 @@ describe("sigv4 verifier (unit)", () => {
   const exampleNow = Date.UTC(2013, 4, 24, 1, 0, 0);
 
   it("accepts the presigned GET example from AWS's SigV4 documentation", () => {
-    const result = verifySigV4({ method: "GET", url: exampleUrl, headers: exampleHeaders }, { secrets, region: "us-east-1", now: exampleNow });
+    const result = verifySigV4(
+      { method: "GET", url: exampleUrl, headers: exampleHeaders },
+      { secrets, region: "us-east-1", now: exampleNow },
+    );
     expect(result).toEqual({ ok: true, kind: "query", accessKeyId: "AKIAIOSFODNN7EXAMPLE" });
   });
 
@@ -104,12 +107,26 @@ describe("sigv4 verifier (unit)", () => {
   });
 
   it("refuses the example once X-Amz-Date + X-Amz-Expires has passed", () => {
-    const result = verifySigV4({ method: "GET", url: exampleUrl, headers: exampleHeaders }, { secrets, region: "us-east-1", now: Date.UTC(2013, 4, 25, 0, 0, 1) });
-    expect(result.ok ? undefined : [result.error.status, result.error.code, result.error.message]).toEqual([403, "AccessDenied", "Request has expired"]);
+    const result = verifySigV4(
+      { method: "GET", url: exampleUrl, headers: exampleHeaders },
+      { secrets, region: "us-east-1", now: Date.UTC(2013, 4, 25, 0, 0, 1) },
+    );
+    expect(result.ok ? undefined : [result.error.status, result.error.code, result.error.message]).toEqual([
+      403,
+      "AccessDenied",
+      "Request has expired",
+    ]);
   });
 
   it("agrees with @smithy/signature-v4 on a header-signed PUT, and notices a changed signed header", async () => {
-    const signer = new SignatureV4({ credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" }, region: "us-east-1", service: "s3", sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" },
+      region: "us-east-1",
+      service: "s3",
+      sha256: NodeSha256,
+      uriEscapePath: false,
+      applyChecksum: false,
+    });
     const signed = await signer.sign({
       method: "PUT",
       protocol: "http:",
@@ -117,12 +134,20 @@ describe("sigv4 verifier (unit)", () => {
       port: 9000,
       path: "/bucket/a%20b%2Bc/%C3%A9t%C3%A9.txt",
       query: { partNumber: "3", uploadId: "abc", "x-id": "UploadPart" },
-      headers: { host: "127.0.0.1:9000", "content-length": "5", "x-amz-content-sha256": "UNSIGNED-PAYLOAD", "x-amz-meta-note": "  two  spaces " },
+      headers: {
+        host: "127.0.0.1:9000",
+        "content-length": "5",
+        "x-amz-content-sha256": "UNSIGNED-PAYLOAD",
+        "x-amz-meta-note": "  two  spaces ",
+      },
     });
     const url = `${signed.path}?partNumber=3&uploadId=abc&x-id=UploadPart`;
     const opts = { secrets, region: "us-east-1", now: Date.now() };
     const good = verifySigV4({ method: "PUT", url, headers: headersOf(signed.headers) }, opts);
-    const changed = verifySigV4({ method: "PUT", url, headers: headersOf({ ...signed.headers, "content-length": "6" }) }, opts);
+    const changed = verifySigV4(
+      { method: "PUT", url, headers: headersOf({ ...signed.headers, "content-length": "6" }) },
+      opts,
+    );
     expect(good.ok).toBe(true);
     expect(changed.ok ? "ok" : changed.error.code).toBe("SignatureDoesNotMatch");
   });
@@ -134,11 +159,21 @@ describe("sigv4 verifier (unit)", () => {
   });
 
   it("sorts and encodes the query, leaving out X-Amz-Signature", () => {
-    expect(canonicalQuery([["uploads", ""], ["b", "x y"], ["X-Amz-Signature", "s"], ["a", "1/2"]])).toBe("a=1%2F2&b=x%20y&uploads=");
+    expect(
+      canonicalQuery([
+        ["uploads", ""],
+        ["b", "x y"],
+        ["X-Amz-Signature", "s"],
+        ["a", "1/2"],
+      ]),
+    ).toBe("a=1%2F2&b=x%20y&uploads=");
   });
 
   it("treats a request without any authentication as anonymous", () => {
-    expect(verifySigV4({ method: "GET", url: "/b/k", headers: {} }, { secrets, region: "us-east-1", now: 0 })).toEqual({ ok: true, kind: "anonymous" });
+    expect(verifySigV4({ method: "GET", url: "/b/k", headers: {} }, { secrets, region: "us-east-1", now: 0 })).toEqual({
+      ok: true,
+      kind: "anonymous",
+    });
   });
 });
 
@@ -163,18 +198,42 @@ describe("S3 fixture", () => {
     return out.UploadId;
   }
 
-  async function partUrl(client: S3Client, fx: S3Fixture, key: string, uploadId: string, partNumber: number): Promise<string> {
-    return getSignedUrl(client, new UploadPartCommand({ Bucket: fx.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }), { expiresIn: 300 });
+  async function partUrl(
+    client: S3Client,
+    fx: S3Fixture,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+  ): Promise<string> {
+    return getSignedUrl(
+      client,
+      new UploadPartCommand({ Bucket: fx.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
+      { expiresIn: 300 },
+    );
   }
 
-  async function putPart(client: S3Client, fx: S3Fixture, key: string, uploadId: string, partNumber: number, body: Uint8Array<ArrayBuffer>): Promise<CompletedPart> {
+  async function putPart(
+    client: S3Client,
+    fx: S3Fixture,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Uint8Array<ArrayBuffer>,
+  ): Promise<CompletedPart> {
     const res = await fetch(await partUrl(client, fx, key, uploadId, partNumber), { method: "PUT", body });
     expect(res.status).toBe(200);
     return { PartNumber: partNumber, ETag: res.headers.get("etag") ?? "" };
   }
 
   function complete(client: S3Client, fx: S3Fixture, key: string, uploadId: string, parts: CompletedPart[]) {
-    return client.send(new CompleteMultipartUploadCommand({ Bucket: fx.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    return client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: fx.bucket,
+        Key: key,
+        UploadId: uploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
   }
 
   describe("read-after-write consistency (s3rver answers before its write stream flushes)", () => {
@@ -182,7 +241,9 @@ describe("S3 fixture", () => {
       for (let i = 0; i < 3; i++) {
         const key = `consistency/put-${i}.bin`;
         const body = bytes(6 * MiB - 1, 40 + i);
-        const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: strict.bucket, Key: key }), { expiresIn: 60 });
+        const url = await getSignedUrl(s3, new PutObjectCommand({ Bucket: strict.bucket, Key: key }), {
+          expiresIn: 60,
+        });
         expect((await fetch(url, { method: "PUT", body })).status).toBe(200);
         expect((await strict.getObject(key))?.byteLength).toBe(body.byteLength);
         const got = await fetch(`${strict.endpoint}/${strict.bucket}/${key}`);
@@ -208,7 +269,10 @@ describe("S3 fixture", () => {
         const uploadId = await create(s3s, small, key);
         const p1 = bytes(1000, 1);
         const p2 = bytes(333, 2);
-        const parts = [await putPart(s3s, small, key, uploadId, 1, p1), await putPart(s3s, small, key, uploadId, 2, p2)];
+        const parts = [
+          await putPart(s3s, small, key, uploadId, 1, p1),
+          await putPart(s3s, small, key, uploadId, 2, p2),
+        ];
         expect(parts.map((p) => p.ETag)).toEqual([md5Etag(p1), md5Etag(p2)]);
         await complete(s3s, small, key, uploadId, parts);
         const expected = Buffer.concat([p1, p2]);
@@ -234,7 +298,10 @@ describe("S3 fixture", () => {
       const uploadId = await create(s3s, small, key);
       const p1 = bytes(700, 5);
       const p2 = bytes(300, 6);
-      const uploaded = [await putPart(s3s, small, key, uploadId, 1, p1), await putPart(s3s, small, key, uploadId, 2, p2)];
+      const uploaded = [
+        await putPart(s3s, small, key, uploadId, 1, p1),
+        await putPart(s3s, small, key, uploadId, 2, p2),
+      ];
       const all = await s3s.send(new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId }));
       expect(all.Parts?.map((p) => [p.PartNumber, p.Size, p.ETag])).toEqual([
         [1, 700, uploaded[0]?.ETag],
@@ -242,9 +309,23 @@ describe("S3 fixture", () => {
       ]);
       expect(all.IsTruncated).toBe(false);
       expect(all.Parts?.[0]?.LastModified).toBeInstanceOf(Date);
-      const page1 = await s3s.send(new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, MaxParts: 1 }));
-      expect([page1.Parts?.map((p) => p.PartNumber), page1.IsTruncated, page1.NextPartNumberMarker]).toEqual([[1], true, "1"]);
-      const page2 = await s3s.send(new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, MaxParts: 1, PartNumberMarker: page1.NextPartNumberMarker }));
+      const page1 = await s3s.send(
+        new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, MaxParts: 1 }),
+      );
+      expect([page1.Parts?.map((p) => p.PartNumber), page1.IsTruncated, page1.NextPartNumberMarker]).toEqual([
+        [1],
+        true,
+        "1",
+      ]);
+      const page2 = await s3s.send(
+        new ListPartsCommand({
+          Bucket: small.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MaxParts: 1,
+          PartNumberMarker: page1.NextPartNumberMarker,
+        }),
+      );
       expect([page2.Parts?.map((p) => p.PartNumber), page2.IsTruncated]).toEqual([[2], false]);
       await s3s.send(new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId }));
     });
@@ -253,7 +334,9 @@ describe("S3 fixture", () => {
       const a = await create(s3s, small, "mpu/a.bin");
       const b = await create(s3s, small, "mpu/b.bin");
       const listed = async (): Promise<Array<string | undefined>> =>
-        ((await s3s.send(new ListMultipartUploadsCommand({ Bucket: small.bucket, Prefix: "mpu/" }))).Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);
+        ((await s3s.send(new ListMultipartUploadsCommand({ Bucket: small.bucket, Prefix: "mpu/" }))).Uploads ?? []).map(
+          (u) => `${u.Key} ${u.UploadId}`,
+        );
       expect(await listed()).toEqual([`mpu/a.bin ${a}`, `mpu/b.bin ${b}`]);
       await s3s.send(new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: "mpu/a.bin", UploadId: a }));
       expect(await listed()).toEqual([`mpu/b.bin ${b}`]);
@@ -266,26 +349,44 @@ describe("S3 fixture", () => {
       const key = "abort/me.bin";
       const uploadId = await create(s3s, small, key);
       await putPart(s3s, small, key, uploadId, 1, bytes(10));
-      const abortUrl = await getSignedUrl(s3s, new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId }));
+      const abortUrl = await getSignedUrl(
+        s3s,
+        new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId }),
+      );
       expect((await fetch(abortUrl, { method: "DELETE" })).status).toBe(204);
       const put = await fetch(await partUrl(s3s, small, key, uploadId, 2), { method: "PUT", body: bytes(10) });
       expect([put.status, xmlCode(await put.text())]).toEqual([404, "NoSuchUpload"]);
-      expect((await s3Error(s3s.send(new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId })))).name).toBe("NoSuchUpload");
-      expect((await s3Error(s3s.send(new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId })))).name).toBe("NoSuchUpload");
+      expect(
+        (await s3Error(s3s.send(new ListPartsCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId })))).name,
+      ).toBe("NoSuchUpload");
+      expect(
+        (
+          await s3Error(
+            s3s.send(new AbortMultipartUploadCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId })),
+          )
+        ).name,
+      ).toBe("NoSuchUpload");
       expect(await small.listUploads()).not.toContainEqual({ key, uploadId });
     });
 
     it("answers NoSuchUpload to a part for an unknown uploadId without leaving an orphan", async () => {
-      const res = await fetch(await partUrl(s3s, small, "ghost.bin", "0123456789abcdef0123456789abcdef", 1), { method: "PUT", body: bytes(10) });
+      const res = await fetch(await partUrl(s3s, small, "ghost.bin", "0123456789abcdef0123456789abcdef", 1), {
+        method: "PUT",
+        body: bytes(10),
+      });
       expect([res.status, xmlCode(await res.text())]).toEqual([404, "NoSuchUpload"]);
-      expect(await small.listUploads()).not.toContainEqual(expect.objectContaining({ uploadId: "0123456789abcdef0123456789abcdef" }));
+      expect(await small.listUploads()).not.toContainEqual(
+        expect.objectContaining({ uploadId: "0123456789abcdef0123456789abcdef" }),
+      );
     });
 
     it("refuses a Complete naming a part never uploaded with InvalidPart, and keeps serving", async () => {
       const key = "complete/missing.bin";
       const uploadId = await create(s3s, small, key);
       const p1 = await putPart(s3s, small, key, uploadId, 1, bytes(10));
-      const error = await s3Error(complete(s3s, small, key, uploadId, [p1, { PartNumber: 2, ETag: md5Etag(bytes(10)) }]));
+      const error = await s3Error(
+        complete(s3s, small, key, uploadId, [p1, { PartNumber: 2, ETag: md5Etag(bytes(10)) }]),
+      );
       expect([error.name, error.$metadata.httpStatusCode]).toEqual(["InvalidPart", 400]);
       expect(await small.listUploads()).toContainEqual({ key, uploadId });
       await complete(s3s, small, key, uploadId, [p1]);
@@ -335,34 +436,52 @@ describe("S3 fixture", () => {
       ["partNumber", (u) => [u.href.replace("partNumber=1", "partNumber=2"), "PUT"]],
       ["key", (u) => [u.href.replace("/sig/part.bin", "/sig/other.bin"), "PUT"]],
       ["method", (u) => [u.href, "DELETE"]],
-      ["signature (zeroed)", (u) => [u.href.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${"0".repeat(64)}`), "PUT"]],
+      [
+        "signature (zeroed)",
+        (u) => [u.href.replace(/X-Amz-Signature=[0-9a-f]+/, `X-Amz-Signature=${"0".repeat(64)}`), "PUT"],
+      ],
     ];
-    it.each(tampered)("refuses a presigned part URL whose %s was changed with SignatureDoesNotMatch", async (_, change) => {
-      const [href, method] = change(url);
-      const res = await fetch(href, { method, ...(method === "PUT" ? { body: bytes(10) } : {}) });
-      expect([res.status, xmlCode(await res.text())]).toEqual([403, "SignatureDoesNotMatch"]);
-      expect(await small.listUploads()).toContainEqual({ key, uploadId });
-    });
+    it.each(tampered)(
+      "refuses a presigned part URL whose %s was changed with SignatureDoesNotMatch",
+      async (_, change) => {
+        const [href, method] = change(url);
+        const res = await fetch(href, { method, ...(method === "PUT" ? { body: bytes(10) } : {}) });
+        expect([res.status, xmlCode(await res.text())]).toEqual([403, "SignatureDoesNotMatch"]);
+        expect(await small.listUploads()).toContainEqual({ key, uploadId });
+      },
+    );
 
     it("accepts the untampered presigned part URL", async () => {
       expect((await fetch(url, { method: "PUT", body: bytes(10) })).status).toBe(200);
     });
 
     it("refuses an expired presigned URL with AccessDenied 'Request has expired'", async () => {
-      const href = await getSignedUrl(s3s, new UploadPartCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, PartNumber: 1 }), {
-        signingDate: new Date(Date.now() - 60_000),
-        expiresIn: 1,
-      });
+      const href = await getSignedUrl(
+        s3s,
+        new UploadPartCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, PartNumber: 1 }),
+        {
+          signingDate: new Date(Date.now() - 60_000),
+          expiresIn: 1,
+        },
+      );
       const res = await fetch(href, { method: "PUT", body: bytes(10), headers: { Origin: "http://app.test" } });
       const body = await res.text();
-      expect([res.status, xmlCode(body), /<Message>([^<]*)</.exec(body)?.[1]]).toEqual([403, "AccessDenied", "Request has expired"]);
+      expect([res.status, xmlCode(body), /<Message>([^<]*)</.exec(body)?.[1]]).toEqual([
+        403,
+        "AccessDenied",
+        "Request has expired",
+      ]);
       expect(res.headers.get("access-control-allow-origin")).toBe("*"); // a browser can read why
     });
 
     it("refuses a presigned PUT sent with a body length other than the signed Content-Length", async () => {
-      const signed = await getSignedUrl(s3s, new PutObjectCommand({ Bucket: small.bucket, Key: "sig/len.bin", ContentLength: 10 }), {
-        signableHeaders: new Set(["content-length"]),
-      });
+      const signed = await getSignedUrl(
+        s3s,
+        new PutObjectCommand({ Bucket: small.bucket, Key: "sig/len.bin", ContentLength: 10 }),
+        {
+          signableHeaders: new Set(["content-length"]),
+        },
+      );
       expect(new URL(signed).searchParams.get("X-Amz-SignedHeaders")).toBe("content-length;host");
       const longer = await fetch(signed, { method: "PUT", body: bytes(11) });
       expect([longer.status, xmlCode(await longer.text())]).toEqual([403, "SignatureDoesNotMatch"]);
@@ -379,19 +498,47 @@ describe("S3 fixture", () => {
 
     it("requires a checksum header presigned as unhoistable to be sent as signed", async () => {
       const crc = "AAAAAA==";
-      const signed = await getSignedUrl(s3s, new UploadPartCommand({ Bucket: small.bucket, Key: key, UploadId: uploadId, PartNumber: 3, ChecksumCRC32: crc }), {
-        unhoistableHeaders: new Set(["x-amz-checksum-crc32"]),
-      });
+      const signed = await getSignedUrl(
+        s3s,
+        new UploadPartCommand({
+          Bucket: small.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: 3,
+          ChecksumCRC32: crc,
+        }),
+        {
+          unhoistableHeaders: new Set(["x-amz-checksum-crc32"]),
+        },
+      );
       expect(new URL(signed).searchParams.get("X-Amz-SignedHeaders")).toBe("host;x-amz-checksum-crc32");
       expect((await fetch(signed, { method: "PUT", body: bytes(10) })).status).toBe(403);
-      expect((await fetch(signed, { method: "PUT", body: bytes(10), headers: { "x-amz-checksum-crc32": "BBBBBB==" } })).status).toBe(403);
-      expect((await fetch(signed, { method: "PUT", body: bytes(10), headers: { "x-amz-checksum-crc32": crc } })).status).toBe(200);
+      expect(
+        (await fetch(signed, { method: "PUT", body: bytes(10), headers: { "x-amz-checksum-crc32": "BBBBBB==" } }))
+          .status,
+      ).toBe(403);
+      expect(
+        (await fetch(signed, { method: "PUT", body: bytes(10), headers: { "x-amz-checksum-crc32": crc } })).status,
+      ).toBe(200);
     });
 
     it("accepts a genuine SDK call (header auth) and refuses a wrong secret or an unknown key", async () => {
-      await s3s.send(new PutObjectCommand({ Bucket: small.bucket, Key: "sig/sdk.txt", Body: "hello", ContentType: "text/plain", Metadata: { note: "x" } }));
+      await s3s.send(
+        new PutObjectCommand({
+          Bucket: small.bucket,
+          Key: "sig/sdk.txt",
+          Body: "hello",
+          ContentType: "text/plain",
+          Metadata: { note: "x" },
+        }),
+      );
       expect(Buffer.from((await small.getObject("sig/sdk.txt")) ?? []).toString()).toBe("hello");
-      const config = { endpoint: small.endpoint, region: "us-east-1", forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" as const };
+      const config = {
+        endpoint: small.endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        requestChecksumCalculation: "WHEN_REQUIRED" as const,
+      };
       const wrongSecret = new S3Client({ ...config, credentials: { accessKeyId: "S3RVER", secretAccessKey: "nope" } });
       const unknownKey = new S3Client({ ...config, credentials: { accessKeyId: "NOBODY", secretAccessKey: "S3RVER" } });
       try {
@@ -407,10 +554,22 @@ describe("S3 fixture", () => {
 
     it("stores the decoded bytes of an aws-chunked body (SDK default checksums on a stream)", async () => {
       const { Readable } = await import("node:stream");
-      const client = new S3Client({ endpoint: small.endpoint, region: "us-east-1", forcePathStyle: true, credentials: small.credentials });
+      const client = new S3Client({
+        endpoint: small.endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: small.credentials,
+      });
       try {
         small.resetRequests();
-        await client.send(new PutObjectCommand({ Bucket: small.bucket, Key: "sig/chunked.txt", Body: Readable.from([Buffer.from("hello "), Buffer.from("stream")]), ContentLength: 12 }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: small.bucket,
+            Key: "sig/chunked.txt",
+            Body: Readable.from([Buffer.from("hello "), Buffer.from("stream")]),
+            ContentLength: 12,
+          }),
+        );
         expect(small.requests[0]?.bytes).toBeGreaterThan(12); // the framing really was sent
         expect(Buffer.from((await small.getObject("sig/chunked.txt")) ?? []).toString()).toBe("hello stream");
         const head = await fetch(`${small.endpoint}/${small.bucket}/sig/chunked.txt`, { method: "HEAD" });
@@ -450,7 +609,9 @@ describe("S3 fixture", () => {
       const uploadId = await create(s3s, small, key);
       const href = await partUrl(s3s, small, key, uploadId, 1);
       let calls = 0;
-      const remove = small.intercept((r) => (r.operation === "UploadPart" && ++calls === 1 ? { status: 500 } : undefined));
+      const remove = small.intercept((r) =>
+        r.operation === "UploadPart" && ++calls === 1 ? { status: 500 } : undefined,
+      );
       small.resetRequests();
       const first = await fetch(href, { method: "PUT", body: bytes(10) });
       expect([first.status, xmlCode(await first.text())]).toEqual([500, "InternalError"]);
@@ -468,8 +629,13 @@ describe("S3 fixture", () => {
       try {
         small.resetRequests();
         await expect(fetch(`${small.endpoint}/${small.bucket}/${key}`)).rejects.toThrow();
-        await expect.poll(() => small.requests).toEqual([{ method: "GET", key, operation: "GetObject", status: 0, bytes: 0 }]);
-        const hung = fetch(`${small.endpoint}/${small.bucket}/${key}`, { method: "HEAD" }).then(() => "answered", () => "failed");
+        await expect
+          .poll(() => small.requests)
+          .toEqual([{ method: "GET", key, operation: "GetObject", status: 0, bytes: 0 }]);
+        const hung = fetch(`${small.endpoint}/${small.bucket}/${key}`, { method: "HEAD" }).then(
+          () => "answered",
+          () => "failed",
+        );
         const outcome = await Promise.race([hung, new Promise((resolve) => setTimeout(resolve, 300, "still waiting"))]);
         expect(outcome).toBe("still waiting");
       } finally {
@@ -481,7 +647,11 @@ describe("S3 fixture", () => {
       const target = `${small.endpoint}/${small.bucket}/sig/sdk.txt`;
       const preflight = await fetch(target, {
         method: "OPTIONS",
-        headers: { Origin: "http://app.test", "Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "content-type,x-amz-checksum-crc32" },
+        headers: {
+          Origin: "http://app.test",
+          "Access-Control-Request-Method": "PUT",
+          "Access-Control-Request-Headers": "content-type,x-amz-checksum-crc32",
+        },
       });
       expect(preflight.status).toBe(200);
       expect(preflight.headers.get("access-control-allow-origin")).toBe("*");

@@ -23,7 +23,13 @@ const servers: Server[] = [];
 
 function signerFor(overrides: Partial<SignerOptions> = {}) {
   return createSigner({
-    s3: { region: "us-east-1", endpoint: "http://127.0.0.1:9", forcePathStyle: true, credentials: { accessKeyId: "AK", secretAccessKey: "SK" }, maxAttempts: 1 },
+    s3: {
+      region: "us-east-1",
+      endpoint: "http://127.0.0.1:9",
+      forcePathStyle: true,
+      credentials: { accessKeyId: "AK", secretAccessKey: "SK" },
+      maxAttempts: 1,
+    },
     bucket: "body-bucket",
     tokenSecret: SECRET,
     authorize: (request) => (request.headers.get("x-user") ? { id: request.headers.get("x-user")! } : null),
@@ -56,7 +62,12 @@ afterAll(async () => {
 });
 
 /** Open a raw connection, send a POST announcing `announced` bytes and `sent` bytes of it, and resolve with the status line. */
-function stalledPost(port: number, announced: number, sent: number, chunk: Buffer): { socket: Socket; status: Promise<string> } {
+function stalledPost(
+  port: number,
+  announced: number,
+  sent: number,
+  chunk: Buffer,
+): { socket: Socket; status: Promise<string> } {
   const socket = connect(port, "127.0.0.1");
   socket.on("error", () => undefined);
   const status = new Promise<string>((resolve) => {
@@ -68,7 +79,9 @@ function stalledPost(port: number, announced: number, sent: number, chunk: Buffe
     });
     socket.on("close", () => resolve(text === "" ? "<closed>" : text.split("\r\n")[0]!));
   });
-  socket.write(`POST /api/s3edge HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${announced}\r\n\r\n`);
+  socket.write(
+    `POST /api/s3edge HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${announced}\r\n\r\n`,
+  );
   for (let n = 0; n < sent; n += chunk.byteLength) socket.write(chunk);
   return { socket, status };
 }
@@ -105,7 +118,13 @@ describe("authorize before the body", () => {
     const { port } = await mount({}, {}, (bytes) => (serverRead = bytes));
     const chunk = Buffer.alloc(256 * 1024, 0x20);
     const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: "127.0.0.1", port, path: "/api/s3edge", method: "POST", headers: { "content-type": "application/json", "content-length": 50 * MiB } });
+      const req = httpRequest({
+        host: "127.0.0.1",
+        port,
+        path: "/api/s3edge",
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": 50 * MiB },
+      });
       req.on("response", (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
@@ -134,7 +153,11 @@ describe("authorize before the body", () => {
     const { url } = await mount();
     const body = JSON.stringify({ v: 1, op: "create", filename: "a.txt", contentType: "text/plain", size: 3 });
     for (let i = 0; i < 3; i++) {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", "x-user": "alice" }, body });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-user": "alice" },
+        body,
+      });
       expect(res.status).toBe(200);
       expect(((await res.json()) as { mode: string }).mode).toBe("single");
     }
@@ -152,7 +175,9 @@ describe("slow and odd requests", () => {
       socket.on("data", (d: Buffer) => (text += d.toString("latin1")));
       socket.on("close", () => resolve(text));
     });
-    socket.write(`POST /api/s3edge HTTP/1.1\r\nhost: x\r\nx-user: alice\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":1,`);
+    socket.write(
+      `POST /api/s3edge HTTP/1.1\r\nhost: x\r\nx-user: alice\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{"v":1,`,
+    );
     const text = await answer;
     expect(text.split("\r\n")[0]).toBe("HTTP/1.1 408 Request Timeout");
     expect(text).toContain('"message":"request body not received within 200 ms"');
@@ -180,10 +205,18 @@ describe("slow and odd requests", () => {
     const res = await fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", "x-user": "alice" },
-      body: JSON.stringify({ v: 1, op: "create", filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB }),
+      body: JSON.stringify({
+        v: 1,
+        op: "create",
+        filename: "big.bin",
+        contentType: "application/octet-stream",
+        size: 20 * MiB,
+      }),
     });
     expect(res.status).toBe(502);
-    expect(await res.json()).toEqual({ error: { code: "InternalError", message: "S3 could not be reached (ECONNREFUSED)" } });
+    expect(await res.json()).toEqual({
+      error: { code: "InternalError", message: "S3 could not be reached (ECONNREFUSED)" },
+    });
     expect(errors[0]?.cause).toMatchObject({ code: "ECONNREFUSED" });
   });
 });

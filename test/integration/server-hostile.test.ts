@@ -67,9 +67,13 @@ function send(attempt: Attempt): Promise<{ status: number; text: string }> {
   const user = attempt.user === undefined ? "alice" : attempt.user;
   if (user !== null) headers["x-user"] = user;
   const method = attempt.method ?? "POST";
-  const body = method === "GET" || method === "HEAD" ? undefined : (attempt.raw ?? (attempt.body === undefined ? "" : JSON.stringify(attempt.body)));
+  const body =
+    method === "GET" || method === "HEAD"
+      ? undefined
+      : (attempt.raw ?? (attempt.body === undefined ? "" : JSON.stringify(attempt.body)));
   const bytes = body === undefined ? undefined : typeof body === "string" ? Buffer.from(body) : Buffer.from(body);
-  if (bytes !== undefined && headers["content-length"] === undefined) headers["content-length"] = String(bytes.byteLength);
+  if (bytes !== undefined && headers["content-length"] === undefined)
+    headers["content-length"] = String(bytes.byteLength);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ host: "127.0.0.1", port, path: "/api/s3edge", method, headers }, (res) => {
       const chunks: Buffer[] = [];
@@ -83,7 +87,10 @@ function send(attempt: Attempt): Promise<{ status: number; text: string }> {
 }
 
 async function createUpload(extra: Record<string, unknown>, owner: string): Promise<Upload> {
-  const res = await send({ body: { v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB, ...extra }, user: owner });
+  const res = await send({
+    body: { v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB, ...extra },
+    user: owner,
+  });
   expect(res.status, res.text).toBe(200);
   return JSON.parse(res.text) as Upload;
 }
@@ -92,7 +99,9 @@ async function createUpload(extra: Record<string, unknown>, owner: string): Prom
  * Two methods never reach the handler over a socket: CONNECT opens a tunnel in HTTP clients, and
  * Node's HTTP parser answers 400 itself to TRACK (a method it does not know). The unit table covers both.
  */
-const overSockets = rows.filter((row) => !row.name.startsWith("method CONNECT") && !row.name.startsWith("method TRACK"));
+const overSockets = rows.filter(
+  (row) => !row.name.startsWith("method CONNECT") && !row.name.startsWith("method TRACK"),
+);
 
 describe("hostile input over real sockets, in front of the S3 fixture", () => {
   it("runs most of the table", () => {
@@ -119,7 +128,8 @@ describe("hostile input over real sockets, in front of the S3 fixture", () => {
     const attempt = await row.attempt(up);
     const res = await send(attempt);
     expect(res.status, res.text).toBe(row.status);
-    if (attempt.method !== "HEAD") expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe(row.code);
+    if (attempt.method !== "HEAD")
+      expect((JSON.parse(res.text) as { error: { code: string } }).error.code).toBe(row.code);
     expect(res.text).not.toMatch(SIGNED);
     if (up !== undefined) expect(res.text).not.toContain(up.token);
     const writes = fixture.requests.filter((r) => r.method === "PUT" || r.method === "POST" || r.method === "DELETE");

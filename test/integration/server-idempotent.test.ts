@@ -57,7 +57,13 @@ function app(options: Partial<SignerOptions> = {}) {
   }
   async function create(requestId: string | undefined, user = "alice", filename = "file.bin"): Promise<Created> {
     const res = await call<Created>(
-      { op: "create", filename, contentType: "application/octet-stream", size: 6 * MiB, ...(requestId === undefined ? {} : { requestId }) },
+      {
+        op: "create",
+        filename,
+        contentType: "application/octet-stream",
+        size: 6 * MiB,
+        ...(requestId === undefined ? {} : { requestId }),
+      },
       user,
     );
     expect(res.status).toBe(200);
@@ -77,7 +83,11 @@ function app(options: Partial<SignerOptions> = {}) {
       const part = signed.json.urls[String(i + 1)];
       if (part === undefined) throw new Error(`no URL for part ${i + 1}`);
       const start = i * 5 * MiB;
-      const put = await fetch(part.url, { method: "PUT", headers: part.headers, body: data.slice(start, start + size) });
+      const put = await fetch(part.url, {
+        method: "PUT",
+        headers: part.headers,
+        body: data.slice(start, start + size),
+      });
       expect(put.status).toBe(200);
       parts.push({ partNumber: i + 1, etag: put.headers.get("etag") ?? "" });
     }
@@ -110,7 +120,9 @@ describe("create with a requestId, against the S3 fixture", () => {
     const { create, finish } = app();
     const ref = await create("sdk-retried-create-0002");
     // What the SDK's retry of a CreateMultipartUpload whose answer was lost leaves behind.
-    const orphan = await fixture.s3Client().send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: ref.key }));
+    const orphan = await fixture
+      .s3Client()
+      .send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: ref.key }));
     expect((await uploadsOf(ref.key)).sort()).toEqual([ref.uploadId, orphan.UploadId].sort());
     const data = bytes(6 * MiB, 2);
     expect(await finish(ref, data)).toBe(200);
@@ -141,16 +153,22 @@ describe("create with a requestId, against the S3 fixture", () => {
     const { create } = app({ keyPolicy: (input) => `idem/${input.requestKey ?? "none"}/${input.filename}` });
     const first = await create("encoded-key-request-5", "alice", "ré sumé+1.bin");
     // A longer key sharing the prefix is not the same key.
-    await fixture.s3Client().send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: `${first.key}.bak` }));
+    await fixture
+      .s3Client()
+      .send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: `${first.key}.bak` }));
     const second = await create("encoded-key-request-5", "alice", "ré sumé+1.bin");
     expect(second.uploadId).toBe(first.uploadId);
     expect(await uploadsOf(`${first.key}.bak`)).toHaveLength(1);
   });
 
   it("a key that is not request-scoped keeps two legitimate uploads in flight after one completes", async () => {
-    const { create, finish } = app({ keyPolicy: (_input, ctx) => `avatars/${ctx.user.id}-${Date.now().toString(36)}.bin` });
+    const { create, finish } = app({
+      keyPolicy: (_input, ctx) => `avatars/${ctx.user.id}-${Date.now().toString(36)}.bin`,
+    });
     const first = await create("avatar-request-id-0006");
-    const other = await fixture.s3Client().send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: first.key }));
+    const other = await fixture
+      .s3Client()
+      .send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: first.key }));
     expect(await finish(first, bytes(6 * MiB, 6))).toBe(200);
     expect(await uploadsOf(first.key)).toEqual([other.UploadId]);
   });

@@ -92,7 +92,11 @@ async function post(endpoint: string, body: unknown, user: string | null = "alic
   return { status: res.status, body: (await res.json()) as Answer["body"], headers: res.headers };
 }
 
-async function put(url: string, body: Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<{ status: number; etag: string | null; text: string }> {
+async function put(
+  url: string,
+  body: Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; etag: string | null; text: string }> {
   const res = await fetch(url, { method: "PUT", headers, body });
   return { status: res.status, etag: res.headers.get("etag"), text: await res.text() };
 }
@@ -120,16 +124,35 @@ afterAll(async () => {
   await fixture?.close();
 });
 
-async function create(size: number | null, extra: Record<string, unknown> = {}, user = "alice", at = endpoint): Promise<Answer> {
-  return post(at, { v: 1, op: "create", filename: "data.bin", contentType: "application/octet-stream", size, ...extra }, user);
+async function create(
+  size: number | null,
+  extra: Record<string, unknown> = {},
+  user = "alice",
+  at = endpoint,
+): Promise<Answer> {
+  return post(
+    at,
+    { v: 1, op: "create", filename: "data.bin", contentType: "application/octet-stream", size, ...extra },
+    user,
+  );
 }
 
-async function createMultipart(size: number | null, extra: Record<string, unknown> = {}, user = "alice", at = endpoint): Promise<Multipart> {
+async function createMultipart(
+  size: number | null,
+  extra: Record<string, unknown> = {},
+  user = "alice",
+  at = endpoint,
+): Promise<Multipart> {
   const res = await create(size, extra, user, at);
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   expect(res.body.mode).toBe("multipart");
   const { key, uploadId, token, partSize } = res.body;
-  if (typeof key !== "string" || typeof uploadId !== "string" || typeof token !== "string" || typeof partSize !== "number") {
+  if (
+    typeof key !== "string" ||
+    typeof uploadId !== "string" ||
+    typeof token !== "string" ||
+    typeof partSize !== "number"
+  ) {
     throw new Error(`not a multipart answer: ${JSON.stringify(res.body)}`);
   }
   return { key, uploadId, token, partSize };
@@ -144,10 +167,19 @@ type SignedUrls = Record<string, { url: string; headers: Record<string, string> 
 describe("single PUT", () => {
   it("uploads a small file with one presigned PUT and reads the same bytes back", async () => {
     const data = bytes(1000);
-    const res = await create(data.length, { filename: "hello wörld (1).txt", contentType: "text/plain", metadata: { owner: "alice" } });
+    const res = await create(data.length, {
+      filename: "hello wörld (1).txt",
+      contentType: "text/plain",
+      metadata: { owner: "alice" },
+    });
     expect(res.status).toBe(200);
     expect(res.body.mode).toBe("single");
-    const { url, headers, key, s3Url } = res.body as { url: string; headers: Record<string, string>; key: string; s3Url: string };
+    const { url, headers, key, s3Url } = res.body as {
+      url: string;
+      headers: Record<string, string>;
+      key: string;
+      s3Url: string;
+    };
     expect(headers).toEqual({ "content-type": "text/plain", "x-amz-meta-owner": "alice" });
     expect((await put(url, data, headers)).status).toBe(200);
     expect(digest(await fixture.getObject(key))).toBe(digest(data));
@@ -198,7 +230,8 @@ describe("multipart", () => {
     const up = await createMultipart(size);
     const urls = (await sign(up, [{ partNumber: 1 }, { partNumber: 2 }, { partNumber: 3 }])).body.urls as SignedUrls;
     const parts = [];
-    for (const n of [1, 2, 3]) parts.push({ partNumber: n, etag: (await put(urls[n]!.url, slice(n, up.partSize))).etag! });
+    for (const n of [1, 2, 3])
+      parts.push({ partNumber: n, etag: (await put(urls[n]!.url, slice(n, up.partSize))).etag! });
     const first = await post(endpoint, { v: 1, op: "complete", ...up, parts });
     const again = await post(endpoint, { v: 1, op: "complete", ...up, parts });
     expect(again.status, JSON.stringify(again.body)).toBe(200);
@@ -231,8 +264,16 @@ describe("multipart", () => {
       { partNumber: 2, etag: etags[1], size: 5 * MiB },
     ]);
     const third = await put(urls[3]!.url, slice(3, up.partSize));
-    const parts = [...(listed.body.parts as Array<{ partNumber: number; etag: string }>), { partNumber: 3, etag: third.etag! }];
-    const done = await post(endpoint, { v: 1, op: "complete", ...up, parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })) });
+    const parts = [
+      ...(listed.body.parts as Array<{ partNumber: number; etag: string }>),
+      { partNumber: 3, etag: third.etag! },
+    ];
+    const done = await post(endpoint, {
+      v: 1,
+      op: "complete",
+      ...up,
+      parts: parts.map(({ partNumber, etag }) => ({ partNumber, etag })),
+    });
     expect(done.status).toBe(200);
     expect(digest(await fixture.getObject(up.key))).toBe(digest(data));
   });
@@ -307,7 +348,10 @@ describe("multipart", () => {
     expect((listed.body.parts as unknown[]).length).toBe(25);
     const complete = await post(endpoint, { v: 1, op: "complete", ...up, parts: done });
     expect(complete.status).toBe(400);
-    expect(complete.body.error).toEqual({ code: "InvalidPart", message: "a part other than the last is smaller than 5 MiB" });
+    expect(complete.body.error).toEqual({
+      code: "InvalidPart",
+      message: "a part other than the last is smaller than 5 MiB",
+    });
     await post(endpoint, { v: 1, op: "abort", ...up });
   });
 
@@ -315,7 +359,8 @@ describe("multipart", () => {
     const up = await createMultipart(size);
     const urls = (await sign(up, [{ partNumber: 1 }, { partNumber: 2 }, { partNumber: 3 }])).body.urls as SignedUrls;
     const parts = [];
-    for (const n of [1, 2, 3]) parts.push({ partNumber: n, etag: (await put(urls[n]!.url, slice(n, up.partSize))).etag! });
+    for (const n of [1, 2, 3])
+      parts.push({ partNumber: n, etag: (await put(urls[n]!.url, slice(n, up.partSize))).etag! });
     parts[1] = { partNumber: 2, etag: '"00000000000000000000000000000000"' };
     const res = await post(endpoint, { v: 1, op: "complete", ...up, parts });
     expect(res.status).toBe(400);
@@ -338,7 +383,11 @@ describe("multipart", () => {
 
 describe("uploads of unknown length", () => {
   it("bounds the object by signing: no part is signed past maxSize, and an object under minSize is deleted at complete", async () => {
-    const limited = await mount(makeSigner({ limits: { maxSize: 5 * MiB + 100, minSize: 5 * MiB + 50, multipartThreshold: 5 * MiB, partSize: 5 * MiB } }));
+    const limited = await mount(
+      makeSigner({
+        limits: { maxSize: 5 * MiB + 100, minSize: 5 * MiB + 50, multipartThreshold: 5 * MiB, partSize: 5 * MiB },
+      }),
+    );
     const up = await createMultipart(null, {}, "alice", limited);
     const third = await sign(up, [{ partNumber: 3, size: 10 }], "alice", limited);
     expect(third.status).toBe(400);
@@ -347,9 +396,22 @@ describe("uploads of unknown length", () => {
     const tooBig = await sign(up, [{ partNumber: 2, size: 101 }], "alice", limited);
     expect(tooBig.body.error).toEqual({ code: "BadRequest", message: "part 2: size must be an integer from 1 to 100" });
 
-    const urls = (await sign(up, [{ partNumber: 1, size: 5 * MiB }, { partNumber: 2, size: 40 }], "alice", limited)).body.urls as SignedUrls;
+    const urls = (
+      await sign(
+        up,
+        [
+          { partNumber: 1, size: 5 * MiB },
+          { partNumber: 2, size: 40 },
+        ],
+        "alice",
+        limited,
+      )
+    ).body.urls as SignedUrls;
     const parts = [];
-    for (const [n, length] of [[1, 5 * MiB], [2, 40]] as const) {
+    for (const [n, length] of [
+      [1, 5 * MiB],
+      [2, 40],
+    ] as const) {
       parts.push({ partNumber: n, etag: (await put(urls[n]!.url, bytes(length)))!.etag! });
     }
     const small = await post(limited, { v: 1, op: "complete", ...up, parts });
@@ -358,7 +420,17 @@ describe("uploads of unknown length", () => {
     expect(await fixture.getObject(up.key)).toBeUndefined();
 
     const fits = await createMultipart(null, {}, "alice", limited);
-    const urls2 = (await sign(fits, [{ partNumber: 1, size: 5 * MiB }, { partNumber: 2, size: 100 }], "alice", limited)).body.urls as SignedUrls;
+    const urls2 = (
+      await sign(
+        fits,
+        [
+          { partNumber: 1, size: 5 * MiB },
+          { partNumber: 2, size: 100 },
+        ],
+        "alice",
+        limited,
+      )
+    ).body.urls as SignedUrls;
     const data = bytes(5 * MiB + 100, 9);
     const parts2 = [
       { partNumber: 1, etag: (await put(urls2[1]!.url, data.slice(0, 5 * MiB))).etag! },
@@ -452,7 +524,9 @@ describe("tokens", () => {
 
 describe("url (presigned GET)", () => {
   it("presigns a GET when read allows it, and answers 403 when it does not", async () => {
-    const reader = await mount(makeSigner({ read: (key, ctx) => ctx.user.id === "alice" && key.startsWith("uploads/") }));
+    const reader = await mount(
+      makeSigner({ read: (key, ctx) => ctx.user.id === "alice" && key.startsWith("uploads/") }),
+    );
     const data = bytes(300, 5);
     const created = await create(data.length);
     const { url, headers, key } = created.body as { url: string; headers: Record<string, string>; key: string };
@@ -473,24 +547,39 @@ describe("mounting", () => {
   it("answers a CORS preflight for an allowed origin and refuses another", async () => {
     const ok = await fetch(endpoint, {
       method: "OPTIONS",
-      headers: { origin: APP_ORIGIN, "access-control-request-method": "POST", "access-control-request-headers": "content-type, x-user" },
+      headers: {
+        origin: APP_ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type, x-user",
+      },
     });
     expect(ok.status).toBe(204);
     expect(ok.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(ok.headers.get("access-control-allow-methods")).toBe("POST");
     expect(ok.headers.get("access-control-allow-headers")).toBe("content-type, x-user");
     expect(ok.headers.get("access-control-max-age")).toBe("60");
-    const refused = await fetch(endpoint, { method: "OPTIONS", headers: { origin: "http://evil.test", "access-control-request-method": "POST" } });
+    const refused = await fetch(endpoint, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.test", "access-control-request-method": "POST" },
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("adds CORS headers to actual answers for an allowed origin only", async () => {
     const body = JSON.stringify({ v: 1, op: "create", filename: "a", contentType: "text/plain", size: 1 });
-    const allowed = await fetch(endpoint, { method: "POST", headers: { origin: APP_ORIGIN, "content-type": "application/json", "x-user": "a" }, body });
+    const allowed = await fetch(endpoint, {
+      method: "POST",
+      headers: { origin: APP_ORIGIN, "content-type": "application/json", "x-user": "a" },
+      body,
+    });
     expect(allowed.headers.get("access-control-allow-origin")).toBe(APP_ORIGIN);
     expect(allowed.headers.get("vary")).toContain("Origin");
-    const other = await fetch(endpoint, { method: "POST", headers: { origin: "http://evil.test", "content-type": "application/json", "x-user": "a" }, body });
+    const other = await fetch(endpoint, {
+      method: "POST",
+      headers: { origin: "http://evil.test", "content-type": "application/json", "x-user": "a" },
+      body,
+    });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -529,7 +618,13 @@ describe("mounting", () => {
   });
 
   it("refuses a body over the cap: at once when Content-Length announces it, after the cap when it does not", async () => {
-    const body = JSON.stringify({ v: 1, op: "create", filename: "x".repeat(3 * MiB), contentType: "text/plain", size: 1 });
+    const body = JSON.stringify({
+      v: 1,
+      op: "create",
+      filename: "x".repeat(3 * MiB),
+      contentType: "text/plain",
+      size: 1,
+    });
     const headers = { "content-type": "application/json", "x-user": "alice" };
     const announced = await fetch(endpoint, { method: "POST", headers, body });
     expect(announced.status).toBe(413);
@@ -552,8 +647,16 @@ describe("server-side upload", () => {
     const signer = makeSigner();
     const data = bytes(11 * MiB, 7);
     const progress: number[] = [];
-    const fromBytes = await signer.upload("server/bytes.bin", data, { partSize: 5 * MiB, contentType: "application/x-test", onProgress: (p) => progress.push(p.loaded) });
-    expect(fromBytes).toMatchObject({ key: "server/bytes.bin", size: data.length, s3Url: `${fixture.endpoint}/${fixture.bucket}/server/bytes.bin` });
+    const fromBytes = await signer.upload("server/bytes.bin", data, {
+      partSize: 5 * MiB,
+      contentType: "application/x-test",
+      onProgress: (p) => progress.push(p.loaded),
+    });
+    expect(fromBytes).toMatchObject({
+      key: "server/bytes.bin",
+      size: data.length,
+      s3Url: `${fixture.endpoint}/${fixture.bucket}/server/bytes.bin`,
+    });
     expect(digest(await fixture.getObject("server/bytes.bin"))).toBe(digest(data));
     expect(progress.at(-1)).toBe(data.length);
 
@@ -603,9 +706,13 @@ describe("server-side upload cancellation", () => {
       },
     });
     await expect(done).rejects.toMatchObject({ code: "Aborted" });
-    await expect.poll(async () => (await fixture.listUploads()).filter((u) => u.key === "server/aborted.bin")).toEqual([]);
+    await expect
+      .poll(async () => (await fixture.listUploads()).filter((u) => u.key === "server/aborted.bin"))
+      .toEqual([]);
     expect(await fixture.getObject("server/aborted.bin")).toBeUndefined();
-    await expect(signer.upload("server/never.bin", bytes(10), { signal: controller.signal })).rejects.toMatchObject({ code: "Aborted" });
+    await expect(signer.upload("server/never.bin", bytes(10), { signal: controller.signal })).rejects.toMatchObject({
+      code: "Aborted",
+    });
   });
 });
 

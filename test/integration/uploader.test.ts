@@ -22,7 +22,12 @@ const sha = sha256;
 const bytes = pseudoRandomBytes;
 
 function uploader(options: Partial<UploaderOptions> = {}) {
-  return createUploader({ endpoint: app.endpoint, store: false, retry: { baseDelayMs: 5, maxDelayMs: 50 }, ...options });
+  return createUploader({
+    endpoint: app.endpoint,
+    store: false,
+    retry: { baseDelayMs: 5, maxDelayMs: 50 },
+    ...options,
+  });
 }
 
 async function stored(key: string): Promise<string | undefined> {
@@ -78,7 +83,9 @@ describe("inputs", () => {
     const result = await uploader().upload(path);
     expect(result.key).toMatch(/\/photo\.png$/);
     expect(await stored(result.key)).toBe(sha(data));
-    const head = await s3.s3Client().send(new (await import("@aws-sdk/client-s3")).HeadObjectCommand({ Bucket: s3.bucket, Key: result.key }));
+    const head = await s3
+      .s3Client()
+      .send(new (await import("@aws-sdk/client-s3")).HeadObjectCommand({ Bucket: s3.bucket, Key: result.key }));
     expect(head.ContentType).toBe("image/png");
   });
 
@@ -90,7 +97,12 @@ describe("inputs", () => {
     const result = await uploader().upload(Readable.from(chunks()), { filename: "stream.bin" });
     expect(result.size).toBe(data.byteLength);
     expect(await stored(result.key)).toBe(sha(data));
-    expect(s3.requests.filter((r) => r.operation === "UploadPart").map((r) => r.bytes).sort()).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 5].sort());
+    expect(
+      s3.requests
+        .filter((r) => r.operation === "UploadPart")
+        .map((r) => r.bytes)
+        .sort(),
+    ).toEqual([5 * MiB, 5 * MiB, 2 * MiB + 5].sort());
   });
 
   it("uploads a stream of unknown length under a small maxSize (signing ahead never exceeds the server's part limit)", async () => {
@@ -100,7 +112,9 @@ describe("inputs", () => {
     );
     try {
       const data = bytes(11 * MiB, 12);
-      const result = await createUploader({ endpoint: small.endpoint, store: false }).upload(Readable.from([data]), { filename: "capped.bin" });
+      const result = await createUploader({ endpoint: small.endpoint, store: false }).upload(Readable.from([data]), {
+        filename: "capped.bin",
+      });
       expect(await stored(result.key)).toBe(sha(data));
     } finally {
       await small.close();
@@ -146,10 +160,14 @@ describe("failure and cancel leave nothing behind", () => {
 
   it("a part S3 refuses for good fails the upload and aborts it", async () => {
     const stop = s3.intercept((r) =>
-      r.operation === "UploadPart" && r.partNumber === 2 ? { status: 403, code: "AccessDenied", message: "Access Denied" } : undefined,
+      r.operation === "UploadPart" && r.partNumber === 2
+        ? { status: 403, code: "AccessDenied", message: "Access Denied" }
+        : undefined,
     );
     try {
-      const error = await uploader().upload(bytes(11 * MiB, 9), { filename: "denied.bin" }).catch((e: unknown) => e);
+      const error = await uploader()
+        .upload(bytes(11 * MiB, 9), { filename: "denied.bin" })
+        .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: "S3Error", s3Code: "AccessDenied", status: 403 });
       expect(await s3.listUploads()).toEqual([]);
     } finally {
@@ -181,7 +199,14 @@ describe("expired part URLs", () => {
   /** True when the presigned URL's X-Amz-Date + X-Amz-Expires has passed (the fixture's clock is the real one). */
   const expired = (query: Record<string, string>): boolean => {
     const date = query["X-Amz-Date"] ?? "";
-    const at = Date.UTC(+date.slice(0, 4), +date.slice(4, 6) - 1, +date.slice(6, 8), +date.slice(9, 11), +date.slice(11, 13), +date.slice(13, 15));
+    const at = Date.UTC(
+      +date.slice(0, 4),
+      +date.slice(4, 6) - 1,
+      +date.slice(6, 8),
+      +date.slice(9, 11),
+      +date.slice(11, 13),
+      +date.slice(13, 15),
+    );
     return Date.now() > at + Number(query["X-Amz-Expires"]) * 1000;
   };
 
@@ -194,10 +219,18 @@ describe("expired part URLs", () => {
       { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB }, now: () => Date.now() - (lagged ? 901_000 : 0) },
     );
     // Ceph RGW's answer to an expired presigned URL: 403 AccessDenied with an empty message.
-    const stop = s3.intercept((r) => (r.operation === "UploadPart" && expired(r.query) ? { status: 403, code: "AccessDenied", message: "" } : undefined));
+    const stop = s3.intercept((r) =>
+      r.operation === "UploadPart" && expired(r.query) ? { status: 403, code: "AccessDenied", message: "" } : undefined,
+    );
     try {
       const data = bytes(11 * MiB, 13);
-      const upload = createUploader({ endpoint: lagging.endpoint, store: false, concurrency: 1, retry: { baseDelayMs: 5, maxDelayMs: 50 }, now: () => Date.now() - 600_000 }).add(data, {
+      const upload = createUploader({
+        endpoint: lagging.endpoint,
+        store: false,
+        concurrency: 1,
+        retry: { baseDelayMs: 5, maxDelayMs: 50 },
+        now: () => Date.now() - 600_000,
+      }).add(data, {
         filename: "rgw-expired.bin",
       });
       const retries: string[] = [];
@@ -209,7 +242,9 @@ describe("expired part URLs", () => {
       expect(await stored(result.key)).toBe(sha(data));
       // Each part of the expired batch was refused once and signed again once.
       expect(retries).toEqual(["1:403", "2:403", "3:403"]);
-      const refused = s3.requests.filter((r) => r.operation === "UploadPart" && r.status === 403).map((r) => r.partNumber);
+      const refused = s3.requests
+        .filter((r) => r.operation === "UploadPart" && r.status === 403)
+        .map((r) => r.partNumber);
       expect(refused).toEqual([1, 2, 3]);
       expect(await s3.listUploads()).toEqual([]);
     } finally {

@@ -22,7 +22,13 @@ import { startTarget, targetNames, type Target } from "../support/targets.js";
 const READS = 200;
 const FLAPS: EdgeMode[] = ["hang", "healthy", { status: 503 }, "healthy", "stopped", "healthy", "hang", "healthy"];
 const FLAP_MS = 1_000;
-const BREAKER = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 1_000, maxCooldownMs: 4_000, probeTimeoutMs: 2_000 } as const;
+const BREAKER = {
+  failureThreshold: 3,
+  windowMs: 10_000,
+  cooldownMs: 1_000,
+  maxCooldownMs: 4_000,
+  probeTimeoutMs: 2_000,
+} as const;
 const TIMEOUT_MS = 600;
 
 function sleep(ms: number): Promise<void> {
@@ -76,7 +82,8 @@ describe("delivery while the edge flaps every second", () => {
       ...breaker,
       acquire(host) {
         const verdict = breaker.acquire(host);
-        if (host === cdnHost) steps.push({ seq: seq++, at: performance.now(), kind: "acquire", read: readOf.getStore() ?? -1, verdict });
+        if (host === cdnHost)
+          steps.push({ seq: seq++, at: performance.now(), kind: "acquire", read: readOf.getStore() ?? -1, verdict });
         return verdict;
       },
     };
@@ -109,11 +116,13 @@ describe("delivery while the edge flaps every second", () => {
     edge.on("fallback", (e) => events.push(e));
 
     // Warm up both paths (connections, caches, JIT): the test is about the breaker, not a cold start.
-    await Promise.all(objects.map(async ({ key, body }) => {
-      for (const base of [`${target.endpoint}/${target.bucket}`, `${cdn.url}/${target.bucket}`]) {
-        expect(Buffer.from(await (await fetch(`${base}/${key}`)).arrayBuffer()).equals(body)).toBe(true);
-      }
-    }));
+    await Promise.all(
+      objects.map(async ({ key, body }) => {
+        for (const base of [`${target.endpoint}/${target.bucket}`, `${cdn.url}/${target.bucket}`]) {
+          expect(Buffer.from(await (await fetch(`${base}/${key}`)).arrayBuffer()).equals(body)).toBe(true);
+        }
+      }),
+    );
 
     // The flapping, one mode per second, recorded as a timeline.
     const modes: Array<{ at: number; mode: EdgeMode }> = [];
@@ -134,7 +143,11 @@ describe("delivery while the edge flaps every second", () => {
     for (let i = 0; i < READS; i++) {
       const { key, body } = objects[i % objects.length] as { key: string; body: Buffer };
       readStarts.push(performance.now());
-      reads.push(readOf.run(i, () => edge.fetch(key).then(async (response) => Buffer.from(await response.arrayBuffer()).equals(body))));
+      reads.push(
+        readOf.run(i, () =>
+          edge.fetch(key).then(async (response) => Buffer.from(await response.arrayBuffer()).equals(body)),
+        ),
+      );
       await sleep((FLAP_MS * FLAPS.length) / READS);
     }
     const correct = await Promise.all(reads);
@@ -157,7 +170,10 @@ describe("delivery while the edge flaps every second", () => {
     let period: Array<Extract<Step, { kind: "acquire" }>> = [];
     let bound = 0;
     const closePeriod = (endedAt: number): void => {
-      const sent = period.filter((a) => a.verdict !== "skip").map((a) => requests.get(a.read)).filter((r): r is CdnRequest => r !== undefined);
+      const sent = period
+        .filter((a) => a.verdict !== "skip")
+        .map((a) => requests.get(a.read))
+        .filter((r): r is CdnRequest => r !== undefined);
       const timeouts = sent.filter((r) => r.outcome === "timeout").length;
       if (state === "half-open") {
         // One probe per half-open period (probeTimeoutMs is longer than the timeout).
@@ -196,7 +212,9 @@ describe("delivery while the edge flaps every second", () => {
     expect(timedOut.length).toBeLessThanOrEqual(bound);
 
     // Without a breaker, every read started during a hang would have paid the timeout.
-    const hangs = modes.map((m, i) => ({ mode: m.mode, from: m.at, to: modes[i + 1]?.at ?? Number.POSITIVE_INFINITY })).filter((w) => w.mode === "hang");
+    const hangs = modes
+      .map((m, i) => ({ mode: m.mode, from: m.at, to: modes[i + 1]?.at ?? Number.POSITIVE_INFINITY }))
+      .filter((w) => w.mode === "hang");
     const readsDuringHangs = readStarts.filter((t) => hangs.some((w) => t >= w.from && t < w.to)).length;
     const skipped = steps.filter((s) => s.kind === "acquire" && s.verdict === "skip").length;
     console.log(

@@ -39,7 +39,13 @@ async function startUpstream(): Promise<Upstream> {
   const waiters: Array<() => void> = [];
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    const entry: Seen = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body: Buffer.alloc(0), complete: false };
+    const entry: Seen = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.alloc(0),
+      complete: false,
+    };
     const settle = (): void => {
       entry.body = Buffer.concat(chunks);
       if (!seen.includes(entry)) seen.push(entry);
@@ -59,9 +65,17 @@ async function startUpstream(): Promise<Upstream> {
       const blob = /^\/blob\/(\d+)$/.exec(req.url ?? "");
       if (blob) {
         const body = pseudoRandomBytes(Number(blob[1]), 9);
-        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length, "x-upstream": "yes" }).end(body);
+        res
+          .writeHead(200, {
+            "content-type": "application/octet-stream",
+            "content-length": body.length,
+            "x-upstream": "yes",
+          })
+          .end(body);
       } else {
-        res.writeHead(201, { "content-type": "text/plain", "x-upstream": "yes" }).end(createHash("sha256").update(entry.body).digest("hex"));
+        res
+          .writeHead(201, { "content-type": "text/plain", "x-upstream": "yes" })
+          .end(createHash("sha256").update(entry.body).digest("hex"));
       }
     });
   });
@@ -83,16 +97,36 @@ async function startUpstream(): Promise<Upstream> {
 }
 
 /** A raw node:http request (no retries, no decoding): status, headers, the body bytes received and how it ended. */
-function raw(url: string, init: { method?: string; body?: Buffer } = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer; error?: string }> {
+function raw(
+  url: string,
+  init: { method?: string; body?: Buffer } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer; error?: string }> {
   return new Promise((resolve) => {
-    const req = httpRequest(url, { method: init.method ?? "GET", agent: false, headers: init.body ? { "content-length": init.body.length } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on("error", (e: NodeJS.ErrnoException) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), error: e.code ?? e.message }));
-      res.on("aborted", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), error: "aborted" }));
-    });
-    req.on("error", (e: NodeJS.ErrnoException) => resolve({ status: 0, headers: {}, body: Buffer.alloc(0), error: e.code ?? e.message }));
+    const req = httpRequest(
+      url,
+      { method: init.method ?? "GET", agent: false, headers: init.body ? { "content-length": init.body.length } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
+        res.on("error", (e: NodeJS.ErrnoException) =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            error: e.code ?? e.message,
+          }),
+        );
+        res.on("aborted", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), error: "aborted" }),
+        );
+      },
+    );
+    req.on("error", (e: NodeJS.ErrnoException) =>
+      resolve({ status: 0, headers: {}, body: Buffer.alloc(0), error: e.code ?? e.message }),
+    );
     req.end(init.body);
   });
 }
@@ -118,7 +152,11 @@ afterEach(async () => {
 describe("passing through", () => {
   it("forwards method, path, query, headers (Host too) and body unchanged, and the answer unchanged", async () => {
     const body = pseudoRandomBytes(300_000, 1);
-    const response = await fetch(`${proxy.url}/a%20b/c+d?x=1&y=%2F`, { method: "POST", body: new Uint8Array(body), headers: { "x-custom": "v" } });
+    const response = await fetch(`${proxy.url}/a%20b/c+d?x=1&y=%2F`, {
+      method: "POST",
+      body: new Uint8Array(body),
+      headers: { "x-custom": "v" },
+    });
     expect(response.status).toBe(201);
     expect(response.headers.get("x-upstream")).toBe("yes");
     expect(await response.text()).toBe(createHash("sha256").update(body).digest("hex"));
@@ -133,10 +171,14 @@ describe("passing through", () => {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     const put = (path: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = httpRequest(`${proxy.url}${path}`, { method: "PUT", agent, headers: { "content-length": 5 * 1024 * 1024 } }, (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        });
+        const req = httpRequest(
+          `${proxy.url}${path}`,
+          { method: "PUT", agent, headers: { "content-length": 5 * 1024 * 1024 } },
+          (res) => {
+            res.resume();
+            res.on("end", () => resolve(res.statusCode ?? 0));
+          },
+        );
         req.on("error", reject);
         req.end(Buffer.alloc(5 * 1024 * 1024, 1));
       });
@@ -155,7 +197,9 @@ describe("passing through", () => {
     const s3proxy = await startFaultProxy({ target: s3.endpoint });
     try {
       const viaProxy = s3ClientFor({ endpoint: s3proxy.url, region: s3.region, credentials: s3.credentials });
-      const url = await getSignedUrl(viaProxy, new PutObjectCommand({ Bucket: s3.bucket, Key: "через proxy.bin" }), { expiresIn: 60 });
+      const url = await getSignedUrl(viaProxy, new PutObjectCommand({ Bucket: s3.bucket, Key: "через proxy.bin" }), {
+        expiresIn: 60,
+      });
       viaProxy.destroy();
       const body = pseudoRandomBytes(10_000, 2);
       expect((await fetch(url, { method: "PUT", body: new Uint8Array(body) })).status).toBe(200);
@@ -238,7 +282,10 @@ describe("faults", () => {
     const second = await raw(`${proxy.url}/k`);
     expect([second.status, /<Code>InternalError<\/Code>/.test(second.body.toString())]).toEqual([500, true]);
     const third = await raw(`${proxy.url}/k`);
-    expect([third.status, /<Code>TooManyRequests<\/Code><Message>slow down<\/Message>/.test(third.body.toString())]).toEqual([429, true]);
+    expect([
+      third.status,
+      /<Code>TooManyRequests<\/Code><Message>slow down<\/Message>/.test(third.body.toString()),
+    ]).toEqual([429, true]);
     expect(upstream.seen).toEqual([]);
     expect((await raw(`${proxy.url}/k`)).status).toBe(201);
   });
@@ -277,8 +324,14 @@ describe("rules", () => {
   });
 
   it("match + oncePer: each matching key fails once, its retry passes", async () => {
-    proxy.add({ fault: { kind: "error", status: 503 }, match: (r) => r.path.startsWith("/bad"), oncePer: (r) => r.path });
-    expect(await statuses(6, (i) => (i <= 4 ? `/bad${(i + 1) >> 1}` : `/ok${i}`))).toEqual([503, 201, 503, 201, 201, 201]);
+    proxy.add({
+      fault: { kind: "error", status: 503 },
+      match: (r) => r.path.startsWith("/bad"),
+      oncePer: (r) => r.path,
+    });
+    expect(await statuses(6, (i) => (i <= 4 ? `/bad${(i + 1) >> 1}` : `/ok${i}`))).toEqual([
+      503, 201, 503, 201, 201, 201,
+    ]);
   });
 
   it("times: at most N applications", async () => {

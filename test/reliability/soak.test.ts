@@ -29,7 +29,6 @@ const BUDGET_MS = 10 * 60_000;
 /** No new upload starts after this; the ones running get the rest of the budget. */
 const LAST_START_MS = BUDGET_MS - 90_000;
 
-
 /** `size` bytes from `seed` (xorshift32 a word at a time: 4x fewer steps than data.ts's byte LCG). */
 function seededBytes(size: number, seed: number): Buffer {
   const words = new Uint32Array(Math.ceil(size / 4));
@@ -62,7 +61,8 @@ interface Tally {
 }
 
 describe.runIf(SOAK)("soak (S3EDGE_SOAK=1)", () => {
-  const targetName: TargetName = (process.env["S3EDGE_SOAK_TARGET"] as TargetName | undefined) ?? (targetNames().includes("rgw") ? "rgw" : "s3rver");
+  const targetName: TargetName =
+    (process.env["S3EDGE_SOAK_TARGET"] as TargetName | undefined) ?? (targetNames().includes("rgw") ? "rgw" : "s3rver");
   let target: Target;
   let rig: Rig;
 
@@ -75,13 +75,24 @@ describe.runIf(SOAK)("soak (S3EDGE_SOAK=1)", () => {
     await target?.close();
   });
 
-  it(`${UPLOADS} uploads (0..40 MiB) from ${UPLOADERS} uploaders through faults: nothing orphaned, nothing corrupted`, { timeout: BUDGET_MS + 120_000 }, async () => {
+  it(`${UPLOADS} uploads (0..40 MiB) from ${UPLOADERS} uploaders through faults: nothing orphaned, nothing corrupted`, {
+    timeout: BUDGET_MS + 120_000,
+  }, async () => {
     const started = Date.now();
     // A steady mix of faults; the seeds make the picks repeatable for the same request order.
-    rig.s3.add({ fault: { kind: "error", status: 503 }, match: (q) => q.operation === "UploadPart", every: 9, oncePer: (q) => `${q.uploadId}/${q.partNumber}` });
+    rig.s3.add({
+      fault: { kind: "error", status: 503 },
+      match: (q) => q.operation === "UploadPart",
+      every: 9,
+      oncePer: (q) => `${q.uploadId}/${q.partNumber}`,
+    });
     rig.s3.add({ fault: { kind: "reset" }, probability: 0.02 });
     rig.s3.add({ fault: { kind: "reset", direction: "response", afterBytes: 0 }, probability: 0.01 });
-    rig.s3.add({ fault: { kind: "error", status: 500 }, match: (q) => q.operation === "CompleteMultipartUpload", probability: 0.1 });
+    rig.s3.add({
+      fault: { kind: "error", status: 500 },
+      match: (q) => q.operation === "CompleteMultipartUpload",
+      probability: 0.1,
+    });
     rig.s3.add({ fault: { kind: "delay", ms: 300 }, probability: 0.05 });
     rig.endpoint.add({ fault: { kind: "reset" }, probability: 0.02 });
     rig.endpoint.add({ fault: { kind: "error", status: 503 }, probability: 0.02 });
@@ -95,8 +106,25 @@ describe.runIf(SOAK)("soak (S3EDGE_SOAK=1)", () => {
     }, 45_000);
 
     const random = prng(SEED);
-    const plan = Array.from({ length: UPLOADS }, (_, i) => ({ i, size: Math.floor(random() * (MAX_SIZE + 1)), seed: Math.floor(random() * 2 ** 31) }));
-    const tally: Tally = { started: 0, completed: 0, done: new Set(), failedKeys: new Set(), messages: [], retried: 0, failedCleanly: 0, corrupted: 0, notStarted: 0, bytes: 0, retries: 0, errors: {} };
+    const plan = Array.from({ length: UPLOADS }, (_, i) => ({
+      i,
+      size: Math.floor(random() * (MAX_SIZE + 1)),
+      seed: Math.floor(random() * 2 ** 31),
+    }));
+    const tally: Tally = {
+      started: 0,
+      completed: 0,
+      done: new Set(),
+      failedKeys: new Set(),
+      messages: [],
+      retried: 0,
+      failedCleanly: 0,
+      corrupted: 0,
+      notStarted: 0,
+      bytes: 0,
+      retries: 0,
+      errors: {},
+    };
     const client = target.s3Client();
 
     const worker = async (w: number): Promise<void> => {
@@ -129,7 +157,9 @@ describe.runIf(SOAK)("soak (S3EDGE_SOAK=1)", () => {
           const code = isS3EdgeError(outcome.error) ? outcome.error.code : "untyped";
           const key = upload.getState().key;
           if (key) tally.failedKeys.add(key);
-          tally.messages.push(`${code}: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`);
+          tally.messages.push(
+            `${code}: ${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}`,
+          );
           tally.errors[code] = (tally.errors[code] ?? 0) + 1;
           if (code !== "untyped") tally.failedCleanly++;
         }
@@ -150,16 +180,25 @@ describe.runIf(SOAK)("soak (S3EDGE_SOAK=1)", () => {
     const ofFailed = left.filter((u) => tally.failedKeys.has(u.key)).length;
     const seconds = (Date.now() - started) / 1000;
     const faults = { ...rig.s3.counts() };
-    for (const [kind, n] of Object.entries(rig.endpoint.counts())) faults[kind as keyof typeof faults] = (faults[kind as keyof typeof faults] ?? 0) + n;
+    for (const [kind, n] of Object.entries(rig.endpoint.counts()))
+      faults[kind as keyof typeof faults] = (faults[kind as keyof typeof faults] ?? 0) + n;
 
     const table = [
       `Soak against ${target.label}, seed ${SEED}, ${new Date().toISOString().slice(0, 10)}: ${tally.started} uploads started by ${UPLOADERS} uploaders in ${seconds.toFixed(0)} s (${(tally.bytes / 2 ** 20).toFixed(0)} MiB verified).`,
       "",
       "| completed (byte-identical) | of which retried | failed cleanly (typed error) | orphaned (multipart uploads left) | corrupted | not started (time budget) |",
       "|---|---|---|---|---|---|",
-      `| ${tally.completed} | ${tally.retried} | ${tally.failedCleanly}${Object.keys(tally.errors).length ? ` (${Object.entries(tally.errors).map(([c, n]) => `${c} ${n}`).join(", ")})` : ""} | ${orphaned} | ${tally.corrupted} | ${tally.notStarted} |`,
+      `| ${tally.completed} | ${tally.retried} | ${tally.failedCleanly}${
+        Object.keys(tally.errors).length
+          ? ` (${Object.entries(tally.errors)
+              .map(([c, n]) => `${c} ${n}`)
+              .join(", ")})`
+          : ""
+      } | ${orphaned} | ${tally.corrupted} | ${tally.notStarted} |`,
       "",
-      `Faults injected: ${Object.entries(faults).map(([k, n]) => `${k} ${n}`).join(", ")}, network outages (3 s) ${outages}; retry events ${tally.retries}.`,
+      `Faults injected: ${Object.entries(faults)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(", ")}, network outages (3 s) ${outages}; retry events ${tally.retries}.`,
       ...(orphaned > 0
         ? [
             "",

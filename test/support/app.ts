@@ -32,7 +32,10 @@ export const TEST_SECRET = "test-secret-test-secret-test-secret-0123";
 
 /** A signer over the S3 fixture `s3`: test secret, path-style client; `authorize` reads `x-user` (default "alice"). */
 export function testSigner(s3: S3Target, overrides: Partial<SignerOptions> = {}): Signer {
-  const credentials = s3.credentials ?? { accessKeyId: s3.accessKeyId ?? "S3RVER", secretAccessKey: s3.secretAccessKey ?? "S3RVER" };
+  const credentials = s3.credentials ?? {
+    accessKeyId: s3.accessKeyId ?? "S3RVER",
+    secretAccessKey: s3.secretAccessKey ?? "S3RVER",
+  };
   return createSigner({
     s3: { endpoint: s3.endpoint, region: s3.region ?? "us-east-1", forcePathStyle: true, credentials },
     bucket: s3.bucket,

@@ -171,9 +171,19 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     generation += 1;
     await mkdir(cacheDir(), { recursive: true, mode: 0o777 });
     const config = renderEdgeConfig({
-      edgeId, generation, mode: active, port, originHostPort, silentPort: silent.port, faultPort: faults.port, cors, dir,
-      cacheDir: cacheDir(), cacheZone: `edge_${edgeId}_${cacheIndex}`,
-      cacheValidSeconds, runWorkersAsRoot,
+      edgeId,
+      generation,
+      mode: active,
+      port,
+      originHostPort,
+      silentPort: silent.port,
+      faultPort: faults.port,
+      cors,
+      dir,
+      cacheDir: cacheDir(),
+      cacheZone: `edge_${edgeId}_${cacheIndex}`,
+      cacheValidSeconds,
+      runWorkersAsRoot,
     });
     await writeFile(configFile, config);
     return modeProbeBody(edgeId, generation, active);
@@ -187,7 +197,9 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
       if ((await probe(port)) === expected) return;
       await sleep(20);
     }
-    throw new Error(`nginx did not reach "${expected}" while ${what} within ${READY_TIMEOUT_MS} ms:\n${await errorLogTail(dir)}`);
+    throw new Error(
+      `nginx did not reach "${expected}" while ${what} within ${READY_TIMEOUT_MS} ms:\n${await errorLogTail(dir)}`,
+    );
   }
 
   async function launch(active: Exclude<EdgeMode, "stopped">): Promise<void> {
@@ -221,7 +233,8 @@ export async function startEdge(options: StartEdgeOptions): Promise<Edge> {
     await waitForProbe(proc, expected, "reloading");
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (oldChildren.some((pid) => proc.children().includes(pid))) {
-      if (Date.now() > deadline) throw new Error(`old nginx workers did not exit after reload:\n${await errorLogTail(dir)}`);
+      if (Date.now() > deadline)
+        throw new Error(`old nginx workers did not exit after reload:\n${await errorLogTail(dir)}`);
       await sleep(20);
     }
     // The old workers closed their idle keep-alive connections before exiting. Let the event loop

@@ -209,11 +209,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       fault?.kind === "reset" && fault.direction !== "response"
         ? (fault.afterBytes ?? Math.floor((entry.contentLength ?? 0) / 2))
         : undefined;
-    const flipAt = fault?.kind === "flip" && fault.direction !== "response" ? (fault.offset ?? Math.floor((entry.contentLength ?? 0) / 2)) : undefined;
+    const flipAt =
+      fault?.kind === "flip" && fault.direction !== "response"
+        ? (fault.offset ?? Math.floor((entry.contentLength ?? 0) / 2))
+        : undefined;
     const tap = new Tap(flipAt, resetAt, kill);
     upstream.on("response", (answer) => {
       const truncate = fault?.kind === "truncate";
-      const cutAt = truncate ? fault.afterBytes : fault?.kind === "reset" && fault.direction === "response" ? (fault.afterBytes ?? 0) : undefined;
+      const cutAt = truncate
+        ? fault.afterBytes
+        : fault?.kind === "reset" && fault.direction === "response"
+          ? (fault.afterBytes ?? 0)
+          : undefined;
       const flipAt = fault?.kind === "flip" && fault.direction === "response" ? (fault.offset ?? 0) : undefined;
       res.writeHead(answer.statusCode ?? 502, answer.statusMessage ?? "", answer.rawHeaders);
       entry.status = answer.statusCode ?? 0;
@@ -259,10 +266,24 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
   }
 
-  function sendError(req: IncomingMessage, res: ServerResponse, entry: ProxiedRequest, fault: Extract<Fault, { kind: "error" }>): void {
-    const [code, message] = DEFAULT_CODES[fault.status] ?? ["ServiceUnavailable", "Service is unable to handle request."];
-    const body = errorDocument({ status: fault.status, code: fault.code ?? code, message: fault.message ?? message }, `fault-${entry.id}`);
-    const headers: Record<string, string | number> = { "content-type": "application/xml", "content-length": Buffer.byteLength(body) };
+  function sendError(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: ProxiedRequest,
+    fault: Extract<Fault, { kind: "error" }>,
+  ): void {
+    const [code, message] = DEFAULT_CODES[fault.status] ?? [
+      "ServiceUnavailable",
+      "Service is unable to handle request.",
+    ];
+    const body = errorDocument(
+      { status: fault.status, code: fault.code ?? code, message: fault.message ?? message },
+      `fault-${entry.id}`,
+    );
+    const headers: Record<string, string | number> = {
+      "content-type": "application/xml",
+      "content-length": Buffer.byteLength(body),
+    };
     if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = fault.retryAfterSeconds;
     if (req.headers.origin) headers["access-control-allow-origin"] = "*";
     req.resume();

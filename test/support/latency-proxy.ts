@@ -130,7 +130,12 @@ function parseTarget(target: string): { host: string; port: number } {
 }
 
 /** Proxy one accepted client connection to the target. */
-function relay(client: Socket, target: { host: string; port: number }, rttMs: number, track: (s: Socket) => void): void {
+function relay(
+  client: Socket,
+  target: { host: string; port: number },
+  rttMs: number,
+  track: (s: Socket) => void,
+): void {
   const half = rttMs / 2;
   const accepted = performance.now();
   const handshakeDone = accepted + rttMs;

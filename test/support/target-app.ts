@@ -15,7 +15,11 @@ const MiB = 1024 * 1024;
  * An app signing for `target`: keys `<prefix>/<uuid>/<filename as given>` (the uuid is the create's request key when it has one) (the filename is not
  * sanitised, so key encoding is exercised), 5 MiB parts from 5 MiB on, unless `overrides` say.
  */
-export function startTargetApp(target: Target, prefix: string, overrides: Partial<SignerOptions> = {}): Promise<TestApp> {
+export function startTargetApp(
+  target: Target,
+  prefix: string,
+  overrides: Partial<SignerOptions> = {},
+): Promise<TestApp> {
   return startApp(
     { endpoint: target.endpoint, bucket: target.bucket, region: target.region, credentials: target.credentials },
     {

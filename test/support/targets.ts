@@ -61,9 +61,13 @@ export interface Target {
 
 /** Targets named by `S3EDGE_TARGETS` (default both). */
 export function targetNames(): TargetName[] {
-  const names = (process.env["S3EDGE_TARGETS"] ?? "s3rver,rgw").split(",").map((s) => s.trim()).filter(Boolean);
+  const names = (process.env["S3EDGE_TARGETS"] ?? "s3rver,rgw")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) {
-    if (name !== "s3rver" && name !== "rgw") throw new Error(`S3EDGE_TARGETS: unknown target "${name}" (known: s3rver, rgw)`);
+    if (name !== "s3rver" && name !== "rgw")
+      throw new Error(`S3EDGE_TARGETS: unknown target "${name}" (known: s3rver, rgw)`);
   }
   return names as TargetName[];
 }
@@ -129,8 +133,13 @@ export async function s3rverTarget(options: S3FixtureOptions = {}): Promise<Targ
     region: fixture.region,
     credentials: fixture.credentials,
     capabilities: {
-      checksums: false, completeETag: true, expiredMessage: true, missingKeyStatus: 404, minPartSize: true,
-      listPartsGoneCode: "NoSuchUpload", completeGoneCode: "NoSuchUpload",
+      checksums: false,
+      completeETag: true,
+      expiredMessage: true,
+      missingKeyStatus: 404,
+      minPartSize: true,
+      listPartsGoneCode: "NoSuchUpload",
+      completeGoneCode: "NoSuchUpload",
     },
     async restart() {
       // Down (connections refused, open ones dropped), then up again on the same data (a new port).
@@ -149,11 +158,16 @@ export async function s3rverTarget(options: S3FixtureOptions = {}): Promise<Targ
  * The run-wide Ceph RGW (started on first use; see test/support/rgw/). With `bucket`, a bucket of
  * this suite's own, set up like the default one (CORS exposing ETag, public read) unless `setup` says.
  */
-export async function rgwTarget(options: { bucket?: string; exposeETag?: boolean; publicRead?: boolean } = {}): Promise<Target> {
+export async function rgwTarget(
+  options: { bucket?: string; exposeETag?: boolean; publicRead?: boolean } = {},
+): Promise<Target> {
   const rgw = await connectRgw();
   const bucket = options.bucket ?? rgw.bucket;
   if (options.bucket !== undefined) {
-    const setup = { ...(options.exposeETag !== undefined && { exposeETag: options.exposeETag }), ...(options.publicRead !== undefined && { publicRead: options.publicRead }) };
+    const setup = {
+      ...(options.exposeETag !== undefined && { exposeETag: options.exposeETag }),
+      ...(options.publicRead !== undefined && { publicRead: options.publicRead }),
+    };
     await createTestBucket(rgw, bucket, setup);
   }
   return makeTarget({
@@ -164,8 +178,13 @@ export async function rgwTarget(options: { bucket?: string; exposeETag?: boolean
     region: rgw.region,
     credentials: rgw.credentials,
     capabilities: {
-      checksums: false, completeETag: false, expiredMessage: false, missingKeyStatus: 403, minPartSize: true,
-      listPartsGoneCode: "NoSuchKey", completeGoneCode: "InternalError",
+      checksums: false,
+      completeETag: false,
+      expiredMessage: false,
+      missingKeyStatus: 403,
+      minPartSize: true,
+      listPartsGoneCode: "NoSuchKey",
+      completeGoneCode: "InternalError",
     },
     restart: async () => ({ endpoint: (await restartRgwGateway()).endpoint }),
     release: async () => undefined,

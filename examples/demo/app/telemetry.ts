@@ -37,7 +37,12 @@ const emit = (next: Snapshot): void => {
 
 export const telemetry = {
   reset(text: string): void {
-    emit({ since: performance.now(), loads: [], log: [{ at: Date.now(), kind: "mode", text }], workerFallbacks: new Set() });
+    emit({
+      since: performance.now(),
+      loads: [],
+      log: [{ at: Date.now(), kind: "mode", text }],
+      workerFallbacks: new Set(),
+    });
   },
   load(point: Omit<LoadPoint, "at">): void {
     emit({ ...snapshot, loads: [...snapshot.loads, { ...point, at: performance.now() - snapshot.since }] });

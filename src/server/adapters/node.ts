@@ -172,7 +172,11 @@ function toRequest(req: ParsedRequest): { request: Request; lazy: ReturnType<typ
   }
 }
 
-async function run(handler: (request: Request) => Promise<Response>, req: ParsedRequest, res: ServerResponse): Promise<void> {
+async function run(
+  handler: (request: Request) => Promise<Response>,
+  req: ParsedRequest,
+  res: ServerResponse,
+): Promise<void> {
   const { request, lazy } = toRequest(req);
   let response: Response;
   try {

@@ -40,7 +40,9 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): Trans
         const fail = (error: unknown): void => {
           if (settled) return;
           settled = true;
-          reject(signal.aborted ? signal.reason : new NetworkError("PUT to S3 failed before an answer", { cause: error }));
+          reject(
+            signal.aborted ? signal.reason : new NetworkError("PUT to S3 failed before an answer", { cause: error }),
+          );
         };
         const request = (secure ? https : http).request(target, {
           method: "PUT",
@@ -68,9 +70,7 @@ export function nodeHttpTransport(options: NodeHttpTransportOptions = {}): Trans
           let sent = 0;
           for await (const chunk of chunks(body)) {
             if (request.destroyed) return;
-            await new Promise<void>((done, error) =>
-              request.write(chunk, (e) => (e ? error(e) : done())),
-            );
+            await new Promise<void>((done, error) => request.write(chunk, (e) => (e ? error(e) : done())));
             sent += chunk.byteLength;
             onProgress(sent);
           }

@@ -22,7 +22,9 @@ export async function pathSource(path: string, name?: string): Promise<RandomAcc
     handle = await open(absolute, "r");
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    throw new InvalidInputError(`Cannot upload ${path}: ${code === "ENOENT" ? "no such file" : `it cannot be opened (${String(code ?? error)})`}`);
+    throw new InvalidInputError(
+      `Cannot upload ${path}: ${code === "ENOENT" ? "no such file" : `it cannot be opened (${String(code ?? error)})`}`,
+    );
   }
   const first = await handle.stat();
   if (!first.isFile()) {

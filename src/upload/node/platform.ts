@@ -12,7 +12,9 @@ export const nodePlatform: Platform = {
   // Not async: a Blob's or bytes' source is made at once (the upload's create then leaves within `add()`).
   toSource(input, options) {
     if (typeof input === "string") {
-      return input ? pathSource(input, options.filename) : Promise.reject(new InvalidInputError("Cannot upload an empty path"));
+      return input
+        ? pathSource(input, options.filename)
+        : Promise.reject(new InvalidInputError("Cannot upload an empty path"));
     }
     return commonSource(input, options) ?? refuse(input);
   },

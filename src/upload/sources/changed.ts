@@ -3,5 +3,7 @@ import { SourceChangedError } from "../../core/errors.js";
 
 /** `name` changed while it was uploaded; `what` says how. */
 export function sourceChanged(name: string, what: string): SourceChangedError {
-  return new SourceChangedError(`${name} changed while it was uploaded (${what}); the upload is aborted rather than stored half old, half new`);
+  return new SourceChangedError(
+    `${name} changed while it was uploaded (${what}); the upload is aborted rather than stored half old, half new`,
+  );
 }

@@ -10,7 +10,8 @@ import type { ResumeRecord } from "../types.js";
 export const RESUME_RECORD_VERSION: ResumeRecord["v"] = 1;
 
 type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 const text = (value: unknown): value is string => typeof value === "string" && value.length > 0;
 const count = (value: unknown, min: number): value is number => Number.isSafeInteger(value) && (value as number) >= min;
 const time = (value: unknown): value is number => typeof value === "number" && Number.isFinite(value);
@@ -29,8 +30,20 @@ function part(value: unknown): Part | undefined {
 function target(value: unknown): TargetInfo | undefined {
   if (!isObject(value)) return undefined;
   const { id, bucket, region, endpoint, accelerate } = value;
-  if (!text(id) || !text(bucket) || (region !== undefined && !text(region)) || (endpoint !== undefined && !text(endpoint))) return undefined;
-  return { id, bucket, ...(region !== undefined && { region }), ...(endpoint !== undefined && { endpoint }), ...(accelerate === true && { accelerate }) };
+  if (
+    !text(id) ||
+    !text(bucket) ||
+    (region !== undefined && !text(region)) ||
+    (endpoint !== undefined && !text(endpoint))
+  )
+    return undefined;
+  return {
+    id,
+    bucket,
+    ...(region !== undefined && { region }),
+    ...(endpoint !== undefined && { endpoint }),
+    ...(accelerate === true && { accelerate }),
+  };
 }
 
 /** A copy of `value` when it is a well-formed record of this version, else `undefined`. */

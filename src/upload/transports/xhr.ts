@@ -27,7 +27,12 @@ export function xhrTransport(): Transport {
     reportsProgress: true,
     put({ url, headers, body, signal, onProgress }) {
       if (typeof XMLHttpRequest === "undefined") {
-        return Promise.reject(new ConfigError("transport", 'transport "xhr" needs XMLHttpRequest, which exists only in browsers: use "auto" or "fetch"'));
+        return Promise.reject(
+          new ConfigError(
+            "transport",
+            'transport "xhr" needs XMLHttpRequest, which exists only in browsers: use "auto" or "fetch"',
+          ),
+        );
       }
       // An XHR aborted before send() fires no event at all (the standard says so; Chromium does so):
       // a request whose signal is already aborted is refused here, or its promise would never settle.

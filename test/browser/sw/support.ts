@@ -34,12 +34,14 @@ export function wav(seconds: number, rate = 8000): Buffer {
   out.writeUInt16LE(16, 34);
   out.write("data", 36);
   out.writeUInt32LE(samples * 2, 40);
-  for (let i = 0; i < samples; i++) out.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  for (let i = 0; i < samples; i++)
+    out.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
   return out;
 }
 
 /** Deterministic bytes (a fetch() payload). */
-export const payload = (size: number): Buffer => Buffer.from(Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 9)) % 256));
+export const payload = (size: number): Buffer =>
+  Buffer.from(Uint8Array.from({ length: size }, (_, i) => (i * 7 + (i >> 9)) % 256));
 
 export const sha256 = (data: Buffer): string => createHash("sha256").update(data).digest("hex");
 
@@ -70,15 +72,31 @@ export interface S3LogEntry {
 }
 
 /** A logging HTTP proxy in front of the S3 fixture (browsers reach S3 through it). */
-export async function startS3LogProxy(target: string): Promise<{ url: string; log: S3LogEntry[]; close(): Promise<void> }> {
+export async function startS3LogProxy(
+  target: string,
+): Promise<{ url: string; log: S3LogEntry[]; close(): Promise<void> }> {
   const { hostname, port } = new URL(target);
   const log: S3LogEntry[] = [];
   const server = createServer((req, res) => {
-    const upstream = httpRequest({ host: hostname, port, method: req.method, path: req.url, headers: { ...req.headers, host: `${hostname}:${port}` } }, (answer) => {
-      log.push({ method: req.method ?? "", path: (req.url ?? "").split("?")[0] ?? "", range: req.headers.range, status: answer.statusCode ?? 0 });
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
+    const upstream = httpRequest(
+      {
+        host: hostname,
+        port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: `${hostname}:${port}` },
+      },
+      (answer) => {
+        log.push({
+          method: req.method ?? "",
+          path: (req.url ?? "").split("?")[0] ?? "",
+          range: req.headers.range,
+          status: answer.statusCode ?? 0,
+        });
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });
@@ -118,7 +136,10 @@ export function swPageHtml(o: SwPageOptions): string {
     ? `<script src="/dist/s3edge-img.global.js"></script><script>S3Edge.autoFallback(${JSON.stringify({ cdn: o.cdn, origin: o.images.origin, timeoutMs: 1500 })});</script>`
     : "";
   const imgs = o.images
-    ? Array.from({ length: o.images.count }, (_, i) => `<img src="${o.cdn}/gallery/k${i}.png" data-w="${40 + i}" width="${40 + i}" height="30">`).join("")
+    ? Array.from(
+        { length: o.images.count },
+        (_, i) => `<img src="${o.cdn}/gallery/k${i}.png" data-w="${40 + i}" width="${40 + i}" height="30">`,
+      ).join("")
     : "";
   return `<!doctype html><html><head><meta charset="utf-8"><title>sw</title>${head}
 <style>
@@ -145,11 +166,24 @@ export function swPageRoute(req: IncomingMessage, res: ServerResponse): void {
   res.end(swPageHtml(JSON.parse(Buffer.from(encoded, "base64url").toString("utf8")) as SwPageOptions));
 }
 
-export const swPagePath = (o: SwPageOptions): string => `/sw-page?o=${Buffer.from(JSON.stringify(o)).toString("base64url")}`;
+export const swPagePath = (o: SwPageOptions): string =>
+  `/sw-page?o=${Buffer.from(JSON.stringify(o)).toString("base64url")}`;
 
 /** The worker's query string for these options. */
-export function workerQuery(o: { cdn: string; endpoint: string; bucket: string; timeoutMs?: number; cors?: boolean; fallbackStatuses?: number[] }): string {
-  const q = new URLSearchParams({ cdn: o.cdn, endpoint: o.endpoint, bucket: o.bucket, timeoutMs: String(o.timeoutMs ?? 1000) });
+export function workerQuery(o: {
+  cdn: string;
+  endpoint: string;
+  bucket: string;
+  timeoutMs?: number;
+  cors?: boolean;
+  fallbackStatuses?: number[];
+}): string {
+  const q = new URLSearchParams({
+    cdn: o.cdn,
+    endpoint: o.endpoint,
+    bucket: o.bucket,
+    timeoutMs: String(o.timeoutMs ?? 1000),
+  });
   if (o.cors) q.set("cors", "1");
   if (o.fallbackStatuses) q.set("fallbackStatuses", o.fallbackStatuses.join(","));
   return q.toString();

@@ -5,7 +5,14 @@
  * (SHA-256 of a GET made directly on S3) or a typed error with no multipart upload left
  * (ListMultipartUploads made directly on S3).
  */
-import { createUploader, isS3EdgeError, type Upload, type UploadedObject, type Uploader, type UploaderOptions } from "../../../src/node.js";
+import {
+  createUploader,
+  isS3EdgeError,
+  type Upload,
+  type UploadedObject,
+  type Uploader,
+  type UploaderOptions,
+} from "../../../src/node.js";
 import type { SignerOptions } from "../../../src/server.js";
 import type { TestApp } from "../../support/app.js";
 import { sha256 } from "../../support/data.js";
@@ -80,12 +87,14 @@ export async function ending(rig: Rig, upload: Upload, expected: Uint8Array): Pr
   );
   if ("result" in outcome) {
     const stored = await rig.storedHash(outcome.result.key);
-    if (stored !== sha256(expected)) throw new Error(`${outcome.result.key}: stored bytes differ from the file (corrupted or missing)`);
+    if (stored !== sha256(expected))
+      throw new Error(`${outcome.result.key}: stored bytes differ from the file (corrupted or missing)`);
     return { kind: "identical", result: outcome.result };
   }
   if (!isS3EdgeError(outcome.error)) throw new Error(`upload failed with an untyped error: ${String(outcome.error)}`);
   const left = await rig.leftovers();
-  if (left.length > 0) throw new Error(`upload failed (${outcome.error.code}) and left ${left.length} multipart upload(s) behind`);
+  if (left.length > 0)
+    throw new Error(`upload failed (${outcome.error.code}) and left ${left.length} multipart upload(s) behind`);
   return { kind: "typed-error", code: outcome.error.code, message: outcome.error.message };
 }
 

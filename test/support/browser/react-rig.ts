@@ -23,7 +23,12 @@ export interface ReactAppRig {
 }
 
 /** Bundle `entry` (a .tsx that renders into #root) and serve it as `page` with its script at `script`. */
-export async function startReactAppRig(o: { entry: string; page: string; script: string; head?: string }): Promise<ReactAppRig> {
+export async function startReactAppRig(o: {
+  entry: string;
+  page: string;
+  script: string;
+  head?: string;
+}): Promise<ReactAppRig> {
   const bundle = await build({
     entryPoints: [o.entry],
     bundle: true,

@@ -94,7 +94,9 @@ async function serveFile(root: string, pathname: string, req: IncomingMessage, r
     res.end();
     return;
   }
-  createReadStream(file).on("error", () => res.destroy()).pipe(res);
+  createReadStream(file)
+    .on("error", () => res.destroy())
+    .pipe(res);
 }
 
 /** Starts the server on an ephemeral 127.0.0.1 port. */

@@ -28,7 +28,8 @@ export interface EdgeLogEntry {
   mode: string;
 }
 
-const SECRET_PARAMS = /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|Policy|Key-Pair-Id)=)[^&]*/gi;
+const SECRET_PARAMS =
+  /([?&](?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|Policy|Key-Pair-Id)=)[^&]*/gi;
 
 /** Replaces the values of signing query parameters in a request URI by `<redacted>`. */
 export function redactSigningParams(uri: string): string {
@@ -61,7 +62,11 @@ export function parseAccessLog(content: string): EdgeLogEntry[] {
       mode: text(raw["mode"]),
     };
     // "$upstream_status" lists one status per upstream tried ("502, 200"); the last one answered.
-    const upstream = text(raw["upstreamStatus"]).split(/[,:]\s*/).pop()?.trim() ?? "";
+    const upstream =
+      text(raw["upstreamStatus"])
+        .split(/[,:]\s*/)
+        .pop()
+        ?.trim() ?? "";
     if (/^\d{3}$/.test(upstream)) entry.upstreamStatus = Number(upstream);
     entries.push(entry);
   }

@@ -67,12 +67,14 @@ export function validateMode(mode: EdgeMode): void {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new TypeError(`edge status must be an integer in 200..599, got ${status}`);
     }
-    if (mode.body !== undefined && mode.body !== "html" && mode.body !== "image") throw new TypeError(`edge body must be "html" or "image"`);
+    if (mode.body !== undefined && mode.body !== "html" && mode.body !== "image")
+      throw new TypeError(`edge body must be "html" or "image"`);
     return;
   }
   if ("delayMs" in mode || "flapMs" in mode) {
     const ms = "delayMs" in mode ? mode.delayMs : mode.flapMs;
-    if (!Number.isInteger(ms) || ms < 1) throw new TypeError(`edge delayMs/flapMs must be a positive integer, got ${ms}`);
+    if (!Number.isInteger(ms) || ms < 1)
+      throw new TypeError(`edge delayMs/flapMs must be a positive integer, got ${ms}`);
     return;
   }
   const rate = mode.slowBytesPerSecond;
@@ -102,8 +104,12 @@ const HIDDEN_ORIGIN_HEADERS = [
 
 function proxyToOrigin(input: EdgeConfigInput, extra: string): string {
   return `
-      if ($request_method = OPTIONS) {${input.cors ? `
-        add_header Access-Control-Allow-Origin "*" always;` : ""}
+      if ($request_method = OPTIONS) {${
+        input.cors
+          ? `
+        add_header Access-Control-Allow-Origin "*" always;`
+          : ""
+      }
         add_header Access-Control-Allow-Methods "GET, HEAD, OPTIONS" always;
         add_header Access-Control-Allow-Headers "Range, If-None-Match, If-Modified-Since" always;
         add_header Access-Control-Max-Age "600" always;
@@ -142,9 +148,12 @@ ${HIDDEN_ORIGIN_HEADERS.map((h) => `      proxy_hide_header ${h};`).join("\n")}$
       default_type text/html;
       return ${mode.status} '${body}';`;
   }
-  return proxyToOrigin(input, `
+  return proxyToOrigin(
+    input,
+    `
       limit_rate ${mode.slowBytesPerSecond};
-      limit_rate_after 0;`);
+      limit_rate_after 0;`,
+  );
 }
 
 /** The whole nginx.conf for this input. It never includes anything from /etc/nginx. */

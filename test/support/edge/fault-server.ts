@@ -60,13 +60,19 @@ export const PLACEHOLDER_SIZE = { width: 7, height: 3 } as const;
 export const PLACEHOLDER_PNG = solidPng(PLACEHOLDER_SIZE.width, PLACEHOLDER_SIZE.height, [128, 128, 128]);
 
 function proxy(req: IncomingMessage, res: ServerResponse, origin: { host: string; port: number }): void {
-  const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: `${origin.host}:${origin.port}` };
+  const headers: Record<string, string | string[] | undefined> = {
+    ...req.headers,
+    host: `${origin.host}:${origin.port}`,
+  };
   delete headers["x-edge-fault"];
-  const upstream = request({ host: origin.host, port: origin.port, method: req.method, path: req.url, headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
-  upstream.on("error", () => res.headersSent ? res.destroy() : res.writeHead(502).end());
+  const upstream = request(
+    { host: origin.host, port: origin.port, method: req.method, path: req.url, headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on("error", () => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   req.pipe(upstream);
 }
 
@@ -80,7 +86,11 @@ export async function startFaultServer(originHostPort: string): Promise<FaultSer
     const [kind, value] = String(req.headers["x-edge-fault"] ?? "").split("=");
     const n = Number(value);
     if (kind === "placeholder") {
-      res.writeHead(n, { "content-type": "image/png", "content-length": PLACEHOLDER_PNG.length, "cache-control": "no-store" });
+      res.writeHead(n, {
+        "content-type": "image/png",
+        "content-length": PLACEHOLDER_PNG.length,
+        "cache-control": "no-store",
+      });
       res.end(req.method === "HEAD" ? undefined : PLACEHOLDER_PNG);
     } else if (kind === "delay") {
       const timer = setTimeout(() => {
@@ -90,7 +100,9 @@ export async function startFaultServer(originHostPort: string): Promise<FaultSer
       timers.add(timer);
       res.on("close", () => clearTimeout(timer));
     } else if (kind === "flap" && Math.floor(Date.now() / n) % 2 === 1) {
-      res.writeHead(503, { "content-type": "text/html" }).end("<html><body><h1>503</h1><p>s3edge test edge (flapping)</p></body></html>");
+      res
+        .writeHead(503, { "content-type": "text/html" })
+        .end("<html><body><h1>503</h1><p>s3edge test edge (flapping)</p></body></html>");
     } else {
       proxy(req, res, origin);
     }

@@ -79,9 +79,13 @@ function installExitHook(): void {
  * 'exit' event), the shell SIGKILLs the nginx process group and removes the edge's temp dir.
  */
 function spawnGuard(pgid: number, dir: string): ChildProcess {
-  const guard = spawn("/bin/sh", ["-c", 'read _; kill -KILL "-$1" 2>/dev/null; rm -rf -- "$2"', "s3edge-edge-guard", String(pgid), dir], {
-    stdio: ["pipe", "ignore", "ignore"],
-  });
+  const guard = spawn(
+    "/bin/sh",
+    ["-c", 'read _; kill -KILL "-$1" 2>/dev/null; rm -rf -- "$2"', "s3edge-edge-guard", String(pgid), dir],
+    {
+      stdio: ["pipe", "ignore", "ignore"],
+    },
+  );
   guard.on("error", () => undefined);
   guard.stdin?.on("error", () => undefined);
   guard.unref();

@@ -24,7 +24,13 @@ const KEY = Symbol.for("s3edge.test.rgw-broker");
 type Holder = { [KEY]?: Promise<Broker> };
 
 function info(rgw: Rgw): RgwInfo {
-  return { endpoint: rgw.endpoint, bucket: rgw.bucket, region: rgw.region, credentials: rgw.credentials, version: rgw.version };
+  return {
+    endpoint: rgw.endpoint,
+    bucket: rgw.bucket,
+    region: rgw.region,
+    credentials: rgw.credentials,
+    version: rgw.version,
+  };
 }
 
 async function createBroker(): Promise<Broker> {

@@ -43,7 +43,15 @@ export function s3ClientFor(access: S3Access, extra: Partial<S3ClientConfig> = {
 export function publicReadPolicy(bucket: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
-    Statement: [{ Sid: "PublicRead", Effect: "Allow", Principal: "*", Action: ["s3:GetObject"], Resource: [`arn:aws:s3:::${bucket}/*`] }],
+    Statement: [
+      {
+        Sid: "PublicRead",
+        Effect: "Allow",
+        Principal: "*",
+        Action: ["s3:GetObject"],
+        Resource: [`arn:aws:s3:::${bucket}/*`],
+      },
+    ],
   });
 }
 
@@ -70,7 +78,8 @@ export async function createTestBucket(access: S3Access, bucket: string, setup: 
         },
       }),
     );
-    if (setup.publicRead !== false) await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
+    if (setup.publicRead !== false)
+      await client.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: publicReadPolicy(bucket) }));
   } finally {
     client.destroy();
   }

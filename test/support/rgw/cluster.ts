@@ -50,7 +50,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (address !== null && typeof address === "object" ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        address !== null && typeof address === "object" ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -70,7 +72,11 @@ function httpStatus(url: string): Promise<number> {
 }
 
 /** The log file each daemon writes itself (`log file = <dir>/log/$name.log`). */
-const CEPH_LOG: Record<string, string> = { "ceph-mon": `mon.${MON_ID}`, "ceph-osd": `osd.${OSD_ID}`, radosgw: RGW_NAME };
+const CEPH_LOG: Record<string, string> = {
+  "ceph-mon": `mon.${MON_ID}`,
+  "ceph-osd": `osd.${OSD_ID}`,
+  radosgw: RGW_NAME,
+};
 
 async function tail(file: string, lines: number): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => "");
@@ -81,7 +87,10 @@ async function tail(file: string, lines: number): Promise<string> {
 async function daemonLog(dir: string, name: string): Promise<string> {
   const printed = await tail(join(dir, "log", `${name}.out`), 15);
   const logged = await tail(join(dir, "log", `${CEPH_LOG[name] ?? name}.log`), 15);
-  return [printed && `-- printed:\n${printed}`, logged && `-- logged:\n${logged}`].filter(Boolean).join("\n") || "(no output)";
+  return (
+    [printed && `-- printed:\n${printed}`, logged && `-- logged:\n${logged}`].filter(Boolean).join("\n") ||
+    "(no output)"
+  );
 }
 
 /** Starts a cluster; on any failure stops what it started, removes the dir and throws with the logs. */
@@ -89,11 +98,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const memstoreBytes = options.memstoreBytes ?? 3 * 1024 ** 3;
   const stepTimeoutMs = options.stepTimeoutMs ?? 90_000;
   const dir = await mkdtemp(join(tmpdir(), "s3edge-rgw-"));
-  for (const sub of ["run", "log", "mon", `osd/ceph-${OSD_ID}`, "rgw"]) await mkdir(join(dir, sub), { recursive: true });
+  for (const sub of ["run", "log", "mon", `osd/ceph-${OSD_ID}`, "rgw"])
+    await mkdir(join(dir, sub), { recursive: true });
   const guard: Guard = startGuard(dir);
   const conf = join(dir, "ceph.conf");
   const out = (name: string): string => join(dir, "log", `${name}.out`);
-  const ceph = (args: string[], timeoutMs = CLI_TIMEOUT_MS) => mustRun("ceph", ["-c", conf, "--connect-timeout", "10", ...args], timeoutMs);
+  const ceph = (args: string[], timeoutMs = CLI_TIMEOUT_MS) =>
+    mustRun("ceph", ["-c", conf, "--connect-timeout", "10", ...args], timeoutMs);
   const daemons = new Map<string, Daemon>();
   let rgwPort = 0;
   let closed = false;
@@ -102,7 +113,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function waitFor(what: string, daemon: Daemon | undefined, check: () => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + stepTimeoutMs;
     while (Date.now() < deadline) {
-      if (daemon?.hasExited()) throw new Error(`${daemon.name} exited (${await daemon.exited}) while ${what}:\n${await daemonLog(dir, daemon.name)}`);
+      if (daemon?.hasExited())
+        throw new Error(
+          `${daemon.name} exited (${await daemon.exited}) while ${what}:\n${await daemonLog(dir, daemon.name)}`,
+        );
       if (await check()) return;
       await sleep(250);
     }
@@ -118,7 +132,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   async function startGateway(): Promise<void> {
     const rgw = start("radosgw", "radosgw", ["-n", RGW_NAME]);
-    await waitFor(`waiting for radosgw to answer on 127.0.0.1:${rgwPort}`, rgw, async () => (await httpStatus(`http://127.0.0.1:${rgwPort}/`)) === 200);
+    await waitFor(
+      `waiting for radosgw to answer on 127.0.0.1:${rgwPort}`,
+      rgw,
+      async () => (await httpStatus(`http://127.0.0.1:${rgwPort}/`)) === 200,
+    );
   }
 
   async function stopAll(): Promise<void> {
@@ -132,11 +150,27 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const monPort = await freePort();
     rgwPort = await freePort();
     await writeFile(conf, renderCephConfig({ fsid, dir, monPort, rgwPort, memstoreBytes }));
-    await mustRun("ceph-authtool", ["--create-keyring", join(dir, "keyring"), "--gen-key", "-n", "mon.", "--cap", "mon", "allow *"], CLI_TIMEOUT_MS);
-    await mustRun("monmaptool", ["--create", "--add", MON_ID, `v1:127.0.0.1:${monPort}`, "--fsid", fsid, join(dir, "monmap")], CLI_TIMEOUT_MS);
-    await mustRun("ceph-mon", ["-c", conf, "--mkfs", "-i", MON_ID, "--monmap", join(dir, "monmap"), "--keyring", join(dir, "keyring")], CLI_TIMEOUT_MS);
+    await mustRun(
+      "ceph-authtool",
+      ["--create-keyring", join(dir, "keyring"), "--gen-key", "-n", "mon.", "--cap", "mon", "allow *"],
+      CLI_TIMEOUT_MS,
+    );
+    await mustRun(
+      "monmaptool",
+      ["--create", "--add", MON_ID, `v1:127.0.0.1:${monPort}`, "--fsid", fsid, join(dir, "monmap")],
+      CLI_TIMEOUT_MS,
+    );
+    await mustRun(
+      "ceph-mon",
+      ["-c", conf, "--mkfs", "-i", MON_ID, "--monmap", join(dir, "monmap"), "--keyring", join(dir, "keyring")],
+      CLI_TIMEOUT_MS,
+    );
     const mon = start("ceph-mon", "ceph-mon", ["-i", MON_ID]);
-    await waitFor("waiting for the monitor (ceph -s)", mon, async () => (await runTool("ceph", ["-c", conf, "--connect-timeout", "2", "-s"], 5_000)).code === 0);
+    await waitFor(
+      "waiting for the monitor (ceph -s)",
+      mon,
+      async () => (await runTool("ceph", ["-c", conf, "--connect-timeout", "2", "-s"], 5_000)).code === 0,
+    );
 
     const id = (await ceph(["osd", "create"])).trim();
     if (id !== String(OSD_ID)) throw new Error(`ceph osd create answered ${JSON.stringify(id)}, expected ${OSD_ID}`);
@@ -146,14 +180,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     for (let attempt = 1; ; attempt++) {
       const osd = start("ceph-osd", "ceph-osd", ["-i", String(OSD_ID)]);
       try {
-        await waitFor("waiting for the OSD to be up (ceph osd stat)", osd, async () => /\b1 up\b/.test((await runTool("ceph", ["-c", conf, "--connect-timeout", "2", "osd", "stat"], 5_000)).stdout));
+        await waitFor("waiting for the OSD to be up (ceph osd stat)", osd, async () =>
+          /\b1 up\b/.test((await runTool("ceph", ["-c", conf, "--connect-timeout", "2", "osd", "stat"], 5_000)).stdout),
+        );
         break;
       } catch (error) {
         if (attempt >= 3 || !osd.hasExited()) throw error;
       }
     }
     await startGateway();
-    const version = /ceph version (\S+)/.exec((await runTool("ceph", ["--version"], CLI_TIMEOUT_MS)).stdout)?.[1] ?? "unknown";
+    const version =
+      /ceph version (\S+)/.exec((await runTool("ceph", ["--version"], CLI_TIMEOUT_MS)).stdout)?.[1] ?? "unknown";
 
     return {
       dir,

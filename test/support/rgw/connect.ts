@@ -13,7 +13,8 @@ export const RGW_START_TIMEOUT_MS = 240_000;
 
 async function call(method: "GET" | "POST", path: string): Promise<RgwInfo> {
   const base = inject("rgwBroker");
-  if (!base) throw new Error("no RGW broker: add test/support/rgw/global-setup.ts to this vitest project's globalSetup");
+  if (!base)
+    throw new Error("no RGW broker: add test/support/rgw/global-setup.ts to this vitest project's globalSetup");
   const response = await fetch(`${base}${path}`, { method, signal: AbortSignal.timeout(RGW_START_TIMEOUT_MS) });
   const body = (await response.json()) as RgwInfo | { error: string };
   if ("error" in body) throw new Error(`Ceph RGW is not available: ${body.error}`);

@@ -64,7 +64,9 @@ export function startGuard(dir: string): Guard {
   const pgidFile = join(dir, "pgids");
   appendFileSync(pgidFile, "");
   const script = 'read _; for p in $(cat "$1/pgids"); do kill -KILL "-$p" 2>/dev/null; done; rm -rf -- "$1"';
-  const guard: ChildProcess = spawn("/bin/sh", ["-c", script, "s3edge-rgw-guard", dir], { stdio: ["pipe", "ignore", "ignore"] });
+  const guard: ChildProcess = spawn("/bin/sh", ["-c", script, "s3edge-rgw-guard", dir], {
+    stdio: ["pipe", "ignore", "ignore"],
+  });
   guard.on("error", () => undefined);
   guard.stdin?.on("error", () => undefined);
   guard.unref();

@@ -51,8 +51,12 @@ export async function startRgw(options: StartRgwOptions = {}): Promise<Rgw> {
       secretAccessKey: randomUUID().replace(/-/g, "") + randomUUID().replace(/-/g, "").slice(0, 8),
     };
     await cluster.admin([
-      "user", "create", "--uid=s3edge", "--display-name=s3edge tests",
-      `--access-key=${credentials.accessKeyId}`, `--secret-key=${credentials.secretAccessKey}`,
+      "user",
+      "create",
+      "--uid=s3edge",
+      "--display-name=s3edge tests",
+      `--access-key=${credentials.accessKeyId}`,
+      `--secret-key=${credentials.secretAccessKey}`,
     ]);
     const region = "us-east-1";
     await createTestBucket({ endpoint: cluster.endpoint, region, credentials }, bucket);

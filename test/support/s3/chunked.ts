@@ -26,7 +26,8 @@ export function decodeAwsChunked(body: Buffer): Buffer | undefined {
     const size = parseInt(sizeText, 16);
     pos = lineEnd + 2;
     if (size === 0) return Buffer.concat(chunks); // trailers (checksums) follow; not verified
-    if (pos + size + 2 > body.length || body.toString("latin1", pos + size, pos + size + 2) !== "\r\n") return undefined;
+    if (pos + size + 2 > body.length || body.toString("latin1", pos + size, pos + size + 2) !== "\r\n")
+      return undefined;
     chunks.push(body.subarray(pos, pos + size));
     pos += size + 2;
   }

@@ -14,7 +14,9 @@ export const CORS_MAX_AGE_SECONDS = 3000;
 /** The CORS XML s3rver is configured with: any origin, GET/PUT/POST/HEAD/DELETE, any header. */
 export function corsConfigXml(exposeETag: boolean): string {
   const methods = ["GET", "PUT", "POST", "HEAD", "DELETE"].map((m) => `<AllowedMethod>${m}</AllowedMethod>`).join("");
-  const expose = exposedHeaders(exposeETag).map((h) => `<ExposeHeader>${h}</ExposeHeader>`).join("");
+  const expose = exposedHeaders(exposeETag)
+    .map((h) => `<ExposeHeader>${h}</ExposeHeader>`)
+    .join("");
   return (
     "<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin>" +
     `${methods}<AllowedHeader>*</AllowedHeader>${expose}` +

@@ -62,8 +62,11 @@ const DEFAULT_MESSAGES: Record<number, [string, string]> = {
 };
 
 function interceptedError(result: InterceptedError): S3ErrorSpec {
-  const [code, message] = DEFAULT_MESSAGES[result.status] ??
-    (result.status >= 500 ? ["ServiceUnavailable", "Service is unable to handle request."] : ["InvalidRequest", "Invalid Request"]);
+  const [code, message] =
+    DEFAULT_MESSAGES[result.status] ??
+    (result.status >= 500
+      ? ["ServiceUnavailable", "Service is unable to handle request."]
+      : ["InvalidRequest", "Invalid Request"]);
   return { status: result.status, code: result.code ?? code, message: result.message ?? message };
 }
 
@@ -96,7 +99,13 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
     const push = (status: number): void => {
       if (logged) return;
       logged = true;
-      const entry: FixtureRequest = { method: info.method, key: info.key, operation: info.operation, status, bytes: count.bytes };
+      const entry: FixtureRequest = {
+        method: info.method,
+        key: info.key,
+        operation: info.operation,
+        status,
+        bytes: count.bytes,
+      };
       if (info.partNumber !== undefined) entry.partNumber = info.partNumber;
       if (info.uploadId !== undefined) entry.uploadId = info.uploadId;
       requests.push(entry);
@@ -134,7 +143,15 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       case "UploadPart": {
         const n = info.partNumber;
         if (n === undefined || n < 1 || n > 10_000) {
-          return { ok: false, error: { status: 400, code: "InvalidArgument", message: "Part number must be an integer between 1 and 10000, inclusive", detail: { ArgumentName: "partNumber", ArgumentValue: info.query["partNumber"] ?? "" } } };
+          return {
+            ok: false,
+            error: {
+              status: 400,
+              code: "InvalidArgument",
+              message: "Part number must be an integer between 1 and 10000, inclusive",
+              detail: { ArgumentName: "partNumber", ArgumentValue: info.query["partNumber"] ?? "" },
+            },
+          };
         }
         return (await findUpload(store, info.key, uploadId)) ? "forward" : { ok: false, error: noSuchUpload(uploadId) };
       }
@@ -158,16 +175,25 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
    * its MD5 stream ends, before its write stream has flushed; S3 is read-after-write consistent, so
    * the answer is held until the bytes are on disk (see holdUntilWritten).
    */
-  async function expectedWrite(info: ClassifiedRequest, body: Buffer): Promise<{ path: string; size: number } | undefined> {
+  async function expectedWrite(
+    info: ClassifiedRequest,
+    body: Buffer,
+  ): Promise<{ path: string; size: number } | undefined> {
     if (info.bucket !== bucket) return undefined;
     if (info.operation === "PutObject") return { path: objectFile(info.key), size: body.length };
     if (info.operation === "UploadPart" && info.uploadId) {
-      return { path: join(directory, bucket, "._S3rver_uploads", info.uploadId, String(info.partNumber)), size: body.length };
+      return {
+        path: join(directory, bucket, "._S3rver_uploads", info.uploadId, String(info.partNumber)),
+        size: body.length,
+      };
     }
     if (info.operation === "CompleteMultipartUpload" && info.uploadId) {
       const named = new Set((parseCompleteBody(body.toString("utf8")) ?? []).map((p) => p.partNumber));
       const parts = (await store.parts(info.uploadId)) ?? [];
-      return { path: objectFile(info.key), size: parts.filter((p) => named.has(p.partNumber)).reduce((sum, p) => sum + p.size, 0) };
+      return {
+        path: objectFile(info.key),
+        size: parts.filter((p) => named.has(p.partNumber)).reduce((sum, p) => sum + p.size, 0),
+      };
     }
     return undefined;
   }
@@ -200,7 +226,10 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       return; // the client went away
     }
     if (info.operation !== "Preflight") {
-      const auth = verifySigV4({ method: info.method, url: req.url ?? "/", headers: req.headersDistinct }, { secrets, region: REGION, now: Date.now() });
+      const auth = verifySigV4(
+        { method: info.method, url: req.url ?? "/", headers: req.headersDistinct },
+        { secrets, region: REGION, now: Date.now() },
+      );
       if (!auth.ok) return sendError(res, auth.error, cors);
       const publicObjectRead = publicRead && (info.operation === "GetObject" || info.operation === "HeadObject");
       if (auth.kind === "anonymous" && !publicObjectRead) {
@@ -212,7 +241,11 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
       const decoded = decodeAwsChunked(body);
       const declared = req.headers["x-amz-decoded-content-length"];
       if (!decoded || (declared !== undefined && Number(declared) !== decoded.length)) {
-        return sendError(res, { status: 400, code: "IncompleteBody", message: "The request body terminated unexpectedly" }, cors);
+        return sendError(
+          res,
+          { status: 400, code: "IncompleteBody", message: "The request body terminated unexpectedly" },
+          cors,
+        );
       }
       body = decoded;
       headers = decodedHeaders(req.headers, decoded.length);
@@ -229,7 +262,12 @@ export async function startS3Fixture(options: S3FixtureOptions = {}): Promise<S3
 
   const server = createServer((req, res) => {
     handle(req, res).catch(() => {
-      if (!res.headersSent) sendError(res, { status: 500, code: "InternalError", message: "We encountered an internal error. Please try again." }, {});
+      if (!res.headersSent)
+        sendError(
+          res,
+          { status: 500, code: "InternalError", message: "We encountered an internal error. Please try again." },
+          {},
+        );
       else res.destroy();
     });
   });

@@ -41,7 +41,12 @@ function intParam(query: URLSearchParams, name: string, fallback: number): numbe
   const raw = query.get(name);
   if (raw === null || raw === "") return fallback;
   if (!/^\d+$/.test(raw)) {
-    return { status: 400, code: "InvalidArgument", message: `Provided ${name} not an integer or within integer range`, detail: { ArgumentName: name, ArgumentValue: raw } };
+    return {
+      status: 400,
+      code: "InvalidArgument",
+      message: `Provided ${name} not an integer or within integer range`,
+      detail: { ArgumentName: name, ArgumentValue: raw },
+    };
   }
   return Number(raw);
 }
@@ -51,7 +56,12 @@ function encodeKey(key: string, encodingType: string | null): string {
 }
 
 /** ListParts: `GET /bucket/key?uploadId=...[&max-parts=n][&part-number-marker=m]`. */
-export async function listParts(store: UploadStore, key: string, uploadId: string, query: URLSearchParams): Promise<Outcome> {
+export async function listParts(
+  store: UploadStore,
+  key: string,
+  uploadId: string,
+  query: URLSearchParams,
+): Promise<Outcome> {
   if (!(await findUpload(store, key, uploadId))) return { ok: false, error: noSuchUpload(uploadId) };
   const maxParts = intParam(query, "max-parts", 1000);
   if (typeof maxParts !== "number") return { ok: false, error: maxParts };
@@ -74,15 +84,17 @@ export async function listParts(store: UploadStore, key: string, uploadId: strin
     ["MaxParts", maxParts],
     ["IsTruncated", truncated],
     encodingType === "url" ? ["EncodingType", "url"] : undefined,
-    ...page.map((part): XmlNode => [
-      "Part",
-      [
-        ["PartNumber", part.partNumber],
-        ["LastModified", part.lastModified.toISOString()],
-        ["ETag", part.etag],
-        ["Size", part.size],
+    ...page.map(
+      (part): XmlNode => [
+        "Part",
+        [
+          ["PartNumber", part.partNumber],
+          ["LastModified", part.lastModified.toISOString()],
+          ["ETag", part.etag],
+          ["Size", part.size],
+        ],
       ],
-    ]),
+    ),
   ]);
   return { ok: true, answer: { status: 200, body } };
 }
@@ -97,7 +109,8 @@ export async function listMultipartUploads(store: UploadStore, query: URLSearchP
   const all = (await store.list()).filter((upload) => upload.key.startsWith(prefix));
   let start = 0;
   if (keyMarker !== "") {
-    const markerIndex = uploadIdMarker === "" ? -1 : all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker);
+    const markerIndex =
+      uploadIdMarker === "" ? -1 : all.findIndex((u) => u.key === keyMarker && u.uploadId === uploadIdMarker);
     start = markerIndex !== -1 ? markerIndex + 1 : all.findIndex((u) => u.key > keyMarker);
     if (start === -1) start = all.length;
   }
@@ -116,17 +129,19 @@ export async function listMultipartUploads(store: UploadStore, query: URLSearchP
     ["MaxUploads", maxUploads],
     ["IsTruncated", truncated],
     encodingType === "url" ? ["EncodingType", "url"] : undefined,
-    ...page.map((upload): XmlNode => [
-      "Upload",
-      [
-        ["Key", encodeKey(upload.key, encodingType)],
-        ["UploadId", upload.uploadId],
-        ["Initiator", OWNER],
-        ["Owner", OWNER],
-        ["StorageClass", "STANDARD"],
-        ["Initiated", upload.initiated.toISOString()],
+    ...page.map(
+      (upload): XmlNode => [
+        "Upload",
+        [
+          ["Key", encodeKey(upload.key, encodingType)],
+          ["UploadId", upload.uploadId],
+          ["Initiator", OWNER],
+          ["Owner", OWNER],
+          ["StorageClass", "STANDARD"],
+          ["Initiated", upload.initiated.toISOString()],
+        ],
       ],
-    ]),
+    ),
   ]);
   return { ok: true, answer: { status: 200, body } };
 }
@@ -150,7 +165,9 @@ export function parseCompleteBody(xml: string): CompletePart[] | undefined {
   if (!/<CompleteMultipartUpload[\s>]/.test(xml)) return undefined;
   const parts = elementTexts(xml, "Part").map((inner) => {
     const number = elementTexts(inner, "PartNumber")[0]?.trim() ?? "";
-    const etag = unescapeXml(elementTexts(inner, "ETag")[0] ?? "").replace(/"/g, "").trim();
+    const etag = unescapeXml(elementTexts(inner, "ETag")[0] ?? "")
+      .replace(/"/g, "")
+      .trim();
     return /^\d+$/.test(number) && etag !== "" ? { partNumber: Number(number), etag } : undefined;
   });
   if (parts.length === 0 || parts.some((part) => part === undefined)) return undefined;
@@ -183,7 +200,8 @@ export async function checkComplete(
       return {
         status: 400,
         code: "InvalidPartOrder",
-        message: "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
+        message:
+          "The list of parts was not in ascending order. The parts list must be specified in order by part number.",
         detail: { UploadId: uploadId },
       };
     }
@@ -208,7 +226,12 @@ export async function checkComplete(
         status: 400,
         code: "EntityTooSmall",
         message: "Your proposed upload is smaller than the minimum allowed size",
-        detail: { ProposedSize: String(size), MinSizeAllowed: String(minPartSize), PartNumber: String(part.partNumber), ETag: part.etag },
+        detail: {
+          ProposedSize: String(size),
+          MinSizeAllowed: String(minPartSize),
+          PartNumber: String(part.partNumber),
+          ETag: part.etag,
+        },
       };
     }
   }

@@ -43,10 +43,7 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /** RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-._~` percent-encoded. */
 export function rfc3986(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return encodeURIComponent(value).replace(/[!'()*]/g, (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function decode(value: string): string {
@@ -96,7 +93,12 @@ export function canonicalQuery(pairs: ReadonlyArray<readonly [string, string]>):
 
 function canonicalHeaderValue(values: readonly string[] | undefined): string {
   return (values ?? [])
-    .map((value) => value.replace(/[\r\n]/g, " ").replace(/[ \t]+/g, " ").trim())
+    .map((value) =>
+      value
+        .replace(/[\r\n]/g, " ")
+        .replace(/[ \t]+/g, " ")
+        .trim(),
+    )
     .join(",");
 }
 
@@ -109,9 +111,7 @@ export function canonicalRequest(input: {
   signedHeaders: readonly string[];
   payloadHash: string;
 }): string {
-  const headerLines = input.signedHeaders.map(
-    (name) => `${name}:${canonicalHeaderValue(input.headers[name])}\n`,
-  );
+  const headerLines = input.signedHeaders.map((name) => `${name}:${canonicalHeaderValue(input.headers[name])}\n`);
   return [
     input.method,
     canonicalUri(input.rawPath),
@@ -156,9 +156,26 @@ interface AuthParts {
   payloadHash: string;
 }
 
-function authParts(credential: string, amzDate: string, signedHeaders: string, signature: string, payloadHash: string): AuthParts {
-  const [accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = "", scopeTerminator = ""] = credential.split("/");
-  return { accessKeyId, scopeDate, scopeRegion, scopeService, scopeTerminator, amzDate, signedHeaders: signedHeaders.split(";"), signature, payloadHash };
+function authParts(
+  credential: string,
+  amzDate: string,
+  signedHeaders: string,
+  signature: string,
+  payloadHash: string,
+): AuthParts {
+  const [accessKeyId = "", scopeDate = "", scopeRegion = "", scopeService = "", scopeTerminator = ""] =
+    credential.split("/");
+  return {
+    accessKeyId,
+    scopeDate,
+    scopeRegion,
+    scopeService,
+    scopeTerminator,
+    amzDate,
+    signedHeaders: signedHeaders.split(";"),
+    signature,
+    payloadHash,
+  };
 }
 
 function err(status: number, code: string, message: string, detail?: Record<string, string>): VerifyResult {
@@ -227,7 +244,11 @@ function fromHeader(authorization: string, headers: SignedRequest["headers"], no
     return err(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   }
   if (!PAYLOAD_HASH.test(payloadHash)) {
-    return err(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-..., or a valid sha256 value.");
+    return err(
+      400,
+      "InvalidArgument",
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-..., or a valid sha256 value.",
+    );
   }
   const amzDate = first(headers, "x-amz-date");
   const signedAt = amzDate === undefined ? Number.NaN : parseAmzDate(amzDate);
@@ -235,11 +256,16 @@ function fromHeader(authorization: string, headers: SignedRequest["headers"], no
     return err(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
   }
   if (Math.abs(now - signedAt) > MAX_SKEW_MS) {
-    return err(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {
-      RequestTime: amzDate,
-      ServerTime: new Date(now).toISOString().replace(/\.\d+Z$/, "Z"),
-      MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
-    });
+    return err(
+      403,
+      "RequestTimeTooSkewed",
+      "The difference between the request time and the current time is too large.",
+      {
+        RequestTime: amzDate,
+        ServerTime: new Date(now).toISOString().replace(/\.\d+Z$/, "Z"),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      },
+    );
   }
   return authParts(credential, amzDate, signedHeaders, signature, payloadHash);
 }
@@ -257,8 +283,13 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   const authorization = first(request.headers, "authorization");
   const presigned = query.some(([name]) => name === "X-Amz-Algorithm" || name === "X-Amz-Signature");
   if (authorization !== undefined && presigned) {
-    return err(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
-      "Signature query string parameter or the Authorization header should be specified", { ArgumentName: "Authorization" });
+    return err(
+      400,
+      "InvalidArgument",
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, " +
+        "Signature query string parameter or the Authorization header should be specified",
+      { ArgumentName: "Authorization" },
+    );
   }
   if (authorization === undefined && !presigned) {
     if (query.some(([name]) => name === "Signature" || name === "AWSAccessKeyId")) {
@@ -267,17 +298,28 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
     return { ok: true, kind: "anonymous" };
   }
 
-  const parts = presigned ? fromQuery(query, options.now) : fromHeader(authorization ?? "", request.headers, options.now);
+  const parts = presigned
+    ? fromQuery(query, options.now)
+    : fromHeader(authorization ?? "", request.headers, options.now);
   if ("ok" in parts) return parts;
 
   const service = options.service ?? "s3";
   const scopeError = presigned ? "AuthorizationQueryParametersError" : "AuthorizationHeaderMalformed";
   if (parts.scopeRegion !== options.region) {
-    return err(400, scopeError, `Error parsing the X-Amz-Credential parameter; the region '${parts.scopeRegion}' is wrong; expecting '${options.region}'`, {
-      Region: options.region,
-    });
+    return err(
+      400,
+      scopeError,
+      `Error parsing the X-Amz-Credential parameter; the region '${parts.scopeRegion}' is wrong; expecting '${options.region}'`,
+      {
+        Region: options.region,
+      },
+    );
   }
-  if (parts.scopeService !== service || parts.scopeTerminator !== "aws4_request" || parts.scopeDate !== parts.amzDate.slice(0, 8)) {
+  if (
+    parts.scopeService !== service ||
+    parts.scopeTerminator !== "aws4_request" ||
+    parts.scopeDate !== parts.amzDate.slice(0, 8)
+  ) {
     return err(400, scopeError, "Error parsing the X-Amz-Credential parameter; the credential scope is malformed.");
   }
   const secret = options.secrets.get(parts.accessKeyId);
@@ -314,11 +356,16 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Ver
   const expected = createHmac("sha256", key).update(toSign, "utf8").digest();
   const provided = /^[0-9a-f]{64}$/.test(parts.signature) ? Buffer.from(parts.signature, "hex") : Buffer.alloc(0);
   if (provided.length !== expected.length || !timingSafeEqual(provided, expected)) {
-    return err(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", {
-      AWSAccessKeyId: parts.accessKeyId,
-      StringToSign: toSign,
-      CanonicalRequest: canonical,
-    });
+    return err(
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      {
+        AWSAccessKeyId: parts.accessKeyId,
+        StringToSign: toSign,
+        CanonicalRequest: canonical,
+      },
+    );
   }
   return { ok: true, kind: presigned ? "query" : "header", accessKeyId: parts.accessKeyId };
 }

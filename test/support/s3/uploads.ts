@@ -29,7 +29,12 @@ export interface PartInfo {
 const UPLOAD_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 function isMissing(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && (error.code === "ENOENT" || error.code === "ENOTDIR");
+  return (
+    typeof error === "object" &&
+    error !== null &&
+    "code" in error &&
+    (error.code === "ENOENT" || error.code === "ENOTDIR")
+  );
 }
 
 /** The uploads of one bucket in an s3rver directory. */
@@ -99,9 +104,7 @@ export class UploadStore {
           }
         }),
     );
-    return parts
-      .filter((part): part is PartInfo => part !== undefined)
-      .sort((a, b) => a.partNumber - b.partNumber);
+    return parts.filter((part): part is PartInfo => part !== undefined).sort((a, b) => a.partNumber - b.partNumber);
   }
 
   /** Removes an upload and its parts. */

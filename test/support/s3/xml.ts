@@ -59,7 +59,10 @@ export function resultDocument(root: string, children: ReadonlyArray<XmlNode | u
 export function errorDocument(error: S3ErrorSpec, requestId: string): string {
   const detail = Object.entries(error.detail ?? {}).map(([name, value]): XmlNode => [name, value]);
   return `${PROLOG}${renderXml([
-    ["Error", [["Code", error.code], ["Message", error.message], ...detail, ["RequestId", requestId], ["HostId", "s3-fixture"]]],
+    [
+      "Error",
+      [["Code", error.code], ["Message", error.message], ...detail, ["RequestId", requestId], ["HostId", "s3-fixture"]],
+    ],
   ])}`;
 }
 

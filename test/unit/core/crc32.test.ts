@@ -87,6 +87,7 @@ describe("CRC32_BASE64 (the wire format of a part checksum)", () => {
         expect(crc32ToBase64(value)).toMatch(CRC32_BASE64);
       }),
     );
-    for (const bad of ["", "AAAAAA=", "AAAAAAA=", "AAAAAA===", "AAAA-A==", "AAAAAAAA"]) expect(bad).not.toMatch(CRC32_BASE64);
+    for (const bad of ["", "AAAAAA=", "AAAAAAA=", "AAAAAA===", "AAAA-A==", "AAAAAAAA"])
+      expect(bad).not.toMatch(CRC32_BASE64);
   });
 });

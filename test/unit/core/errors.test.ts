@@ -13,7 +13,11 @@ import {
 
 describe("error classes", () => {
   it.each([
-    [new EndpointError("sign", "boom", { status: 502, serverCode: "InternalError", retryable: true }), "EndpointError", true],
+    [
+      new EndpointError("sign", "boom", { status: 502, serverCode: "InternalError", retryable: true }),
+      "EndpointError",
+      true,
+    ],
     [new S3Error("nope", { status: 503, s3Code: "SlowDown", retryable: true, retryAfterMs: 1000 }), "S3Error", true],
     [new NetworkError("down"), "NetworkError", true],
     [new TimeoutError("slow"), "Timeout", true],

@@ -3,7 +3,13 @@
  * persisted beside the verdicts (same store, own prefix, expiry) and shared with other tabs.
  */
 import { describe, expect, it } from "vitest";
-import { createHealthStore, parseHostLatency, parseVerdict, type ChannelLike, type StorageLike } from "../../../src/core/health-store.js";
+import {
+  createHealthStore,
+  parseHostLatency,
+  parseVerdict,
+  type ChannelLike,
+  type StorageLike,
+} from "../../../src/core/health-store.js";
 import { createHostHealth } from "../../../src/core/health.js";
 
 function memory(): StorageLike & { data: Map<string, string> } {
@@ -86,7 +92,8 @@ describe("createHostHealth latency", () => {
     const storage = memory();
     let t = 0;
     const health = createHostHealth({ now: () => t, store: createHealthStore({ storage }) });
-    const stored = () => JSON.parse(storage.data.get("s3edge:latency:v1:a.test") ?? "null") as { ms: number; samples: number };
+    const stored = () =>
+      JSON.parse(storage.data.get("s3edge:latency:v1:a.test") ?? "null") as { ms: number; samples: number };
     health.observe?.("a.test", 100);
     t = 10;
     health.observe?.("a.test", 110); // 105: within a fifth, 10 ms later
@@ -115,7 +122,16 @@ describe("createHostHealth latency", () => {
 
   it("old stored data still parses: a verdict written before latency existed loads as before", () => {
     const storage = memory();
-    const old = { v: 1, host: "cdn.test", state: "open", until: 20_000, cooldownMs: 15_000, failures: 3, at: 5_000, expires: 620_000 };
+    const old = {
+      v: 1,
+      host: "cdn.test",
+      state: "open",
+      until: 20_000,
+      cooldownMs: 15_000,
+      failures: 3,
+      at: 5_000,
+      expires: 620_000,
+    };
     storage.setItem("s3edge:health:v1:cdn.test", JSON.stringify(old));
     expect(parseVerdict(old)).toMatchObject({ host: "cdn.test", state: "open" });
     const health = createHostHealth({ now: () => 10_000, store: createHealthStore({ storage }) });

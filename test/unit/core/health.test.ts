@@ -1,7 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { createBreaker } from "../../../src/core/breaker.js";
 import { ConfigError } from "../../../src/core/errors.js";
-import { createHostHealth, type HostHealth, type HostHealthOptions, type HostStatus, type HostVerdict } from "../../../src/core/health.js";
+import {
+  createHostHealth,
+  type HostHealth,
+  type HostHealthOptions,
+  type HostStatus,
+  type HostVerdict,
+} from "../../../src/core/health.js";
 import { createHealthStore, parseVerdict, type ChannelLike, type StorageLike } from "../../../src/core/health-store.js";
 
 const CDN = "cdn.example.com";
@@ -25,7 +31,12 @@ describe("createHostHealth: closed -> open", () => {
   it("treats unknown hosts as closed", () => {
     const { health } = setup();
     expect(health.acquire("never.seen")).toBe("try");
-    expect(health.status("never.seen")).toEqual({ host: "never.seen", state: "closed", failures: 0, cooldownMs: 15_000 });
+    expect(health.status("never.seen")).toEqual({
+      host: "never.seen",
+      state: "closed",
+      failures: 0,
+      cooldownMs: 15_000,
+    });
   });
 
   it("opens after failureThreshold failures within the window", () => {
@@ -397,7 +408,12 @@ describe("createHostHealth with a store: health that outlives the page", () => {
     const next = browser.tab(); // a reload: a new breaker over the same storage
     expect(next.health.usable(CDN)).toBe(false);
     expect(next.health.acquire(CDN)).toBe("skip");
-    expect(next.health.status(CDN)).toMatchObject({ state: "open", openedUntil: until, failures: 3, lastReason: "network" });
+    expect(next.health.status(CDN)).toMatchObject({
+      state: "open",
+      openedUntil: until,
+      failures: 3,
+      lastReason: "network",
+    });
     expect(next.events).toEqual([]); // loading a verdict is not a change
   });
 
@@ -493,7 +509,15 @@ describe("createHostHealth with a store: health that outlives the page", () => {
     const a = browser.tab();
     const b = browser.tab();
     openIt(b.health); // opened now, with a 15 s cool-down
-    const stale: HostVerdict = { host: CDN, state: "open", until: browser.clock.t + 60_000, cooldownMs: 60_000, failures: 3, at: browser.clock.t - 1, expires: browser.clock.t + 600_000 };
+    const stale: HostVerdict = {
+      host: CDN,
+      state: "open",
+      until: browser.clock.t + 60_000,
+      cooldownMs: 60_000,
+      failures: 3,
+      at: browser.clock.t - 1,
+      expires: browser.clock.t + 600_000,
+    };
     a.store.save(stale); // delivered to b by the storage event
     expect(b.health.status(CDN).cooldownMs).toBe(15_000);
     const newer: HostVerdict = { ...stale, at: browser.clock.t + 1 };
@@ -503,11 +527,35 @@ describe("createHostHealth with a store: health that outlives the page", () => {
 
   it("is bounded: at most maxHosts verdicts, the oldest dropped first", () => {
     const browser = fakeBrowser();
-    const store = createHealthStore({ storage: { getItem: (k) => browser.data.get(k) ?? null, setItem: (k, v) => void browser.data.set(k, v), removeItem: (k) => void browser.data.delete(k), key: (i) => [...browser.data.keys()][i] ?? null, get length() { return browser.data.size; } }, maxHosts: 3 });
+    const store = createHealthStore({
+      storage: {
+        getItem: (k) => browser.data.get(k) ?? null,
+        setItem: (k, v) => void browser.data.set(k, v),
+        removeItem: (k) => void browser.data.delete(k),
+        key: (i) => [...browser.data.keys()][i] ?? null,
+        get length() {
+          return browser.data.size;
+        },
+      },
+      maxHosts: 3,
+    });
     for (let i = 0; i < 5; i++) {
-      store.save({ host: `cdn${i}.test`, state: "open", until: 2_000, cooldownMs: 1_000, failures: 3, at: 1_000 + i, expires: 10_000 });
+      store.save({
+        host: `cdn${i}.test`,
+        state: "open",
+        until: 2_000,
+        cooldownMs: 1_000,
+        failures: 3,
+        at: 1_000 + i,
+        expires: 10_000,
+      });
     }
-    expect(store.load(1_500).map((v) => v.host).sort()).toEqual(["cdn2.test", "cdn3.test", "cdn4.test"]);
+    expect(
+      store
+        .load(1_500)
+        .map((v) => v.host)
+        .sort(),
+    ).toEqual(["cdn2.test", "cdn3.test", "cdn4.test"]);
   });
 
   it("drops unreadable entries and entries of another format version", () => {
@@ -572,8 +620,27 @@ describe("createHostHealth with a store: health that outlives the page", () => {
 
 describe("parseVerdict", () => {
   it("accepts its own format and nothing else", () => {
-    const v = { v: 1, host: "h", state: "closed", until: 1, cooldownMs: 2, failures: 0, at: 1, expires: 3, reason: "x".repeat(100) };
-    expect(parseVerdict(v)).toEqual({ host: "h", state: "closed", until: 1, cooldownMs: 2, failures: 0, at: 1, expires: 3, reason: "x".repeat(64) });
+    const v = {
+      v: 1,
+      host: "h",
+      state: "closed",
+      until: 1,
+      cooldownMs: 2,
+      failures: 0,
+      at: 1,
+      expires: 3,
+      reason: "x".repeat(100),
+    };
+    expect(parseVerdict(v)).toEqual({
+      host: "h",
+      state: "closed",
+      until: 1,
+      cooldownMs: 2,
+      failures: 0,
+      at: 1,
+      expires: 3,
+      reason: "x".repeat(64),
+    });
     expect(parseVerdict({ ...v, state: "half-open" })).toBeUndefined();
     expect(parseVerdict({ ...v, at: "1" })).toBeUndefined();
     expect(parseVerdict(null)).toBeUndefined();

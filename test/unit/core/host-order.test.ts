@@ -6,7 +6,12 @@ import { checkRouting, createHostOrder, type OrderEntry } from "../../../src/cor
 import type { LatencyEstimate } from "../../../src/core/latency.js";
 
 const est = (ms: number, at = 1_000): LatencyEstimate => ({ ms, at, samples: 5 });
-const cdn = (host: string, latency?: LatencyEstimate, usable = true): OrderEntry => ({ host, tier: 0, usable, latency });
+const cdn = (host: string, latency?: LatencyEstimate, usable = true): OrderEntry => ({
+  host,
+  tier: 0,
+  usable,
+  latency,
+});
 const s3 = (host: string, latency?: LatencyEstimate, usable = true): OrderEntry => ({ host, tier: 1, usable, latency });
 const never = () => 0.999;
 
@@ -20,7 +25,10 @@ describe("host order", () => {
 
   it("puts the clearly faster host of a tier first, and says so", () => {
     const order = createHostOrder({ random: never });
-    const route = order.route([cdn("far", est(80)), cdn("near", est(20)), s3("r1", est(150)), s3("r2", est(40))], 1_000);
+    const route = order.route(
+      [cdn("far", est(80)), cdn("near", est(20)), s3("r1", est(150)), s3("r2", est(40))],
+      1_000,
+    );
     expect(route.usable).toEqual([1, 0, 3, 2]);
     expect(route.reason).toBe("latency");
   });
@@ -37,14 +45,19 @@ describe("host order", () => {
     const crossed = createHostOrder({ random: never, crossTierMs: 50 }).route(entries, 1_000);
     expect(crossed).toMatchObject({ usable: [1, 0], reason: "latency" });
     // 40 + 50 is not clearly below 100: the CDN stays first.
-    expect(createHostOrder({ random: never, crossTierMs: 50 }).route([cdn("c", est(100)), s3("r", est(40))], 1_000).usable).toEqual([0, 1]);
+    expect(
+      createHostOrder({ random: never, crossTierMs: 50 }).route([cdn("c", est(100)), s3("r", est(40))], 1_000).usable,
+    ).toEqual([0, 1]);
   });
 
   it("skips hosts the breaker holds back, naming health as the reason", () => {
     const order = createHostOrder({ random: never });
     const route = order.route([cdn("a", est(10), false), cdn("b", est(80)), s3("r1", est(150))], 1_000);
     expect(route).toEqual({ usable: [1, 2], unusable: [0], reason: "health" });
-    const regions = order.route([cdn("a", undefined, false), cdn("b", undefined, false), s3("r1", est(150), false), s3("r2", est(40))], 1_000);
+    const regions = order.route(
+      [cdn("a", undefined, false), cdn("b", undefined, false), s3("r1", est(150), false), s3("r2", est(40))],
+      1_000,
+    );
     expect(regions).toEqual({ usable: [3], unusable: [0, 1, 2], reason: "health" });
   });
 

@@ -20,8 +20,35 @@ const keyChar = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.constantFrom(
-      " ", "+", "%", "#", "?", "&", "=", ";", ":", "@", "\\", "!", "'", "(", ")", "*", "~", ".", "-", "_",
-      "é", "e\u0301", "日本", "😀", "%2F", "%2e", "\u00a0", "\u202e", "\ufeff",
+      " ",
+      "+",
+      "%",
+      "#",
+      "?",
+      "&",
+      "=",
+      ";",
+      ":",
+      "@",
+      "\\",
+      "!",
+      "'",
+      "(",
+      ")",
+      "*",
+      "~",
+      ".",
+      "-",
+      "_",
+      "é",
+      "e\u0301",
+      "日本",
+      "😀",
+      "%2F",
+      "%2e",
+      "\u00a0",
+      "\u202e",
+      "\ufeff",
     ),
   },
   { weight: 1, arbitrary: fc.constant("/") },
@@ -74,7 +101,10 @@ describe("keyProblem / assertValidKey", () => {
     ["\udc00\ud800", /surrogate/],
     ["a".repeat(MAX_KEY_BYTES + 1), /1025 UTF-8 bytes/],
     [`${"é".repeat(512)}a`, /1025 UTF-8 bytes/],
-    ["https://cdn.example.com/a.png", /a URL \(https:\/\/cdn\.example\.com\/a\.png\) was given where an object key is expected/],
+    [
+      "https://cdn.example.com/a.png",
+      /a URL \(https:\/\/cdn\.example\.com\/a\.png\) was given where an object key is expected/,
+    ],
     ["s3://bucket/a.png", /a URL .* was given where an object key is expected/],
   ] as const)("refuses %j", (key, reason) => {
     expect(keyProblem(key)).toMatch(reason);
@@ -236,7 +266,9 @@ describe("sanitizeFilename", () => {
 describe("a URL given as a key", () => {
   it("is named as a URL, with its query (a signature) left out", () => {
     const problem = keyProblem("https://bucket.s3.amazonaws.com/a.png?X-Amz-Signature=abc");
-    expect(problem).toMatch(/^a URL \(https:\/\/bucket\.s3\.amazonaws\.com\/a\.png\?<redacted>\) was given where an object key is expected/);
+    expect(problem).toMatch(
+      /^a URL \(https:\/\/bucket\.s3\.amazonaws\.com\/a\.png\?<redacted>\) was given where an object key is expected/,
+    );
     expect(problem).not.toMatch(/abc/);
     expect(() => assertValidKey("https://cdn.example.com/a.png")).toThrow(/was given where an object key is expected/);
   });

@@ -95,7 +95,9 @@ describe("partCount / partRange", () => {
       fc.integer({ min: 0, max: S3_LIMITS.maxObjectSize }),
       fc.integer({ min: S3_LIMITS.maxObjectSize - 100 * MiB, max: S3_LIMITS.maxObjectSize }),
     );
-    const preferred = fc.option(fc.integer({ min: S3_LIMITS.minPartSize, max: S3_LIMITS.maxPartSize }), { nil: undefined });
+    const preferred = fc.option(fc.integer({ min: S3_LIMITS.minPartSize, max: S3_LIMITS.maxPartSize }), {
+      nil: undefined,
+    });
     fc.assert(
       fc.property(size, preferred, (n, pref) => {
         const partSize = choosePartSize(n, pref);
@@ -122,18 +124,22 @@ describe("partCount / partRange", () => {
 
   it("tiles [0, size) exactly, part by part, for sizes up to a few hundred parts", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 300 * 5 * MiB }), fc.integer({ min: 5 * MiB, max: 12 * MiB }), (n, pref) => {
-        const partSize = choosePartSize(n, pref);
-        const count = partCount(n, partSize);
-        let cursor = 0;
-        for (let p = 1; p <= count; p++) {
-          const { start, end } = partRange(p, partSize, n);
-          expect(start).toBe(cursor);
-          if (p < count) expect(end - start).toBe(partSize);
-          cursor = end;
-        }
-        expect(cursor).toBe(n);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 300 * 5 * MiB }),
+        fc.integer({ min: 5 * MiB, max: 12 * MiB }),
+        (n, pref) => {
+          const partSize = choosePartSize(n, pref);
+          const count = partCount(n, partSize);
+          let cursor = 0;
+          for (let p = 1; p <= count; p++) {
+            const { start, end } = partRange(p, partSize, n);
+            expect(start).toBe(cursor);
+            if (p < count) expect(end - start).toBe(partSize);
+            cursor = end;
+          }
+          expect(cursor).toBe(n);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -177,9 +183,13 @@ describe("partSizeToFit", () => {
 
   it("never needs more than maxParts parts", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: S3_LIMITS.maxObjectSize }), fc.integer({ min: 1, max: 10_000 }), (size, maxParts) => {
-        expect(partCount(size, partSizeToFit(size, maxParts))).toBeLessThanOrEqual(maxParts);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: S3_LIMITS.maxObjectSize }),
+        fc.integer({ min: 1, max: 10_000 }),
+        (size, maxParts) => {
+          expect(partCount(size, partSizeToFit(size, maxParts))).toBeLessThanOrEqual(maxParts);
+        },
+      ),
     );
   });
 });

@@ -134,7 +134,8 @@ describe("parseS3Error", () => {
   });
 
   it("decodes XML entities in the message", () => {
-    const xml = "<Error><Code>InvalidArgument</Code><Message>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x1F600;</Message></Error>";
+    const xml =
+      "<Error><Code>InvalidArgument</Code><Message>a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos; &#233;&#x1F600;</Message></Error>";
     expect(parseS3Error(xml).message).toBe(`a <b> & "c" 'd' é😀`);
   });
 
@@ -143,7 +144,7 @@ describe("parseS3Error", () => {
     expect(parseS3Error("<Error><Code></Code><Message> </Message></Error>")).toEqual({});
   });
 
-  it.each(["", "not xml", "<html><body>502 Bad Gateway</body></html>", "{\"error\":{}}", "<Error><Code>unterminated"])(
+  it.each(["", "not xml", "<html><body>502 Bad Gateway</body></html>", '{"error":{}}', "<Error><Code>unterminated"])(
     "returns {} for %j",
     (body) => {
       expect(parseS3Error(body)).toEqual({});

@@ -17,21 +17,77 @@ const ENCODED = "photos/a%20b%2Bc.jpg";
 describe("s3ObjectUrl for every origin style", () => {
   it.each<[string, OriginSpec, string]>([
     ["virtual-hosted", { bucket: "my-bucket", region: "eu-west-1" }, "https://my-bucket.s3.eu-west-1.amazonaws.com"],
-    ["virtual-hosted us-east-1", { bucket: "my-bucket", region: "us-east-1" }, "https://my-bucket.s3.us-east-1.amazonaws.com"],
-    ["path-style", { bucket: "my-bucket", region: "eu-west-1", pathStyle: true }, "https://s3.eu-west-1.amazonaws.com/my-bucket"],
-    ["dotted bucket (automatic path-style)", { bucket: "media.example.com", region: "eu-west-1" }, "https://s3.eu-west-1.amazonaws.com/media.example.com"],
-    ["dualstack", { bucket: "my-bucket", region: "eu-west-1", dualstack: true }, "https://my-bucket.s3.dualstack.eu-west-1.amazonaws.com"],
-    ["dualstack path-style", { bucket: "my-bucket", region: "eu-west-1", dualstack: true, pathStyle: true }, "https://s3.dualstack.eu-west-1.amazonaws.com/my-bucket"],
-    ["dualstack dotted", { bucket: "a.b.c", region: "ap-south-1", dualstack: true }, "https://s3.dualstack.ap-south-1.amazonaws.com/a.b.c"],
-    ["accelerate", { bucket: "my-bucket", region: "eu-west-1", accelerate: true }, "https://my-bucket.s3-accelerate.amazonaws.com"],
-    ["accelerate dualstack", { bucket: "my-bucket", region: "eu-west-1", accelerate: true, dualstack: true }, "https://my-bucket.s3-accelerate.dualstack.amazonaws.com"],
+    [
+      "virtual-hosted us-east-1",
+      { bucket: "my-bucket", region: "us-east-1" },
+      "https://my-bucket.s3.us-east-1.amazonaws.com",
+    ],
+    [
+      "path-style",
+      { bucket: "my-bucket", region: "eu-west-1", pathStyle: true },
+      "https://s3.eu-west-1.amazonaws.com/my-bucket",
+    ],
+    [
+      "dotted bucket (automatic path-style)",
+      { bucket: "media.example.com", region: "eu-west-1" },
+      "https://s3.eu-west-1.amazonaws.com/media.example.com",
+    ],
+    [
+      "dualstack",
+      { bucket: "my-bucket", region: "eu-west-1", dualstack: true },
+      "https://my-bucket.s3.dualstack.eu-west-1.amazonaws.com",
+    ],
+    [
+      "dualstack path-style",
+      { bucket: "my-bucket", region: "eu-west-1", dualstack: true, pathStyle: true },
+      "https://s3.dualstack.eu-west-1.amazonaws.com/my-bucket",
+    ],
+    [
+      "dualstack dotted",
+      { bucket: "a.b.c", region: "ap-south-1", dualstack: true },
+      "https://s3.dualstack.ap-south-1.amazonaws.com/a.b.c",
+    ],
+    [
+      "accelerate",
+      { bucket: "my-bucket", region: "eu-west-1", accelerate: true },
+      "https://my-bucket.s3-accelerate.amazonaws.com",
+    ],
+    [
+      "accelerate dualstack",
+      { bucket: "my-bucket", region: "eu-west-1", accelerate: true, dualstack: true },
+      "https://my-bucket.s3-accelerate.dualstack.amazonaws.com",
+    ],
     ["China region", { bucket: "my-bucket", region: "cn-north-1" }, "https://my-bucket.s3.cn-north-1.amazonaws.com.cn"],
-    ["custom endpoint (path-style by default)", { endpoint: "http://127.0.0.1:4569", bucket: "test-bucket" }, "http://127.0.0.1:4569/test-bucket"],
-    ["custom endpoint with trailing slash", { endpoint: "https://minio.local:9000/", bucket: "test-bucket" }, "https://minio.local:9000/test-bucket"],
-    ["custom endpoint with a path prefix", { endpoint: "https://gw.example.com/s3/", bucket: "test-bucket" }, "https://gw.example.com/s3/test-bucket"],
-    ["R2 virtual-hosted", { endpoint: "https://acc123.r2.cloudflarestorage.com", bucket: "media", pathStyle: false }, "https://media.acc123.r2.cloudflarestorage.com"],
-    ["custom virtual-hosted keeps the port", { endpoint: "http://s3.local:9000", bucket: "media", pathStyle: false }, "http://media.s3.local:9000"],
-    ["custom virtual-hosted dotted bucket falls back to path-style", { endpoint: "https://s3.wasabisys.com", bucket: "a.b", pathStyle: false }, "https://s3.wasabisys.com/a.b"],
+    [
+      "custom endpoint (path-style by default)",
+      { endpoint: "http://127.0.0.1:4569", bucket: "test-bucket" },
+      "http://127.0.0.1:4569/test-bucket",
+    ],
+    [
+      "custom endpoint with trailing slash",
+      { endpoint: "https://minio.local:9000/", bucket: "test-bucket" },
+      "https://minio.local:9000/test-bucket",
+    ],
+    [
+      "custom endpoint with a path prefix",
+      { endpoint: "https://gw.example.com/s3/", bucket: "test-bucket" },
+      "https://gw.example.com/s3/test-bucket",
+    ],
+    [
+      "R2 virtual-hosted",
+      { endpoint: "https://acc123.r2.cloudflarestorage.com", bucket: "media", pathStyle: false },
+      "https://media.acc123.r2.cloudflarestorage.com",
+    ],
+    [
+      "custom virtual-hosted keeps the port",
+      { endpoint: "http://s3.local:9000", bucket: "media", pathStyle: false },
+      "http://media.s3.local:9000",
+    ],
+    [
+      "custom virtual-hosted dotted bucket falls back to path-style",
+      { endpoint: "https://s3.wasabisys.com", bucket: "a.b", pathStyle: false },
+      "https://s3.wasabisys.com/a.b",
+    ],
   ])("%s", (_name, origin, base) => {
     expect(typeof origin === "function" ? undefined : originBase(origin)).toBe(base);
     expect(s3ObjectUrl(origin, KEY)).toBe(`${base}/${ENCODED}`);
@@ -50,7 +106,11 @@ describe("s3ObjectUrl for every origin style", () => {
 
   it.each<[string, OriginSpec, RegExp]>([
     ["accelerate with a dotted bucket", { bucket: "a.b.c", region: "us-east-1", accelerate: true }, /dots/],
-    ["accelerate with path-style", { bucket: "abc", region: "us-east-1", accelerate: true, pathStyle: true }, /path-style/],
+    [
+      "accelerate with path-style",
+      { bucket: "abc", region: "us-east-1", accelerate: true, pathStyle: true },
+      /path-style/,
+    ],
     ["an upper-case bucket", { bucket: "MyBucket", region: "us-east-1" }, /lowercase/],
     ["a short bucket", { bucket: "ab", region: "us-east-1" }, /3 to 63/],
     ["a long bucket", { bucket: "a".repeat(64), region: "us-east-1" }, /3 to 63/],
@@ -66,7 +126,11 @@ describe("s3ObjectUrl for every origin style", () => {
     ["a relative endpoint", { endpoint: "/s3", bucket: "abc" }, /absolute/],
     ["an endpoint with a query", { endpoint: "https://x.example.com/?a=1", bucket: "abc" }, /query/],
     ["an endpoint with credentials", { endpoint: "https://u:p@x.example.com", bucket: "abc" }, /credentials/],
-    ["virtual-hosted on an IP endpoint", { endpoint: "http://127.0.0.1:9000", bucket: "abc", pathStyle: false }, /IP address/],
+    [
+      "virtual-hosted on an IP endpoint",
+      { endpoint: "http://127.0.0.1:9000", bucket: "abc", pathStyle: false },
+      /IP address/,
+    ],
   ])("refuses %s with a clear InvalidInputError", (_name, origin, message) => {
     expect(() => s3ObjectUrl(origin, KEY)).toThrow(InvalidInputError);
     expect(() => s3ObjectUrl(origin, KEY)).toThrow(message);
@@ -123,7 +187,13 @@ describe("cdnObjectUrl", () => {
   });
 
   it("refuses a base that is not an absolute http(s) URL or carries a query", () => {
-    for (const base of ["cdn.example.com", "/media", "javascript:alert(1)", "https://cdn.example.com/?sig=1", "https://cdn.example.com/#x"]) {
+    for (const base of [
+      "cdn.example.com",
+      "/media",
+      "javascript:alert(1)",
+      "https://cdn.example.com/?sig=1",
+      "https://cdn.example.com/#x",
+    ]) {
       expect(() => cdnObjectUrl(base, "a.jpg")).toThrow(InvalidInputError);
     }
   });
@@ -188,16 +258,20 @@ describe("URL properties", () => {
 
   it("keeps the CDN host and prefix and decodes back to the key", () => {
     fc.assert(
-      fc.property(validKey, fc.constantFrom("https://cdn.example.com", "https://cdn.example.com/v1/", "http://127.0.0.1:8080/edge"), (key, base) => {
-        const url = new URL(cdnObjectUrl(base, key, { w: 10 }));
-        const expected = new URL(base);
-        const prefix = `${expected.pathname.replace(/\/+$/, "")}/`;
-        expect(url.host).toBe(expected.host);
-        expect(url.search).toBe("?w=10");
-        expect(url.pathname.startsWith(prefix)).toBe(true);
-        expect(decodeKey(url.pathname.slice(prefix.length))).toBe(key);
-        expect(hostOf(url.href)).toBe(expected.host);
-      }),
+      fc.property(
+        validKey,
+        fc.constantFrom("https://cdn.example.com", "https://cdn.example.com/v1/", "http://127.0.0.1:8080/edge"),
+        (key, base) => {
+          const url = new URL(cdnObjectUrl(base, key, { w: 10 }));
+          const expected = new URL(base);
+          const prefix = `${expected.pathname.replace(/\/+$/, "")}/`;
+          expect(url.host).toBe(expected.host);
+          expect(url.search).toBe("?w=10");
+          expect(url.pathname.startsWith(prefix)).toBe(true);
+          expect(decodeKey(url.pathname.slice(prefix.length))).toBe(key);
+          expect(hostOf(url.href)).toBe(expected.host);
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -27,13 +27,18 @@ describe("circuit breaker through edge.fetch", () => {
     const response = await edge.fetch("c");
     expect(await response.text()).toBe("from-s3");
     expect(msw.net.list).toEqual(["GET s3.test/media/c"]);
-    expect(events).toEqual([{ key: "c", from: "cdn.test", to: "s3.test", reason: "circuit-open", elapsedMs: expect.any(Number) }]);
+    expect(events).toEqual([
+      { key: "c", from: "cdn.test", to: "s3.test", reason: "circuit-open", elapsedMs: expect.any(Number) },
+    ]);
   });
 
   it("sends one half-open probe after the cooldown and returns traffic to the CDN when it succeeds", async () => {
     const time = clock();
     let cdnStatus = 503;
-    server.use(http.get(`${CDN}/*`, () => new HttpResponse("cdn", { status: cdnStatus })), ...s3Serves());
+    server.use(
+      http.get(`${CDN}/*`, () => new HttpResponse("cdn", { status: cdnStatus })),
+      ...s3Serves(),
+    );
     const recovered: string[] = [];
     const { edge } = makeEdge({ breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
     edge.on("recover", ({ host }) => recovered.push(host));
@@ -79,7 +84,10 @@ describe("circuit breaker through edge.fetch", () => {
       }),
       ...s3Serves(),
     );
-    const { edge, events } = makeEdge({ timeoutMs: 10_000, breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    const { edge, events } = makeEdge({
+      timeoutMs: 10_000,
+      breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now },
+    });
     edge.health.failure("cdn.test");
     time.t += 1000;
     const probe = edge.fetch("probe");
@@ -107,7 +115,10 @@ describe("circuit breaker through edge.fetch", () => {
   it("skips an open CDN among several and sends one circuit-open event per request", async () => {
     const time = clock();
     server.use(cdnAnswers(200, CDN2, "cdn2"), ...s3Serves());
-    const { edge, events } = makeEdge({ cdn: [CDN, CDN2], breaker: { failureThreshold: 1, cooldownMs: 60_000, now: time.now } });
+    const { edge, events } = makeEdge({
+      cdn: [CDN, CDN2],
+      breaker: { failureThreshold: 1, cooldownMs: 60_000, now: time.now },
+    });
     edge.health.failure("cdn.test");
     expect(await (await edge.fetch("k")).text()).toBe("cdn2");
     expect(events.map((e) => [e.from, e.to, e.reason])).toEqual([["cdn.test", "cdn2.test", "circuit-open"]]);

@@ -24,12 +24,17 @@ describe("edge.fetch: CDN first", () => {
     const response = await edge.fetch("k.txt");
     expect(await response.text()).toBe("from-s3");
     expect(response.url).toBe(`${S3}/media/k.txt`);
-    expect(events).toEqual([{ key: "k.txt", from: "cdn.test", to: "s3.test", reason: "status", status: 503, elapsedMs: expect.any(Number) }]);
+    expect(events).toEqual([
+      { key: "k.txt", from: "cdn.test", to: "s3.test", reason: "status", status: 503, elapsedMs: expect.any(Number) },
+    ]);
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 1, lastReason: "status 503" });
   });
 
   it("falls back to S3 on a network error", async () => {
-    server.use(http.get(`${CDN}/*`, () => HttpResponse.error()), ...s3Serves());
+    server.use(
+      http.get(`${CDN}/*`, () => HttpResponse.error()),
+      ...s3Serves(),
+    );
     const { edge, events } = makeEdge();
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
     expect(events.map((e) => e.reason)).toEqual(["network"]);
@@ -96,7 +101,10 @@ describe("edge.fetch: CDN first", () => {
   it("treats a CDN redirect as a failure and never follows it to another host", async () => {
     let evil = 0;
     server.use(
-      http.get(`${CDN}/*`, () => new HttpResponse(null, { status: 302, headers: { location: "https://evil.test/steal" } })),
+      http.get(
+        `${CDN}/*`,
+        () => new HttpResponse(null, { status: 302, headers: { location: "https://evil.test/steal" } }),
+      ),
       http.get("https://evil.test/*", () => {
         evil++;
         return HttpResponse.text("evil");
@@ -135,7 +143,10 @@ describe("edge.fetch: CDN first", () => {
   });
 
   it("returns a 304 to a conditional request as a valid answer", async () => {
-    server.use(http.get(`${CDN}/*`, () => new HttpResponse(null, { status: 304 })), ...s3Serves());
+    server.use(
+      http.get(`${CDN}/*`, () => new HttpResponse(null, { status: 304 })),
+      ...s3Serves(),
+    );
     const { edge, events } = makeEdge();
     const response = await edge.fetch("k", { headers: { "if-none-match": '"v1"' } });
     expect(response.status).toBe(304);
@@ -178,7 +189,11 @@ describe("edge.fetch: CDN first", () => {
   });
 
   it("walks several CDNs in order before S3", async () => {
-    server.use(cdnAnswers(503, CDN), http.get(`${CDN2}/*`, () => HttpResponse.error()), ...s3Serves());
+    server.use(
+      cdnAnswers(503, CDN),
+      http.get(`${CDN2}/*`, () => HttpResponse.error()),
+      ...s3Serves(),
+    );
     const { edge, events } = makeEdge({ cdn: [CDN, `${CDN2}/prefix`] });
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");
     expect(msw.net.list).toEqual(["GET cdn.test/k", "GET cdn2.test/prefix/k", "GET s3.test/media/k"]);
@@ -223,7 +238,10 @@ describe("edge.fetch: CDN first", () => {
 
 describe("edge.fetch: when everything fails", () => {
   it("rejects with AllHostsFailed listing each host's reason and status", async () => {
-    server.use(cdnAnswers(503), http.get(`${S3}/*`, () => new HttpResponse("<Error/>", { status: 500 })));
+    server.use(
+      cdnAnswers(503),
+      http.get(`${S3}/*`, () => new HttpResponse("<Error/>", { status: 500 })),
+    );
     const { edge } = makeEdge();
     const error = await edge.fetch("k").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FallbackError);
@@ -236,16 +254,23 @@ describe("edge.fetch: when everything fails", () => {
         { source: "s3", host: "s3.test", reason: "status", status: 500, url: `${S3}/media/k` },
       ],
     });
-    expect((error as Error).message).toBe('All hosts failed for key "k": cdn cdn.test status 503, s3 s3.test status 500');
+    expect((error as Error).message).toBe(
+      'All hosts failed for key "k": cdn cdn.test status 503, s3 s3.test status 500',
+    );
   });
 
   it("keeps query strings and signatures out of the error", async () => {
-    server.use(cdnAnswers(502), http.get(`${S3}/*`, () => HttpResponse.error()));
+    server.use(
+      cdnAnswers(502),
+      http.get(`${S3}/*`, () => HttpResponse.error()),
+    );
     const edge = createEdge({
       cdn: CDN,
       origin: { presign: async (key) => `${S3}/media/${key}?X-Amz-Credential=AKIA&X-Amz-Signature=deadbeef` },
     });
-    const error = (await edge.fetch("k", { query: { token: "secret-token" } }).catch((e: unknown) => e)) as FallbackError;
+    const error = (await edge
+      .fetch("k", { query: { token: "secret-token" } })
+      .catch((e: unknown) => e)) as FallbackError;
     const text = `${error.message} ${JSON.stringify(error.failures)}`;
     expect(error.code).toBe("AllHostsFailed");
     expect(text).not.toMatch(/deadbeef|AKIA|secret-token/);

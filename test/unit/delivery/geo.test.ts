@@ -17,12 +17,20 @@ const ORIGINS = [
   { endpoint: S3B, bucket: "media" },
 ] as const;
 
-const serves = (base: string, body: string, status = 200) => http.all(`${base}/media/*`, () => new HttpResponse(body, { status }));
+const serves = (base: string, body: string, status = 200) =>
+  http.all(`${base}/media/*`, () => new HttpResponse(body, { status }));
 
 function geoEdge(options: Partial<EdgeOptions> = {}) {
   let t = 1_000_000;
   const health = createHostHealth({ failureThreshold: 1, cooldownMs: 60_000, now: () => t });
-  const edge = createEdge({ cdn: [CDN, CDN2], origin: [...ORIGINS], health, random: () => 0.999, now: () => t, ...options });
+  const edge = createEdge({
+    cdn: [CDN, CDN2],
+    origin: [...ORIGINS],
+    health,
+    random: () => 0.999,
+    now: () => t,
+    ...options,
+  });
   const fallbacks: FallbackEvent[] = [];
   const routes: RouteEvent[] = [];
   edge.on("fallback", (e) => fallbacks.push(e));
@@ -33,7 +41,12 @@ function geoEdge(options: Partial<EdgeOptions> = {}) {
 describe("several S3 origins", () => {
   it("lists CDNs, then origins in configured order, and knows every origin's URLs", () => {
     const { edge } = geoEdge();
-    expect(edge.urls("a b.png")).toEqual([`${CDN}/a%20b.png`, `${CDN2}/a%20b.png`, `${S3}/media/a%20b.png`, `${S3B}/media/a%20b.png`]);
+    expect(edge.urls("a b.png")).toEqual([
+      `${CDN}/a%20b.png`,
+      `${CDN2}/a%20b.png`,
+      `${S3}/media/a%20b.png`,
+      `${S3B}/media/a%20b.png`,
+    ]);
     expect(edge.sourceOf(`${S3B}/media/x`)).toBe("s3");
     expect(edge.keyOf(`${S3B}/media/a%20b.png`)).toBe("a b.png");
     expect(edge.s3Url("k")).toBe(`${S3}/media/k`); // the primary
@@ -76,10 +89,18 @@ describe("several S3 origins", () => {
   });
 
   it("refuses an empty list and names the bad entry of a list", () => {
-    expect(() => createEdge({ cdn: CDN, origin: [] })).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "origin" }));
-    expect(() => createEdge({ cdn: CDN, origin: [ORIGINS[0], { bucket: "Bad_Bucket", region: "eu-west-1" }] })).toThrow(/origin\[1\]/);
-    expect(() => createEdge({ cdn: CDN, origin: ORIGINS[0], order: "fast" as "latency" })).toThrow(expect.objectContaining({ option: "order" }));
-    expect(() => createEdge({ cdn: CDN, origin: ORIGINS[0], exploreRate: -1 })).toThrow(expect.objectContaining({ option: "exploreRate" }));
+    expect(() => createEdge({ cdn: CDN, origin: [] })).toThrow(
+      expect.objectContaining({ code: "InvalidConfig", option: "origin" }),
+    );
+    expect(() => createEdge({ cdn: CDN, origin: [ORIGINS[0], { bucket: "Bad_Bucket", region: "eu-west-1" }] })).toThrow(
+      /origin\[1\]/,
+    );
+    expect(() => createEdge({ cdn: CDN, origin: ORIGINS[0], order: "fast" as "latency" })).toThrow(
+      expect.objectContaining({ option: "order" }),
+    );
+    expect(() => createEdge({ cdn: CDN, origin: ORIGINS[0], exploreRate: -1 })).toThrow(
+      expect.objectContaining({ option: "exploreRate" }),
+    );
   });
 });
 
@@ -103,7 +124,12 @@ describe("latency-aware order", () => {
   });
 
   it("orders CDNs by latency within their tier, and never puts a region before a CDN by default", async () => {
-    server.use(http.all(`${CDN}/*`, () => new HttpResponse("far-cdn")), http.all(`${CDN2}/*`, () => new HttpResponse("near-cdn")), serves(S3, "r1"), serves(S3B, "r2"));
+    server.use(
+      http.all(`${CDN}/*`, () => new HttpResponse("far-cdn")),
+      http.all(`${CDN2}/*`, () => new HttpResponse("near-cdn")),
+      serves(S3, "r1"),
+      serves(S3B, "r2"),
+    );
     const { edge, health, routes } = geoEdge();
     health.observe?.("cdn.test", 80);
     health.observe?.("cdn2.test", 20);
@@ -134,7 +160,10 @@ describe("latency-aware order", () => {
   });
 
   it("explores a never-measured CDN once the leader is measured, then not again within exploreAfterMs", async () => {
-    server.use(http.all(`${CDN}/*`, () => new HttpResponse("cdn1")), http.all(`${CDN2}/*`, () => new HttpResponse("cdn2")));
+    server.use(
+      http.all(`${CDN}/*`, () => new HttpResponse("cdn1")),
+      http.all(`${CDN2}/*`, () => new HttpResponse("cdn2")),
+    );
     const { edge, routes, advance } = geoEdge({ exploreAfterMs: 30_000 });
     await edge.fetch("a"); // CDN1 measured by the race
     await edge.fetch("b"); // CDN2 never measured: explored

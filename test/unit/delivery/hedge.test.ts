@@ -20,7 +20,9 @@ describe("hedging", () => {
     expect(response.url).toBe(`${S3}/media/k`);
     expect(msw.net.list).toEqual(["GET cdn.test/k", "GET s3.test/media/k"]);
     await vi.waitFor(() => expect(msw.net.aborted).toEqual(["GET cdn.test/k"]));
-    expect(events).toEqual([{ key: "k", from: "cdn.test", to: "s3.test", reason: "hedge", elapsedMs: expect.any(Number) }]);
+    expect(events).toEqual([
+      { key: "k", from: "cdn.test", to: "s3.test", reason: "hedge", elapsedMs: expect.any(Number) },
+    ]);
     await delay(50); // let the aborted loser settle: it must leave no verdict
     expect(edge.health.status("cdn.test")).toMatchObject({ state: "closed", failures: 0 });
   }, 5_000);
@@ -99,7 +101,11 @@ describe("hedging", () => {
       }),
       ...s3Serves(),
     );
-    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, breaker: { failureThreshold: 1, cooldownMs: 60_000, now: () => time.t } });
+    const { edge } = makeEdge({
+      hedgeMs: 5,
+      timeoutMs: 60_000,
+      breaker: { failureThreshold: 1, cooldownMs: 60_000, now: () => time.t },
+    });
     edge.health.failure("s3.test");
     const pending = edge.fetch("k");
     await delay(40);
@@ -112,7 +118,11 @@ describe("hedging", () => {
   it("releases the probe slot of a probing CDN that lost the race", async () => {
     const time = { t: 0 };
     server.use(hangs(CDN), ...s3Serves());
-    const { edge } = makeEdge({ hedgeMs: 5, timeoutMs: 60_000, breaker: { failureThreshold: 1, cooldownMs: 100, now: () => time.t } });
+    const { edge } = makeEdge({
+      hedgeMs: 5,
+      timeoutMs: 60_000,
+      breaker: { failureThreshold: 1, cooldownMs: 100, now: () => time.t },
+    });
     edge.health.failure("cdn.test");
     time.t = 100;
     expect(await (await edge.fetch("k")).text()).toBe("from-s3");

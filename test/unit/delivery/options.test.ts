@@ -74,7 +74,9 @@ describe("createEdge option errors", () => {
   });
 
   it("tells to pass breaker options as `breaker` when `health` gets options", () => {
-    expect(String(thrown(untyped({ cdn: CDN, origin: ORIGIN, health: { cooldownMs: 1000 } })))).toMatch(/pass its options as `breaker`/);
+    expect(String(thrown(untyped({ cdn: CDN, origin: ORIGIN, health: { cooldownMs: 1000 } })))).toMatch(
+      /pass its options as `breaker`/,
+    );
   });
 
   it("uses a shared health as is, and tunes its own breaker with `breaker`", () => {
@@ -87,14 +89,20 @@ describe("createEdge option errors", () => {
 
   it("rejects a bad per-call timeoutMs as invalid input, not configuration", async () => {
     const edge = createEdge({ cdn: CDN, origin: ORIGIN });
-    await expect(edge.fetch("k", { timeoutMs: -5 })).rejects.toMatchObject({ code: "InvalidInput", message: /timeoutMs/ });
+    await expect(edge.fetch("k", { timeoutMs: -5 })).rejects.toMatchObject({
+      code: "InvalidInput",
+      message: /timeoutMs/,
+    });
   });
 });
 
 describe("a URL where a key belongs", () => {
   it("says that a URL was given where a key is expected, without the URL's query", () => {
     const edge = createEdge({ cdn: CDN, origin: ORIGIN });
-    for (const call of [() => edge.cdnUrl("https://cdn.example.com/a.png?sig=secret"), () => edge.src("http://x.test/a.png")]) {
+    for (const call of [
+      () => edge.cdnUrl("https://cdn.example.com/a.png?sig=secret"),
+      () => edge.src("http://x.test/a.png"),
+    ]) {
       const error = thrown(call);
       expect(error).toMatchObject({ code: "InvalidKey" });
       expect(String(error)).toMatch(/a URL \(https?:\/\/[^)]*\) was given where an object key is expected/);
@@ -116,7 +124,11 @@ describe("edge.src", () => {
 
   it("is S3 once the CDN's breaker is open, and the CDN again after the cool-down", () => {
     const time = clock();
-    const edge = createEdge({ cdn: CDN, origin: ORIGIN, breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now } });
+    const edge = createEdge({
+      cdn: CDN,
+      origin: ORIGIN,
+      breaker: { failureThreshold: 1, cooldownMs: 1000, now: time.now },
+    });
     edge.report(`${CDN}/x.png`, false, "img-error");
     expect(edge.src("a.png", { w: 100 })).toBe("https://media.s3.eu-west-1.amazonaws.com/a.png");
     time.t = 1000;
@@ -124,7 +136,11 @@ describe("edge.src", () => {
   });
 
   it("is the next usable CDN among several", () => {
-    const edge = createEdge({ cdn: [CDN, "https://cdn2.example.com"], origin: ORIGIN, breaker: { failureThreshold: 1 } });
+    const edge = createEdge({
+      cdn: [CDN, "https://cdn2.example.com"],
+      origin: ORIGIN,
+      breaker: { failureThreshold: 1 },
+    });
     edge.report(`${CDN}/x.png`, false);
     expect(edge.src("a.png")).toBe("https://cdn2.example.com/a.png");
   });

@@ -22,7 +22,10 @@ beforeEach(() => {
     http.post(ENDPOINT, async ({ request }) => {
       const body = (await request.json()) as { v: number; op: string; key: string };
       signed.push(`${body.v} ${body.op} ${body.key}`);
-      return HttpResponse.json({ url: `${S3}/private/${body.key}?X-Amz-Signature=sig${signed.length}`, expiresAt: clockNow + expiresIn });
+      return HttpResponse.json({
+        url: `${S3}/private/${body.key}?X-Amz-Signature=sig${signed.length}`,
+        expiresAt: clockNow + expiresIn,
+      });
     }),
     http.get(`${S3}/private/*`, ({ request }) =>
       new URL(request.url).searchParams.get("X-Amz-Signature")?.startsWith("sig")
@@ -47,7 +50,11 @@ describe("presignWith", () => {
   it("shares one request among concurrent calls for a key", async () => {
     const presign = presignWith({ endpoint: ENDPOINT, now: () => clockNow });
     const urls = await Promise.all([presign("a"), presign("a"), presign("b")]);
-    expect(urls).toEqual([`${S3}/private/a?X-Amz-Signature=sig1`, `${S3}/private/a?X-Amz-Signature=sig1`, `${S3}/private/b?X-Amz-Signature=sig2`]);
+    expect(urls).toEqual([
+      `${S3}/private/a?X-Amz-Signature=sig1`,
+      `${S3}/private/a?X-Amz-Signature=sig1`,
+      `${S3}/private/b?X-Amz-Signature=sig2`,
+    ]);
     expect(signed).toEqual(["1 url a", "1 url b"]);
   });
 
@@ -63,7 +70,9 @@ describe("presignWith", () => {
   it("does not cache a failure", async () => {
     let fail = true;
     server.use(
-      http.post(ENDPOINT, () => (fail ? HttpResponse.json({ error: { code: "NotAuthorized", message: "no" } }, { status: 403 }) : undefined)),
+      http.post(ENDPOINT, () =>
+        fail ? HttpResponse.json({ error: { code: "NotAuthorized", message: "no" } }, { status: 403 }) : undefined,
+      ),
     );
     const presign = presignWith({ endpoint: ENDPOINT });
     await expect(presign("a")).rejects.toMatchObject({ code: "EndpointError", status: 403 });
@@ -112,7 +121,10 @@ describe("private bucket fallback", () => {
   it("presigns only when the CDN fails, then reads the private object from S3", async () => {
     let cdnStatus = 200;
     server.use(http.get(`${CDN}/*`, () => new HttpResponse("cdn bytes", { status: cdnStatus })));
-    const edge = createEdge({ cdn: CDN, origin: { presign: presignWith({ endpoint: ENDPOINT, now: () => clockNow }) } });
+    const edge = createEdge({
+      cdn: CDN,
+      origin: { presign: presignWith({ endpoint: ENDPOINT, now: () => clockNow }) },
+    });
     expect(await (await edge.fetch("p.png")).text()).toBe("cdn bytes");
     expect(signed).toEqual([]);
 

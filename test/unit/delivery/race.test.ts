@@ -96,7 +96,9 @@ describe("race", () => {
     clock.advance(70);
     presigned("https://s3.test/k?sig=1");
     await tick();
-    expect(events).toEqual([{ key: "k", from: "cdn.test", to: "s3.test", reason: "status", status: 503, elapsedMs: 100 }]);
+    expect(events).toEqual([
+      { key: "k", from: "cdn.test", to: "s3.test", reason: "status", status: 503, elapsedMs: 100 },
+    ]);
     net.attempts[1]?.settle(ok());
     await pending;
   });
@@ -192,7 +194,11 @@ describe("walk (the layer race builds on)", () => {
       seen.push(key, failures);
       return "all failed";
     };
-    const pending = walk({ ...ctx, fail, aborted: () => "aborted" }, "k", candidates("https://cdn.test/k", "https://s3.test/k?X-Amz-Signature=secret"));
+    const pending = walk(
+      { ...ctx, fail, aborted: () => "aborted" },
+      "k",
+      candidates("https://cdn.test/k", "https://s3.test/k?X-Amz-Signature=secret"),
+    );
     await tick();
     net.attempts[0]?.settle({ reason: "network" });
     await tick();
@@ -202,7 +208,13 @@ describe("walk (the layer race builds on)", () => {
       "k",
       [
         { source: "cdn", host: "cdn.test", url: "https://cdn.test/k", reason: "network" },
-        { source: "s3", host: "s3.test", url: "https://s3.test/k?X-Amz-Signature=secret", reason: "status", status: 500 },
+        {
+          source: "s3",
+          host: "s3.test",
+          url: "https://s3.test/k?X-Amz-Signature=secret",
+          reason: "status",
+          status: 500,
+        },
       ],
     ]);
 
@@ -214,14 +226,22 @@ describe("walk (the layer race builds on)", () => {
     again.net.attempts[1]?.settle({ reason: "network" });
     const error = await raced.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FallbackError);
-    expect((error as FallbackError).failures.map((f) => f.url)).toEqual(["https://cdn2.test/k", "https://s4.test/k?<redacted>"]);
+    expect((error as FallbackError).failures.map((f) => f.url)).toEqual([
+      "https://cdn2.test/k",
+      "https://s4.test/k?<redacted>",
+    ]);
     expect((error as FallbackError).message).not.toContain("secret");
   });
 
   it("rejects with the caller's aborted error when its signal aborts", async () => {
     const { ctx } = setup();
     const controller = new AbortController();
-    const pending = walk({ ...ctx, fail: () => "failed", aborted: (reason) => ({ aborted: reason }) }, "k", candidates("https://cdn.test/k"), controller.signal);
+    const pending = walk(
+      { ...ctx, fail: () => "failed", aborted: (reason) => ({ aborted: reason }) },
+      "k",
+      candidates("https://cdn.test/k"),
+      controller.signal,
+    );
     controller.abort("gone");
     await expect(pending).rejects.toEqual({ aborted: "gone" });
   });

@@ -46,7 +46,10 @@ describe("URL building through createEdge", () => {
     },
     {
       name: "R2-style custom endpoint (path-style by default)",
-      options: { cdn: "https://media.example.com", origin: { endpoint: "https://ACCOUNT.r2.cloudflarestorage.com", bucket: "media" } },
+      options: {
+        cdn: "https://media.example.com",
+        origin: { endpoint: "https://ACCOUNT.r2.cloudflarestorage.com", bucket: "media" },
+      },
       cdn: `https://media.example.com/${ENCODED}`,
       s3: `https://account.r2.cloudflarestorage.com/media/${ENCODED}`,
     },
@@ -58,7 +61,10 @@ describe("URL building through createEdge", () => {
     },
     {
       name: "custom endpoint, virtual-hosted",
-      options: { cdn: "https://cdn.example.com", origin: { endpoint: "https://s3.wasabisys.com", bucket: "media", pathStyle: false } },
+      options: {
+        cdn: "https://cdn.example.com",
+        origin: { endpoint: "https://s3.wasabisys.com", bucket: "media", pathStyle: false },
+      },
       cdn: `https://cdn.example.com/${ENCODED}`,
       s3: `https://media.s3.wasabisys.com/${ENCODED}`,
     },
@@ -76,7 +82,10 @@ describe("URL building through createEdge", () => {
     },
     {
       name: "multi-CDN: cdnUrl is the first CDN",
-      options: { cdn: ["https://a.cdn.example.com", "https://b.cdn.example.net/p"], origin: { bucket: "media", region: "eu-west-1" } },
+      options: {
+        cdn: ["https://a.cdn.example.com", "https://b.cdn.example.net/p"],
+        origin: { bucket: "media", region: "eu-west-1" },
+      },
       cdn: `https://a.cdn.example.com/${ENCODED}`,
       s3: `https://media.s3.eu-west-1.amazonaws.com/${ENCODED}`,
     },
@@ -104,7 +113,10 @@ describe("URL building through createEdge", () => {
   });
 
   it("puts the query on CDN URLs only, sorted and encoded, never on S3", () => {
-    const edge = createEdge({ cdn: ["https://a.example", "https://b.example"], origin: { bucket: "media", region: "eu-west-1" } });
+    const edge = createEdge({
+      cdn: ["https://a.example", "https://b.example"],
+      origin: { bucket: "media", region: "eu-west-1" },
+    });
     const query = { w: 320, fit: "cover & crop", dpr: undefined, webp: true };
     expect(edge.cdnUrl("i.jpg", query)).toBe("https://a.example/i.jpg?fit=cover%20%26%20crop&w=320&webp=true");
     expect(edge.urls("i.jpg", query)).toEqual([
@@ -133,18 +145,30 @@ describe("URL building through createEdge", () => {
   });
 
   it("throws a clear error from s3Url for a presign origin, and resolves it with resolveS3Url", async () => {
-    const edge = createEdge({ cdn: "https://cdn.example.com", origin: { presign: async (key) => `https://s3.example/m/${key}?X-Amz-Signature=abc` } });
+    const edge = createEdge({
+      cdn: "https://cdn.example.com",
+      origin: { presign: async (key) => `https://s3.example/m/${key}?X-Amz-Signature=abc` },
+    });
     expect(() => edge.s3Url("a.png")).toThrow(/resolveS3Url/);
     await expect(edge.resolveS3Url("a.png")).resolves.toBe("https://s3.example/m/a.png?X-Amz-Signature=abc");
     expect(edge.sourceOf("https://s3.example/m/other.png")).toBe("s3");
   });
 
   it("lists a presigned S3 URL in urls() only when the presigner answers synchronously", async () => {
-    const cached = createEdge({ cdn: "https://cdn.example.com", origin: { presign: (key) => `https://s3.example/m/${key}?sig=1` } });
+    const cached = createEdge({
+      cdn: "https://cdn.example.com",
+      origin: { presign: (key) => `https://s3.example/m/${key}?sig=1` },
+    });
     expect(cached.urls("a")).toEqual(["https://cdn.example.com/a", "https://s3.example/m/a?sig=1"]);
-    const remote = createEdge({ cdn: "https://cdn.example.com", origin: { presign: async (key) => `https://s3.example/m/${key}?sig=1` } });
+    const remote = createEdge({
+      cdn: "https://cdn.example.com",
+      origin: { presign: async (key) => `https://s3.example/m/${key}?sig=1` },
+    });
     expect(remote.urls("a")).toEqual(["https://cdn.example.com/a"]);
-    await expect(remote.resolveUrls("a")).resolves.toEqual(["https://cdn.example.com/a", "https://s3.example/m/a?sig=1"]);
+    await expect(remote.resolveUrls("a")).resolves.toEqual([
+      "https://cdn.example.com/a",
+      "https://s3.example/m/a?sig=1",
+    ]);
   });
 
   it("refuses invalid keys, CDN bases and origins", () => {
@@ -153,12 +177,22 @@ describe("URL building through createEdge", () => {
       expect(() => edge.cdnUrl(key)).toThrow(expect.objectContaining({ code: "InvalidKey" }));
       expect(() => edge.s3Url(key)).toThrow(expect.objectContaining({ code: "InvalidKey" }));
     }
-    expect(() => createEdge({ cdn: "cdn.example.com", origin: { bucket: "media", region: "eu-west-1" } })).toThrow(/absolute/);
-    expect(() => createEdge({ cdn: "https://cdn.example.com?x=1", origin: { bucket: "media", region: "eu-west-1" } })).toThrow(/query/);
+    expect(() => createEdge({ cdn: "cdn.example.com", origin: { bucket: "media", region: "eu-west-1" } })).toThrow(
+      /absolute/,
+    );
+    expect(() =>
+      createEdge({ cdn: "https://cdn.example.com?x=1", origin: { bucket: "media", region: "eu-west-1" } }),
+    ).toThrow(/query/);
     expect(() => createEdge({ cdn: [], origin: { bucket: "media", region: "eu-west-1" } })).toThrow(/CDN/);
-    expect(() => createEdge({ cdn: "https://cdn.example.com", origin: { bucket: "Bad_Bucket", region: "eu-west-1" } })).toThrow(/bucket/);
-    expect(() => createEdge({ cdn: "https://c.example", origin: { bucket: "media", region: "eu-west-1" }, timeoutMs: 0 })).toThrow(/timeoutMs/);
-    expect(() => createEdge({ cdn: "https://c.example", origin: { bucket: "media", region: "eu-west-1" }, hedgeMs: -1 })).toThrow(/hedgeMs/);
+    expect(() =>
+      createEdge({ cdn: "https://cdn.example.com", origin: { bucket: "Bad_Bucket", region: "eu-west-1" } }),
+    ).toThrow(/bucket/);
+    expect(() =>
+      createEdge({ cdn: "https://c.example", origin: { bucket: "media", region: "eu-west-1" }, timeoutMs: 0 }),
+    ).toThrow(/timeoutMs/);
+    expect(() =>
+      createEdge({ cdn: "https://c.example", origin: { bucket: "media", region: "eu-west-1" }, hedgeMs: -1 }),
+    ).toThrow(/hedgeMs/);
   });
 
   it("refuses a function origin that returns something other than an http(s) URL", () => {
@@ -167,7 +201,10 @@ describe("URL building through createEdge", () => {
   });
 
   it("tells which side a URL belongs to by host, and nothing for other hosts", () => {
-    const edge = createEdge({ cdn: ["https://a.example", "https://b.example/p"], origin: { endpoint: "http://127.0.0.1:9000", bucket: "mmm" } });
+    const edge = createEdge({
+      cdn: ["https://a.example", "https://b.example/p"],
+      origin: { endpoint: "http://127.0.0.1:9000", bucket: "mmm" },
+    });
     expect(edge.sourceOf("https://B.EXAMPLE/p/x")).toBe("cdn");
     expect(edge.sourceOf("http://127.0.0.1:9000/mmm/x")).toBe("s3");
     expect(edge.sourceOf("http://127.0.0.1:9001/mmm/x")).toBeUndefined();
@@ -176,7 +213,10 @@ describe("URL building through createEdge", () => {
   });
 
   it("maps CDN and S3 URLs back to their key, ignoring the query", () => {
-    const edge = createEdge({ cdn: ["https://a.example", "https://b.example/p"], origin: { endpoint: "http://127.0.0.1:9000", bucket: "mmm" } });
+    const edge = createEdge({
+      cdn: ["https://a.example", "https://b.example/p"],
+      origin: { endpoint: "http://127.0.0.1:9000", bucket: "mmm" },
+    });
     expect(edge.keyOf(`https://b.example/p/${ENCODED}?w=1#x`)).toBe(KEY);
     expect(edge.keyOf(`http://127.0.0.1:9000/mmm/${ENCODED}`)).toBe(KEY);
     expect(edge.keyOf("https://b.example/other/x")).toBeUndefined();

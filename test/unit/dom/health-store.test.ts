@@ -45,8 +45,20 @@ describe("browserHealthStore", () => {
     vi.stubGlobal("removeEventListener", target.removeEventListener.bind(target));
     const clock = { t: 5_000 };
     const tab = createHostHealth({ store: browserHealthStore(), now: () => clock.t });
-    const verdict = { v: 1, host: "cdn.test", state: "open", until: 20_000, cooldownMs: 15_000, failures: 3, at: 5_000, expires: 620_000 };
-    const event = Object.assign(new Event("storage"), { key: "s3edge:health:v1:cdn.test", newValue: JSON.stringify(verdict) });
+    const verdict = {
+      v: 1,
+      host: "cdn.test",
+      state: "open",
+      until: 20_000,
+      cooldownMs: 15_000,
+      failures: 3,
+      at: 5_000,
+      expires: 620_000,
+    };
+    const event = Object.assign(new Event("storage"), {
+      key: "s3edge:health:v1:cdn.test",
+      newValue: JSON.stringify(verdict),
+    });
     target.dispatchEvent(event);
     expect(tab.status("cdn.test")).toMatchObject({ state: "open", openedUntil: 20_000 });
   });

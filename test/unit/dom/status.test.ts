@@ -30,7 +30,10 @@ const check = (checker: ReturnType<typeof createStatusChecker>, path: string) =>
 
 describe("exposedStatus and headStatus", () => {
   it("reads responseStatus from Resource Timing when the browser exposes it (0 means not exposed)", () => {
-    vi.stubGlobal("performance", { getEntriesByName: (url: string) => (url.endsWith("cors.png") ? [{ responseStatus: 503 }] : [{ responseStatus: 0 }]) });
+    vi.stubGlobal("performance", {
+      getEntriesByName: (url: string) =>
+        url.endsWith("cors.png") ? [{ responseStatus: 503 }] : [{ responseStatus: 0 }],
+    });
     expect(exposedStatus("https://cdn.test/cors.png")).toBe(503);
     expect(exposedStatus("https://cdn.test/plain.png")).toBeUndefined();
   });
@@ -142,9 +145,15 @@ describe("createStatusChecker", () => {
   it("reads Resource Timing only for CORS images: a plain <img> (cors false) goes to the HEAD check", async () => {
     vi.stubGlobal("performance", { getEntriesByName: () => [{ responseStatus: 503 }] });
     const checker = createStatusChecker(createHostHealth(), isFallback, 10_000);
-    expect(await new Promise<CheckResult>((resolve) => checker.check("https://cdn.test/cors.png", "cdn.test", resolve))).toBe(503);
+    expect(
+      await new Promise<CheckResult>((resolve) => checker.check("https://cdn.test/cors.png", "cdn.test", resolve)),
+    ).toBe(503);
     expect(heads).toEqual([]);
-    expect(await new Promise<CheckResult>((resolve) => checker.check("https://cdn.test/plain.png", "cdn.test", resolve, false))).toBeUndefined();
+    expect(
+      await new Promise<CheckResult>((resolve) =>
+        checker.check("https://cdn.test/plain.png", "cdn.test", resolve, false),
+      ),
+    ).toBeUndefined();
     expect(heads).toEqual(["/plain.png"]);
   });
 });

@@ -19,7 +19,19 @@ describe("<EdgeImage> on the server", () => {
   it("renders an <img> with the CDN URL and every <img> prop passed through", () => {
     const edge = createEdge({ cdn: "https://cdn.example.com", origin });
     const html = renderToString(
-      createElement(EdgeProvider, { edge }, createElement(EdgeImage, { objectKey: "a b/c.png", alt: "A", width: 40, height: 30, loading: "lazy", sizes: "40px", srcSet: "https://cdn.example.com/a%20b/c.png 1x" })),
+      createElement(
+        EdgeProvider,
+        { edge },
+        createElement(EdgeImage, {
+          objectKey: "a b/c.png",
+          alt: "A",
+          width: 40,
+          height: 30,
+          loading: "lazy",
+          sizes: "40px",
+          srcSet: "https://cdn.example.com/a%20b/c.png 1x",
+        }),
+      ),
     );
     expect(html).toContain('src="https://cdn.example.com/a%20b/c.png"');
     expect(html).toContain('alt="A"');
@@ -31,7 +43,9 @@ describe("<EdgeImage> on the server", () => {
   });
 
   it("renders the CDN URL even when this process's breaker has the CDN open: hydration must match (the client switches after)", () => {
-    const html = renderToString(createElement(EdgeProvider, { edge: downEdge() }, createElement(EdgeImage, { objectKey: "k.png", alt: "" })));
+    const html = renderToString(
+      createElement(EdgeProvider, { edge: downEdge() }, createElement(EdgeImage, { objectKey: "k.png", alt: "" })),
+    );
     expect(html).toContain('src="https://cdn.example.com/k.png"');
   });
 
@@ -75,6 +89,8 @@ describe("useEdgeUrl on the server", () => {
   it("bestUrl: S3 once the CDN's breaker is open", async () => {
     const { bestUrl } = await import("../../../src/react/use-edge-url.js");
     expect(bestUrl(downEdge(), "k.png")).toBe(`${S3}/k.png`);
-    expect(bestUrl(createEdge({ cdn: "https://cdn.example.com", origin }), "k.png")).toBe("https://cdn.example.com/k.png");
+    expect(bestUrl(createEdge({ cdn: "https://cdn.example.com", origin }), "k.png")).toBe(
+      "https://cdn.example.com/k.png",
+    );
   });
 });

@@ -22,7 +22,11 @@ describe("s3edge/react on the server (SSR)", () => {
       const all = useUploader(uploader);
       const one = useUpload(upload);
       const none = useUpload(undefined);
-      return createElement("p", null, `${all.uploads.length} ${all.total} ${one?.filename} ${one?.status} ${none === undefined}`);
+      return createElement(
+        "p",
+        null,
+        `${all.uploads.length} ${all.total} ${one?.filename} ${one?.status} ${none === undefined}`,
+      );
     }
     expect(renderToString(createElement(View))).toBe("<p>1 5 hello.txt queued true</p>");
   });

@@ -19,10 +19,21 @@ const file = (name: string, type: string, size = 10): File => new File([new Uint
 
 describe("the drop zone's checks mirror the server's limits", () => {
   const patterns = ["image/*", "application/pdf", "*/*", "video/mp4"];
-  const types = ["image/png", "image/svg+xml", "application/pdf", "video/mp4", "video/webm", "text/plain", "application/octet-stream"];
-  it.each(patterns.flatMap((p) => types.map((t) => [p, t] as const)))("%s admits %s exactly when the server does", (pattern, type) => {
-    expect(accepts([pattern], file("f", type))).toBe(contentTypeAllowed([pattern], type));
-  });
+  const types = [
+    "image/png",
+    "image/svg+xml",
+    "application/pdf",
+    "video/mp4",
+    "video/webm",
+    "text/plain",
+    "application/octet-stream",
+  ];
+  it.each(patterns.flatMap((p) => types.map((t) => [p, t] as const)))(
+    "%s admits %s exactly when the server does",
+    (pattern, type) => {
+      expect(accepts([pattern], file("f", type))).toBe(contentTypeAllowed([pattern], type));
+    },
+  );
 
   it("image/* admits no SVG (it can carry script) unless SVG is listed by name", () => {
     expect(accepts(["image/*"], file("a.svg", "image/svg+xml"))).toBe(false);
@@ -46,9 +57,14 @@ describe("the drop zone's checks mirror the server's limits", () => {
       code: "ContentTypeNotAllowed",
       message: "a.exe: type application/x-msdownload is not allowed (image/*)",
     });
-    expect(checkFile(file("big.png", "image/png", 101), { maxSize: 100 })).toMatchObject({ code: "TooLarge", message: "big.png: 101 bytes is more than the limit of 100" });
+    expect(checkFile(file("big.png", "image/png", 101), { maxSize: 100 })).toMatchObject({
+      code: "TooLarge",
+      message: "big.png: 101 bytes is more than the limit of 100",
+    });
     expect(checkFile(file("tiny.png", "image/png", 1), { minSize: 2 })).toMatchObject({ code: "TooSmall" });
-    expect(checkFile(file("ok.png", "image/png", 100), { accept: ["image/*"], maxSize: 100, minSize: 100 })).toBeUndefined();
+    expect(
+      checkFile(file("ok.png", "image/png", 100), { accept: ["image/*"], maxSize: 100, minSize: 100 }),
+    ).toBeUndefined();
   });
 
   it("with multiple: false, keeps the first acceptable file and refuses the others as TooMany", () => {
@@ -65,7 +81,12 @@ describe("the drop zone's checks mirror the server's limits", () => {
 describe("useFileDrop on the server (SSR)", () => {
   function Zone(props: { disabled?: boolean; multiple?: boolean }) {
     const drop = useFileDrop({ accept: ["image/*", ".pdf"], ...props });
-    return createElement("div", drop.getRootProps({ id: "zone", className: "zone" }), createElement("input", drop.getInputProps()), "Drop");
+    return createElement(
+      "div",
+      drop.getRootProps({ id: "zone", className: "zone" }),
+      createElement("input", drop.getInputProps()),
+      "Drop",
+    );
   }
 
   it("renders an accessible button controlling a labelled, hidden file input, keeping the application's props", () => {
@@ -119,11 +140,23 @@ describe("useUploadItem and useUploads", () => {
   it("offers the actions each status allows", async () => {
     server.use(
       http.post("http://app.test/s3edge", () =>
-        HttpResponse.json({ mode: "single", key: "k", url: "http://s3.test/b/k", headers: {}, expiresAt: Date.now() + 60_000, s3Url: "http://s3.test/b/k" }),
+        HttpResponse.json({
+          mode: "single",
+          key: "k",
+          url: "http://s3.test/b/k",
+          headers: {},
+          expiresAt: Date.now() + 60_000,
+          s3Url: "http://s3.test/b/k",
+        }),
       ),
       http.put("http://s3.test/b/k", () => new HttpResponse(null, { headers: { etag: '"e"' } })),
     );
-    const uploader = createUploader({ endpoint: "http://app.test/s3edge", store: false, autoStart: false, retry: { retries: 0 } });
+    const uploader = createUploader({
+      endpoint: "http://app.test/s3edge",
+      store: false,
+      autoStart: false,
+      retry: { retries: 0 },
+    });
     const upload = uploader.add(new Uint8Array(10), { filename: "k" });
 
     expect(render(undefined)).toMatchObject({ state: undefined, percent: null });
@@ -137,7 +170,12 @@ describe("useUploadItem and useUploads", () => {
     expect(render(upload)).toMatchObject({ percent: 100, state: { status: "done" } });
     expect(flags(render(upload))).toBe("canRemove");
 
-    server.use(http.put("http://s3.test/b/k", () => new HttpResponse("<Error><Code>AccessDenied</Code></Error>", { status: 403 })));
+    server.use(
+      http.put(
+        "http://s3.test/b/k",
+        () => new HttpResponse("<Error><Code>AccessDenied</Code></Error>", { status: 403 }),
+      ),
+    );
     const failing = uploader.add(new Uint8Array(10), { filename: "k" });
     failing.start();
     await failing.done().catch(() => undefined);

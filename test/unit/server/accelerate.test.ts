@@ -23,34 +23,61 @@ function verifies(url: string, headers: Record<string, string>, region = "eu-wes
   const u = new URL(url);
   const all: Record<string, string[]> = { host: [u.host] };
   for (const [name, value] of Object.entries(headers)) all[name.toLowerCase()] = [value];
-  return verifySigV4({ method: "PUT", url: u.pathname + u.search, headers: all }, { secrets: new Map([[credentials.accessKeyId, credentials.secretAccessKey]]), region, now: now + 1000 }).ok;
+  return verifySigV4(
+    { method: "PUT", url: u.pathname + u.search, headers: all },
+    { secrets: new Map([[credentials.accessKeyId, credentials.secretAccessKey]]), region, now: now + 1000 },
+  ).ok;
 }
 
 /** A signer with `accelerate: true` over a client whose own calls are recorded. */
 function accelerated(config: S3ClientConfig = {}, extra: Partial<SignerOptions> = {}) {
   const sent: SentCommand[] = [];
-  const client = new S3Client({ region: "eu-west-1", credentials, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", ...config });
+  const client = new S3Client({
+    region: "eu-west-1",
+    credentials,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    ...config,
+  });
   Object.assign(client, {
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       sent.push({ name: command.constructor.name, input: command.input });
       return command.constructor.name === "CreateMultipartUploadCommand" ? { UploadId: "u-1" } : {};
     },
   });
-  const signer = createSigner({ s3: client, bucket: "fast-bucket", accelerate: true, tokenSecret: SECRET, authorize: headerAuth, now: () => now, ...extra });
+  const signer = createSigner({
+    s3: client,
+    bucket: "fast-bucket",
+    accelerate: true,
+    tokenSecret: SECRET,
+    authorize: headerAuth,
+    now: () => now,
+    ...extra,
+  });
   return { signer, sent };
 }
 
 describe("accelerate: true", () => {
   it("presigns a single PUT on <bucket>.s3-accelerate.amazonaws.com, signed for that host and the bucket's region", async () => {
     const { signer, sent } = accelerated();
-    const answer = await signer.create({ filename: "a.png", contentType: "image/png", size: 1234, metadata: { k: "v" } }, ctx);
+    const answer = await signer.create(
+      { filename: "a.png", contentType: "image/png", size: 1234, metadata: { k: "v" } },
+      ctx,
+    );
     if (answer.mode !== "single") throw new Error("expected a single PUT");
     const url = new URL(answer.url);
     expect(url.host).toBe("fast-bucket.s3-accelerate.amazonaws.com");
     expect(url.pathname).toBe(`/${answer.key}`);
-    expect(url.searchParams.get("X-Amz-Credential")).toBe(`${credentials.accessKeyId}/20300102/eu-west-1/s3/aws4_request`);
+    expect(url.searchParams.get("X-Amz-Credential")).toBe(
+      `${credentials.accessKeyId}/20300102/eu-west-1/s3/aws4_request`,
+    );
     expect(verifies(answer.url, { ...answer.headers, "content-length": "1234" })).toBe(true);
-    expect(verifies(answer.url.replace("fast-bucket.s3-accelerate", "fast-bucket.s3.eu-west-1"), { ...answer.headers, "content-length": "1234" })).toBe(false);
+    expect(
+      verifies(answer.url.replace("fast-bucket.s3-accelerate", "fast-bucket.s3.eu-west-1"), {
+        ...answer.headers,
+        "content-length": "1234",
+      }),
+    ).toBe(false);
     // The object's URL is the regular one (downloads do not go through acceleration).
     expect(answer.s3Url).toBe(`https://fast-bucket.s3.eu-west-1.amazonaws.com/${answer.key}`);
     expect(sent).toEqual([]);
@@ -58,11 +85,22 @@ describe("accelerate: true", () => {
 
   it("presigns every part of a batch on the accelerate host (the fast path too), each verifying with its own size", async () => {
     const { signer, sent } = accelerated();
-    const up = await signer.create({ filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB }, ctx);
+    const up = await signer.create(
+      { filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB },
+      ctx,
+    );
     if (up.mode !== "multipart") throw new Error("expected multipart");
     expect(sent.map((c) => c.name)).toEqual(["CreateMultipartUploadCommand"]);
     const sizes = [8 * MiB, 8 * MiB, 4 * MiB];
-    const { urls } = await signer.sign({ key: up.key, uploadId: up.uploadId, token: up.token, parts: sizes.map((size, i) => ({ partNumber: i + 1, size })) }, ctx);
+    const { urls } = await signer.sign(
+      {
+        key: up.key,
+        uploadId: up.uploadId,
+        token: up.token,
+        parts: sizes.map((size, i) => ({ partNumber: i + 1, size })),
+      },
+      ctx,
+    );
     sizes.forEach((size, i) => {
       const url = urls[String(i + 1)]?.url ?? "";
       expect(new URL(url).host).toBe("fast-bucket.s3-accelerate.amazonaws.com");
@@ -106,24 +144,40 @@ describe("accelerate: true", () => {
   describe("S3's restrictions are ConfigErrors that say why", () => {
     const base = { tokenSecret: SECRET, authorize: headerAuth, accelerate: true };
     const fails = (options: Partial<SignerOptions>, option: string, message: RegExp) =>
-      expect(() => createSigner({ ...base, ...options } as SignerOptions)).toThrow(expect.objectContaining({ code: "InvalidConfig", option, message: expect.stringMatching(message) }));
+      expect(() => createSigner({ ...base, ...options } as SignerOptions)).toThrow(
+        expect.objectContaining({ code: "InvalidConfig", option, message: expect.stringMatching(message) }),
+      );
 
     it("a bucket name with dots", () => {
       fails({ s3: { region: "eu-west-1" }, bucket: "assets.example.com" }, "accelerate", /bucket names with dots/);
     });
     it("a custom endpoint (AWS only)", () => {
-      fails({ s3: { region: "us-east-1", endpoint: "http://127.0.0.1:9000" }, bucket: "b-1" }, "accelerate", /AWS S3 feature.*custom `endpoint`/);
+      fails(
+        { s3: { region: "us-east-1", endpoint: "http://127.0.0.1:9000" }, bucket: "b-1" },
+        "accelerate",
+        /AWS S3 feature.*custom `endpoint`/,
+      );
     });
     it("path-style addressing (virtual-hosted only)", () => {
       fails({ s3: { region: "eu-west-1", forcePathStyle: true }, bucket: "b-1" }, "accelerate", /virtual-hosted only/);
     });
     it("names the target when the target asked for it", () => {
-      fails({ accelerate: false, s3: { region: "eu-west-1" }, targets: [{ id: "x", bucket: "a.b", accelerate: true }] }, "targets[0].accelerate", /dots/);
-      fails({ s3: { region: "eu-west-1" }, targets: [{ id: "x", bucket: "b-1", endpoint: "http://127.0.0.1:9000" }] }, "accelerate", /custom `endpoint`/);
+      fails(
+        { accelerate: false, s3: { region: "eu-west-1" }, targets: [{ id: "x", bucket: "a.b", accelerate: true }] },
+        "targets[0].accelerate",
+        /dots/,
+      );
+      fails(
+        { s3: { region: "eu-west-1" }, targets: [{ id: "x", bucket: "b-1", endpoint: "http://127.0.0.1:9000" }] },
+        "accelerate",
+        /custom `endpoint`/,
+      );
     });
     it("a bucket absent at creation (environment) is checked at the first request", async () => {
       const signer = createSigner({ ...base, s3: { region: "eu-west-1", credentials }, bucket: "" } as SignerOptions);
-      await expect(signer.create({ filename: "a", contentType: "text/plain", size: 1 }, ctx)).rejects.toMatchObject({ code: "InternalError" });
+      await expect(signer.create({ filename: "a", contentType: "text/plain", size: 1 }, ctx)).rejects.toMatchObject({
+        code: "InternalError",
+      });
     });
   });
 });

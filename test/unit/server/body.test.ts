@@ -25,7 +25,10 @@ function post(body: BodyInit | null, headers: Record<string, string> = {}): Requ
 }
 
 /** A body stream that records how much of it was pulled. */
-function tracked(chunks: Uint8Array[], stallAfter = Infinity): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
+function tracked(
+  chunks: Uint8Array[],
+  stallAfter = Infinity,
+): { stream: ReadableStream<Uint8Array>; pulled: () => number } {
   let pulled = 0;
   let i = 0;
   const stream = new ReadableStream<Uint8Array>(
@@ -57,7 +60,14 @@ describe("nestedDeeperThan", () => {
   });
 
   it("admits every body the protocol sends (3 levels) under MAX_JSON_DEPTH", () => {
-    const complete = JSON.stringify({ v: 1, op: "complete", key: "k", uploadId: "u", token: "t", parts: [{ partNumber: 1, etag: '"e"', checksum: "AAAAAA==" }] });
+    const complete = JSON.stringify({
+      v: 1,
+      op: "complete",
+      key: "k",
+      uploadId: "u",
+      token: "t",
+      parts: [{ partNumber: 1, etag: '"e"', checksum: "AAAAAA==" }],
+    });
     expect(nestedDeeperThan(complete, 3)).toBe(false);
     expect(MAX_JSON_DEPTH).toBeGreaterThanOrEqual(3);
   });
@@ -69,10 +79,14 @@ describe("size limits before parsing", () => {
     const nested = (op: string) => `{"v":1,"op":"${op}","x":${"[".repeat(999_000)}${"]".repeat(999_000)}}`;
     const create = await handler(post(nested("create")));
     expect(create.status).toBe(413);
-    expect(((await create.json()) as ErrorJson).error.message).toBe(`request body is larger than ${MAX_BODY_BYTES} bytes`);
+    expect(((await create.json()) as ErrorJson).error.message).toBe(
+      `request body is larger than ${MAX_BODY_BYTES} bytes`,
+    );
     const complete = await handler(post(nested("complete")));
     expect(complete.status).toBe(400);
-    expect(((await complete.json()) as ErrorJson).error.message).toBe(`request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+    expect(((await complete.json()) as ErrorJson).error.message).toBe(
+      `request body nests deeper than ${MAX_JSON_DEPTH} levels`,
+    );
   });
 
   it("refuses an announced Content-Length over the complete limit before reading a byte", async () => {
@@ -113,7 +127,12 @@ describe("size limits before parsing", () => {
   it("does not read the body of a caller authorize refuses", async () => {
     const { handler } = setup();
     const body = tracked([new Uint8Array(1024)]);
-    const init: RequestInit & { duplex: "half" } = { method: "POST", headers: { "content-type": "application/json" }, body: body.stream, duplex: "half" };
+    const init: RequestInit & { duplex: "half" } = {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: body.stream,
+      duplex: "half",
+    };
     const refused = await handler(new Request("http://app.test/api", init));
     expect(refused.status).toBe(401);
     expect(body.pulled()).toBe(0);
@@ -128,7 +147,10 @@ describe("slow bodies", () => {
     const body = tracked([new TextEncoder().encode('{"v":1,')], 1);
     const res = await handler(post(body.stream));
     expect(res.status).toBe(408);
-    expect(((await res.json()) as ErrorJson).error).toEqual({ code: "BadRequest", message: "request body not received within 30 ms" });
+    expect(((await res.json()) as ErrorJson).error).toEqual({
+      code: "BadRequest",
+      message: "request body not received within 30 ms",
+    });
     expect(errors.map((e) => e.status)).toEqual([408]);
   });
 });
@@ -141,7 +163,10 @@ describe("methods Request cannot carry", () => {
     const res = await handler(requestWithRefusedMethod("http://app.test/api", method, new Headers()));
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("POST");
-    expect(((await res.json()) as ErrorJson).error).toEqual({ code: "MethodNotAllowed", message: `method ${method} is not allowed: use POST` });
+    expect(((await res.json()) as ErrorJson).error).toEqual({
+      code: "MethodNotAllowed",
+      message: `method ${method} is not allowed: use POST`,
+    });
     expect(seen).toEqual([["request", 405]]);
   });
 });

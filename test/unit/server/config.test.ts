@@ -48,19 +48,47 @@ describe("createSigner: every misconfiguration is a ConfigError naming the optio
     ["a negative maxSize", "limits.maxSize", () => createSigner({ ...base, limits: { maxSize: -1 } })],
     ["minSize over maxSize", "limits.minSize", () => createSigner({ ...base, limits: { maxSize: 10, minSize: 11 } })],
     ["maxParts over 10,000", "limits.maxParts", () => createSigner({ ...base, limits: { maxParts: 10_001 } })],
-    ["a multipart threshold over 5 GiB", "limits.multipartThreshold", () => createSigner({ ...base, limits: { multipartThreshold: 6 * 1024 * MiB } })],
-    ["a content type pattern */png", "limits.contentTypes", () => createSigner({ ...base, limits: { contentTypes: ["*/png"] } })],
-    ["contentTypes that is not an array", "limits.contentTypes", () => createSigner({ ...base, limits: { contentTypes: wrong("image/*") } })],
-    ["limits.check that is not a function", "limits.check", () => createSigner({ ...base, limits: { check: wrong(true) } })],
+    [
+      "a multipart threshold over 5 GiB",
+      "limits.multipartThreshold",
+      () => createSigner({ ...base, limits: { multipartThreshold: 6 * 1024 * MiB } }),
+    ],
+    [
+      "a content type pattern */png",
+      "limits.contentTypes",
+      () => createSigner({ ...base, limits: { contentTypes: ["*/png"] } }),
+    ],
+    [
+      "contentTypes that is not an array",
+      "limits.contentTypes",
+      () => createSigner({ ...base, limits: { contentTypes: wrong("image/*") } }),
+    ],
+    [
+      "limits.check that is not a function",
+      "limits.check",
+      () => createSigner({ ...base, limits: { check: wrong(true) } }),
+    ],
     ["urlExpiresInMs over 7 days", "urlExpiresInMs", () => createSigner({ ...base, urlExpiresInMs: 604_801_000 })],
     ["urlExpiresInMs under a second", "urlExpiresInMs", () => createSigner({ ...base, urlExpiresInMs: 999 })],
     ["urlExpiresIn (deprecated) over 7 days", "urlExpiresIn", () => createSigner({ ...base, urlExpiresIn: 604_801 })],
-    ["both urlExpiresInMs and urlExpiresIn", "urlExpiresInMs", () => createSigner({ ...base, urlExpiresInMs: 60_000, urlExpiresIn: 60 })],
-    ["both tokenExpiresInMs and tokenExpiresIn", "tokenExpiresInMs", () => createSigner({ ...base, tokenExpiresInMs: 60_000, tokenExpiresIn: 60 })],
+    [
+      "both urlExpiresInMs and urlExpiresIn",
+      "urlExpiresInMs",
+      () => createSigner({ ...base, urlExpiresInMs: 60_000, urlExpiresIn: 60 }),
+    ],
+    [
+      "both tokenExpiresInMs and tokenExpiresIn",
+      "tokenExpiresInMs",
+      () => createSigner({ ...base, tokenExpiresInMs: 60_000, tokenExpiresIn: 60 }),
+    ],
     ["a fractional tokenExpiresInMs", "tokenExpiresInMs", () => createSigner({ ...base, tokenExpiresInMs: 1500.5 })],
     ["a cdn that is not a URL", "cdn", () => createSigner({ ...base, cdn: "cdn.example.com" })],
     ["a cdn with a query", "cdn", () => createSigner({ ...base, cdn: "https://cdn.example.com/?a=1" })],
-    ["an origin with an invalid bucket", "origin", () => createSigner({ ...base, origin: { bucket: "B", region: "eu-west-1" } })],
+    [
+      "an origin with an invalid bucket",
+      "origin",
+      () => createSigner({ ...base, origin: { bucket: "B", region: "eu-west-1" } }),
+    ],
     ["keyPolicy that is not a function", "keyPolicy", () => createSigner({ ...base, keyPolicy: wrong("uploads/") })],
     ["read that is not a function", "read", () => createSigner({ ...base, read: wrong(true) })],
     ["onError that is not a function", "onError", () => createSigner({ ...base, onError: wrong("console") })],
@@ -94,9 +122,21 @@ describe("handleS3Edge and toNodeHandler: misconfigurations are ConfigErrors", (
     ["onError that is not a function", "onError", () => handleS3Edge(signer, { onError: wrong(1) })],
     ["bodyTimeoutMs of 0", "bodyTimeoutMs", () => handleS3Edge(signer, { bodyTimeoutMs: 0 })],
     ["cors without origin", "cors.origin", () => handleS3Edge(signer, { cors: wrong({ credentials: true }) })],
-    ["cors origin '*' with credentials", "cors.origin", () => handleS3Edge(signer, { cors: { origin: ["https://a.test", "*"], credentials: true } })],
-    ["a negative cors.maxAge", "cors.maxAge", () => handleS3Edge(signer, { cors: { origin: "https://a.test", maxAge: -1 } })],
-    ["cors.credentials that is not a boolean", "cors.credentials", () => handleS3Edge(signer, { cors: { origin: "https://a.test", credentials: wrong("yes") } })],
+    [
+      "cors origin '*' with credentials",
+      "cors.origin",
+      () => handleS3Edge(signer, { cors: { origin: ["https://a.test", "*"], credentials: true } }),
+    ],
+    [
+      "a negative cors.maxAge",
+      "cors.maxAge",
+      () => handleS3Edge(signer, { cors: { origin: "https://a.test", maxAge: -1 } }),
+    ],
+    [
+      "cors.credentials that is not a boolean",
+      "cors.credentials",
+      () => handleS3Edge(signer, { cors: { origin: "https://a.test", credentials: wrong("yes") } }),
+    ],
     ["toNodeHandler without a handler", "handler", () => toNodeHandler(wrong(undefined))],
   ];
 
@@ -128,7 +168,13 @@ describe("durations in milliseconds, with deprecated second aliases", () => {
     const now = Date.UTC(2030, 0, 1);
     const expiry = async (options: Partial<SignerOptions>) => {
       const { call } = setup({ now: () => now, ...options });
-      const res = await call({ v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB });
+      const res = await call({
+        v: 1,
+        op: "create",
+        filename: "a.bin",
+        contentType: "application/octet-stream",
+        size: 20 * MiB,
+      });
       return (res.json as { expiresAt: number }).expiresAt - now;
     };
     expect(await expiry({})).toBe(86_400_000);

@@ -40,7 +40,7 @@ describe("createCors", () => {
     expect(cors.preflight(preflight("https://a.test", "PUT")).status).toBe(403);
     expect(cors.preflight(preflight("https://b.test")).status).toBe(403);
     expect(cors.preflight(preflight(null)).status).toBe(403);
-    const odd = cors.preflight(preflight("https://a.test", "POST", "x-a; y=\"z\""));
+    const odd = cors.preflight(preflight("https://a.test", "POST", 'x-a; y="z"'));
     expect(odd.headers.get("access-control-allow-headers")).toBe("content-type");
   });
 });
@@ -51,7 +51,9 @@ describe("handleS3Edge with and without CORS", () => {
     expect((await handler(preflight("https://a.test"))).status).toBe(405);
     const withCors = handleS3Edge(signer, { cors: { origin: "https://a.test" } });
     expect((await withCors(preflight("https://a.test"))).status).toBe(204);
-    const error = await withCors(new Request("http://api.test/s3edge", { method: "PUT", headers: { origin: "https://a.test" } }));
+    const error = await withCors(
+      new Request("http://api.test/s3edge", { method: "PUT", headers: { origin: "https://a.test" } }),
+    );
     expect(error.status).toBe(405);
     expect(error.headers.get("allow")).toBe("POST, OPTIONS");
     expect(error.headers.get("access-control-allow-origin")).toBe("https://a.test");
@@ -60,8 +62,12 @@ describe("handleS3Edge with and without CORS", () => {
 
 describe("CORS with credentials", () => {
   it("refuses origin '*' with credentials at construction, with the reason", () => {
-    expect(() => createCors({ origin: "*", credentials: true })).toThrow(/any website could read|would let any website/);
-    expect(() => createCors({ origin: ["https://a.test", "*"], credentials: true })).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "cors.origin" }));
+    expect(() => createCors({ origin: "*", credentials: true })).toThrow(
+      /any website could read|would let any website/,
+    );
+    expect(() => createCors({ origin: ["https://a.test", "*"], credentials: true })).toThrow(
+      expect.objectContaining({ code: "InvalidConfig", option: "cors.origin" }),
+    );
     expect(() => createCors({ origin: "*" })).not.toThrow();
   });
 

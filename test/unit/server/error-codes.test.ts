@@ -38,11 +38,36 @@ function tamper(token: string): string {
 }
 
 const rows: Row[] = [
-  { name: "invalid JSON", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(null, { raw: "{not json" }) }) },
-  { name: "a body that is not an object", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call([1, 2]) }) },
-  { name: "an unsupported protocol version", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call({ ...create(), v: 2 }) }) },
-  { name: "an unknown operation", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call({ v: 1, op: "delete" }) }) },
-  { name: "a non-JSON content type", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create(), { contentType: "application/x-www-form-urlencoded" }) }) },
+  {
+    name: "invalid JSON",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call(null, { raw: "{not json" }) }),
+  },
+  {
+    name: "a body that is not an object",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call([1, 2]) }),
+  },
+  {
+    name: "an unsupported protocol version",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call({ ...create(), v: 2 }) }),
+  },
+  {
+    name: "an unknown operation",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call({ v: 1, op: "delete" }) }),
+  },
+  {
+    name: "a non-JSON content type",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call(create(), { contentType: "application/x-www-form-urlencoded" }) }),
+  },
   {
     name: "a body over 64 KiB",
     code: "BadRequest",
@@ -61,15 +86,55 @@ const rows: Row[] = [
       });
       const response = await handler(request);
       const text = await response.text();
-      return { res: { status: response.status, headers: response.headers, text, json: JSON.parse(text) as Record<string, unknown> } };
+      return {
+        res: {
+          status: response.status,
+          headers: response.headers,
+          text,
+          json: JSON.parse(text) as Record<string, unknown>,
+        },
+      };
     },
   },
-  { name: "a body nested 9 levels deep", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ x: [[[[[[[[1]]]]]]]] })) }) },
-  { name: "a negative size", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ size: -1 })) }) },
-  { name: "metadata with an upper-case name", code: "BadRequest", status: 400, run: async ({ call }) => ({ res: await call(create({ metadata: { Foo: "x" } })) }) },
-  { name: "a url request for a '..' key", code: "InvalidKey", status: 400, options: { read: () => true }, run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/../b" }) }) },
-  { name: "a file over maxSize", code: "TooLarge", status: 413, options: { limits: { maxSize: 100 } }, run: async ({ call }) => ({ res: await call(create({ size: 101 })) }) },
-  { name: "a file under minSize", code: "TooSmall", status: 400, options: { limits: { minSize: 100 } }, run: async ({ call }) => ({ res: await call(create({ size: 99 })) }) },
+  {
+    name: "a body nested 9 levels deep",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call(create({ x: [[[[[[[[1]]]]]]]] })) }),
+  },
+  {
+    name: "a negative size",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call(create({ size: -1 })) }),
+  },
+  {
+    name: "metadata with an upper-case name",
+    code: "BadRequest",
+    status: 400,
+    run: async ({ call }) => ({ res: await call(create({ metadata: { Foo: "x" } })) }),
+  },
+  {
+    name: "a url request for a '..' key",
+    code: "InvalidKey",
+    status: 400,
+    options: { read: () => true },
+    run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/../b" }) }),
+  },
+  {
+    name: "a file over maxSize",
+    code: "TooLarge",
+    status: 413,
+    options: { limits: { maxSize: 100 } },
+    run: async ({ call }) => ({ res: await call(create({ size: 101 })) }),
+  },
+  {
+    name: "a file under minSize",
+    code: "TooSmall",
+    status: 400,
+    options: { limits: { minSize: 100 } },
+    run: async ({ call }) => ({ res: await call(create({ size: 99 })) }),
+  },
   {
     name: "a content type outside the allowed list",
     code: "ContentTypeNotAllowed",
@@ -135,7 +200,12 @@ const rows: Row[] = [
       return { res: await env.call({ v: 1, op: "list", ...up }), token: up.token };
     },
   },
-  { name: "a failed authorize", code: "NotAuthorized", status: 401, run: async ({ call }) => ({ res: await call(create(), { user: null }) }) },
+  {
+    name: "a failed authorize",
+    code: "NotAuthorized",
+    status: 401,
+    run: async ({ call }) => ({ res: await call(create(), { user: null }) }),
+  },
   {
     name: "another user's upload",
     code: "NotAuthorized",
@@ -145,8 +215,19 @@ const rows: Row[] = [
       return { res: await call({ v: 1, op: "abort", ...up }, { user: "bob" }), token: up.token };
     },
   },
-  { name: "url without a read hook", code: "NotAuthorized", status: 403, run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/b.png" }) }) },
-  { name: "url refused by read", code: "NotAuthorized", status: 403, options: { read: () => false }, run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/b.png" }) }) },
+  {
+    name: "url without a read hook",
+    code: "NotAuthorized",
+    status: 403,
+    run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/b.png" }) }),
+  },
+  {
+    name: "url refused by read",
+    code: "NotAuthorized",
+    status: 403,
+    options: { read: () => false },
+    run: async ({ call }) => ({ res: await call({ v: 1, op: "url", key: "a/b.png" }) }),
+  },
   {
     name: "an upload S3 no longer has",
     code: "UploadNotFound",
@@ -209,7 +290,12 @@ const rows: Row[] = [
       return { res: await call({ v: 1, op: "complete", ...up, parts }), token: up.token };
     },
   },
-  { name: "a GET", code: "MethodNotAllowed", status: 405, run: async ({ call }) => ({ res: await call(undefined, { method: "GET" }) }) },
+  {
+    name: "a GET",
+    code: "MethodNotAllowed",
+    status: 405,
+    run: async ({ call }) => ({ res: await call(undefined, { method: "GET" }) }),
+  },
   {
     name: "an unmapped S3 error",
     code: "InternalError",
@@ -221,14 +307,26 @@ const rows: Row[] = [
     name: "S3 unreachable",
     code: "InternalError",
     status: 502,
-    stubs: { CreateMultipartUploadCommand: () => Promise.reject(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", $metadata: { attempts: 3 } })) },
+    stubs: {
+      CreateMultipartUploadCommand: () =>
+        Promise.reject(
+          Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
+            code: "ECONNREFUSED",
+            $metadata: { attempts: 3 },
+          }),
+        ),
+    },
     run: async ({ call }) => ({ res: await call(create({ size: 20 * MiB })) }),
   },
   {
     name: "an authorize that throws (its database is down)",
     code: "InternalError",
     status: 500,
-    options: { authorize: () => { throw new Error(`db down: ${SECRET}`); } },
+    options: {
+      authorize: () => {
+        throw new Error(`db down: ${SECRET}`);
+      },
+    },
     run: async ({ call }) => ({ res: await call(create()) }),
   },
   {
@@ -242,7 +340,13 @@ const rows: Row[] = [
     name: "an unexpected exception in limits.check",
     code: "InternalError",
     status: 500,
-    options: { limits: { check: () => { throw new Error(`db down: ${SECRET} ${SECRET_ACCESS_KEY}`); } } },
+    options: {
+      limits: {
+        check: () => {
+          throw new Error(`db down: ${SECRET} ${SECRET_ACCESS_KEY}`);
+        },
+      },
+    },
     run: async ({ call }) => ({ res: await call(create()) }),
   },
 ];
@@ -255,7 +359,10 @@ describe("handleS3Edge answers every error code with its status", () => {
     expect(new Set(rows.map((r) => r.code))).toEqual(new Set(Object.keys(SERVER_ERROR_STATUS)));
     // Each code is also answered at its default status by at least one row.
     for (const [code, status] of Object.entries(SERVER_ERROR_STATUS)) {
-      expect(rows.some((r) => r.code === code && r.status === status), code).toBe(true);
+      expect(
+        rows.some((r) => r.code === code && r.status === status),
+        code,
+      ).toBe(true);
     }
   });
 
@@ -279,7 +386,13 @@ describe("handleS3Edge answers every error code with its status", () => {
   });
 
   it("hands the raw cause of a 500 to onError only", async () => {
-    const env = setup({ limits: { check: () => { throw new Error("db down"); } } });
+    const env = setup({
+      limits: {
+        check: () => {
+          throw new Error("db down");
+        },
+      },
+    });
     const res = await env.call(create());
     expect((res.json as { error: { message: string } }).error.message).toBe("internal error");
     const cause = env.errors[0]?.error.cause;
@@ -289,14 +402,24 @@ describe("handleS3Edge answers every error code with its status", () => {
   });
 
   it("passes a SignerError thrown by limits.check through (a quota)", async () => {
-    const env = setup({ limits: { check: () => { throw new SignerError("TooLarge", "quota of 1 GB exceeded"); } } });
+    const env = setup({
+      limits: {
+        check: () => {
+          throw new SignerError("TooLarge", "quota of 1 GB exceeded");
+        },
+      },
+    });
     const res = await env.call(create());
     expect(res.status).toBe(413);
     expect(res.json).toEqual({ error: { code: "TooLarge", message: "quota of 1 GB exceeded" } });
   });
 
   it("keeps answering when onError itself throws", async () => {
-    const env = setup({ onError: () => { throw new Error("logger down"); } });
+    const env = setup({
+      onError: () => {
+        throw new Error("logger down");
+      },
+    });
     const res = await env.call(create(), { user: null });
     expect(res.status).toBe(401);
   });

@@ -22,8 +22,17 @@ export interface SentCommand {
 }
 
 /** An S3 service error as the SDK throws it. */
-export function s3Error(name: string, status: number, message = `${name} at https://bucket.s3.amazonaws.com/k?X-Amz-Signature=deadbeef`): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status }, message });
+export function s3Error(
+  name: string,
+  status: number,
+  message = `${name} at https://bucket.s3.amazonaws.com/k?X-Amz-Signature=deadbeef`,
+): S3ServiceException {
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? "server" : "client",
+    $metadata: { httpStatusCode: status },
+    message,
+  });
 }
 
 /** An S3Client with real presigning and `send` answered by `stubs` (by command name). */
@@ -76,7 +85,10 @@ export function setup(options: Partial<SignerOptions> = {}, stubs: Record<string
   });
   const handler = handleS3Edge(signer);
   /** Call the handler; `T` is the answer's expected shape (unchecked: the tests check it). */
-  async function call<T extends object = Record<string, unknown>>(body: unknown, init: { user?: string | null; method?: string; contentType?: string; raw?: string } = {}) {
+  async function call<T extends object = Record<string, unknown>>(
+    body: unknown,
+    init: { user?: string | null; method?: string; contentType?: string; raw?: string } = {},
+  ) {
     const headers: Record<string, string> = { "content-type": init.contentType ?? "application/json" };
     const user = init.user === undefined ? "alice" : init.user;
     if (user !== null) headers["x-user"] = user;
@@ -99,7 +111,10 @@ export async function createMultipart(
   body: Record<string, unknown> = {},
   user = "alice",
 ): Promise<{ key: string; uploadId: string; token: string; partSize: number; expiresAt: number }> {
-  const res = await call({ v: 1, op: "create", filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB, ...body }, { user });
+  const res = await call(
+    { v: 1, op: "create", filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB, ...body },
+    { user },
+  );
   if (res.status !== 200) throw new Error(`create failed: ${res.text}`);
   return res.json as { key: string; uploadId: string; token: string; partSize: number; expiresAt: number };
 }

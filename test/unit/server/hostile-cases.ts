@@ -8,7 +8,14 @@ import { createTokenCodec } from "../../../src/server/token.js";
 import { MiB } from "./helpers.js";
 import type { Attempt, Case, Upload } from "./hostile-harness.js";
 
-const createBody = (extra: Record<string, unknown> = {}) => ({ v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB, ...extra });
+const createBody = (extra: Record<string, unknown> = {}) => ({
+  v: 1,
+  op: "create",
+  filename: "a.bin",
+  contentType: "application/octet-stream",
+  size: 20 * MiB,
+  ...extra,
+});
 const ref = (up: Upload | undefined) => ({ key: up!.key, uploadId: up!.uploadId, token: up!.token });
 const OPS_ON_UPLOADS = ["sign", "list", "complete", "abort"] as const;
 /** A body for each operation on an upload, valid but for what the row changes. */
@@ -54,7 +61,13 @@ const badKeys: Array<[string, string]> = [
   ["CRLF header injection", "a.png\r\nx-amz-acl: public-read"],
 ];
 for (const [name, key] of badKeys) {
-  add({ name: `url with a key with ${name}`, status: 400, code: "InvalidKey", options: { read: () => true }, attempt: () => ({ body: { v: 1, op: "url", key } }) });
+  add({
+    name: `url with a key with ${name}`,
+    status: 400,
+    code: "InvalidKey",
+    options: { read: () => true },
+    attempt: () => ({ body: { v: 1, op: "url", key } }),
+  });
 }
 const nonStringKeys: Array<[string, unknown]> = [
   ["a number", 1],
@@ -65,10 +78,27 @@ const nonStringKeys: Array<[string, unknown]> = [
   ["missing", undefined],
 ];
 for (const [name, key] of nonStringKeys) {
-  add({ name: `url with a key that is ${name}`, status: 400, code: "BadRequest", options: { read: () => true }, attempt: () => ({ body: { v: 1, op: "url", key } }) });
+  add({
+    name: `url with a key that is ${name}`,
+    status: 400,
+    code: "BadRequest",
+    options: { read: () => true },
+    attempt: () => ({ body: { v: 1, op: "url", key } }),
+  });
 }
-add({ name: "url with a valid key but no read hook", status: 403, code: "NotAuthorized", attempt: () => ({ body: { v: 1, op: "url", key: "a/b.png" } }) });
-add({ name: "url of a key read refuses", status: 403, code: "NotAuthorized", options: { read: (key) => key.startsWith("public/") }, attempt: () => ({ body: { v: 1, op: "url", key: "private/b.png" } }) });
+add({
+  name: "url with a valid key but no read hook",
+  status: 403,
+  code: "NotAuthorized",
+  attempt: () => ({ body: { v: 1, op: "url", key: "a/b.png" } }),
+});
+add({
+  name: "url of a key read refuses",
+  status: 403,
+  code: "NotAuthorized",
+  options: { read: (key) => key.startsWith("public/") },
+  attempt: () => ({ body: { v: 1, op: "url", key: "private/b.png" } }),
+});
 const otherKeys: Array<[string, (key: string) => string]> = [
   ["another key", () => "uploads/other.bin"],
   ["the key with a suffix", (k) => `${k}x`],
@@ -80,7 +110,13 @@ const otherKeys: Array<[string, (key: string) => string]> = [
 ];
 for (const op of OPS_ON_UPLOADS) {
   for (const [name, change] of otherKeys) {
-    add({ name: `${op} with ${name}`, status: 403, code: "InvalidToken", upload: {}, attempt: (up) => ({ body: opBody(op, up, { key: change(up!.key) }) }) });
+    add({
+      name: `${op} with ${name}`,
+      status: 403,
+      code: "InvalidToken",
+      upload: {},
+      attempt: (up) => ({ body: opBody(op, up, { key: change(up!.key) }) }),
+    });
   }
 }
 
@@ -103,9 +139,10 @@ const badSizes: Array<[string, string]> = [
   ["missing", "undefined"],
 ];
 for (const [name, value] of badSizes) {
-  const raw = value === "undefined"
-    ? '{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain"}'
-    : `{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain","size":${value}}`;
+  const raw =
+    value === "undefined"
+      ? '{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain"}'
+      : `{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain","size":${value}}`;
   add({ name: `create with size ${name}`, status: 400, code: "BadRequest", attempt: () => ({ raw }) });
 }
 for (const [name, size, limit] of [
@@ -113,13 +150,53 @@ for (const [name, size, limit] of [
   ["5 TiB", 5 * 1024 * 1024 * MiB, 100 * MiB],
   ["the largest safe integer", Number.MAX_SAFE_INTEGER, 100 * MiB],
 ] as const) {
-  add({ name: `create of ${name}`, status: 413, code: "TooLarge", options: { limits: { maxSize: limit } }, attempt: () => ({ body: createBody({ size }) }) });
+  add({
+    name: `create of ${name}`,
+    status: 413,
+    code: "TooLarge",
+    options: { limits: { maxSize: limit } },
+    attempt: () => ({ body: createBody({ size }) }),
+  });
 }
-add({ name: "create under minSize", status: 400, code: "TooSmall", options: { limits: { minSize: 100 } }, attempt: () => ({ body: createBody({ size: 99 }) }) });
-add({ name: "create of unknown size when refused", status: 400, code: "BadRequest", options: { limits: { allowUnknownSize: false } }, attempt: () => ({ body: createBody({ size: null }) }) });
-add({ name: "create needing more than maxParts parts of 5 GiB", status: 400, code: "TooManyParts", options: { limits: { maxParts: 1, maxSize: 5 * 1024 * 1024 * MiB } }, attempt: () => ({ body: createBody({ size: 6 * 1024 * MiB }) }) });
-for (const [name, value] of [["0", "0"], ["-5", "-5"], ["1.5", "1.5"], ['"8MiB"', '"8MiB"'], ["true", "true"], ["[]", "[]"], ["1e400", "1e400"], ["null", "null"]] as const) {
-  add({ name: `create with partSize ${name}`, status: 400, code: "BadRequest", attempt: () => ({ raw: `{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain","size":1,"partSize":${value}}` }) });
+add({
+  name: "create under minSize",
+  status: 400,
+  code: "TooSmall",
+  options: { limits: { minSize: 100 } },
+  attempt: () => ({ body: createBody({ size: 99 }) }),
+});
+add({
+  name: "create of unknown size when refused",
+  status: 400,
+  code: "BadRequest",
+  options: { limits: { allowUnknownSize: false } },
+  attempt: () => ({ body: createBody({ size: null }) }),
+});
+add({
+  name: "create needing more than maxParts parts of 5 GiB",
+  status: 400,
+  code: "TooManyParts",
+  options: { limits: { maxParts: 1, maxSize: 5 * 1024 * 1024 * MiB } },
+  attempt: () => ({ body: createBody({ size: 6 * 1024 * MiB }) }),
+});
+for (const [name, value] of [
+  ["0", "0"],
+  ["-5", "-5"],
+  ["1.5", "1.5"],
+  ['"8MiB"', '"8MiB"'],
+  ["true", "true"],
+  ["[]", "[]"],
+  ["1e400", "1e400"],
+  ["null", "null"],
+] as const) {
+  add({
+    name: `create with partSize ${name}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({
+      raw: `{"v":1,"op":"create","filename":"a.bin","contentType":"text/plain","size":1,"partSize":${value}}`,
+    }),
+  });
 }
 const badPartNumbers: Array<[string, unknown]> = [
   ["0", 0],
@@ -136,10 +213,29 @@ const badPartNumbers: Array<[string, unknown]> = [
   ["2^53", 2 ** 53],
 ];
 for (const [name, partNumber] of badPartNumbers) {
-  add({ name: `sign with partNumber ${name}`, status: 400, code: "InvalidPartNumber", upload: {}, attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber }] }) }) });
+  add({
+    name: `sign with partNumber ${name}`,
+    status: 400,
+    code: "InvalidPartNumber",
+    upload: {},
+    attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber }] }) }),
+  });
 }
-add({ name: "sign past the last part of a known size", status: 400, code: "InvalidPartNumber", upload: {}, attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 4 }] }) }) });
-add({ name: "sign past maxSize of an unknown size", status: 400, code: "TooManyParts", options: { limits: { maxSize: 16 * MiB } }, upload: { size: null }, attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 3, size: 1 }] }) }) });
+add({
+  name: "sign past the last part of a known size",
+  status: 400,
+  code: "InvalidPartNumber",
+  upload: {},
+  attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 4 }] }) }),
+});
+add({
+  name: "sign past maxSize of an unknown size",
+  status: 400,
+  code: "TooManyParts",
+  options: { limits: { maxSize: 16 * MiB } },
+  upload: { size: null },
+  attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 3, size: 1 }] }) }),
+});
 const badDeclared: Array<[string, unknown]> = [
   ["-1", -1],
   ["a string", String(8 * MiB)],
@@ -152,7 +248,13 @@ const badDeclared: Array<[string, unknown]> = [
   ["5 GiB", 5 * 1024 * MiB],
 ];
 for (const [name, size] of badDeclared) {
-  add({ name: `sign a known-size part declared ${name}`, status: 400, code: "BadRequest", upload: {}, attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 1, size }] }) }) });
+  add({
+    name: `sign a known-size part declared ${name}`,
+    status: 400,
+    code: "BadRequest",
+    upload: {},
+    attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber: 1, size }] }) }),
+  });
 }
 const badUnknown: Array<[string, number, unknown]> = [
   ["part 2 of 0 bytes", 2, 0],
@@ -164,7 +266,13 @@ const badUnknown: Array<[string, number, unknown]> = [
   ["part 1 of Infinity (sent as null)", 1, Number.POSITIVE_INFINITY],
 ];
 for (const [name, partNumber, size] of badUnknown) {
-  add({ name: `sign an unknown-size ${name}`, status: 400, code: "BadRequest", upload: { size: null }, attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber, size }] }) }) });
+  add({
+    name: `sign an unknown-size ${name}`,
+    status: 400,
+    code: "BadRequest",
+    upload: { size: null },
+    attempt: (up) => ({ body: opBody("sign", up, { parts: [{ partNumber, size }] }) }),
+  });
 }
 const badPartLists: Array<[string, unknown]> = [
   ["a string", "1,2"],
@@ -180,7 +288,13 @@ const badPartLists: Array<[string, unknown]> = [
   ["an array entry", [[1]]],
 ];
 for (const [name, parts] of badPartLists) {
-  add({ name: `sign with parts that are ${name}`, status: 400, code: "BadRequest", upload: {}, attempt: (up) => ({ body: opBody("sign", up, { parts }) }) });
+  add({
+    name: `sign with parts that are ${name}`,
+    status: 400,
+    code: "BadRequest",
+    upload: {},
+    attempt: (up) => ({ body: opBody("sign", up, { parts }) }),
+  });
 }
 const badCompleteParts: Array<[string, string, unknown]> = [
   ["InvalidPartOrder", "a gap", [1, 3, 4].map((n) => ({ partNumber: n, etag: '"e"' }))],
@@ -194,15 +308,32 @@ const badCompleteParts: Array<[string, string, unknown]> = [
   ["BadRequest", "a 300-character ETag", [1, 2, 3].map((n) => ({ partNumber: n, etag: "e".repeat(300) }))],
   ["BadRequest", "an ETag with a newline", [1, 2, 3].map((n) => ({ partNumber: n, etag: '"e"\r\nx: y' }))],
   ["BadRequest", "an ETag with non-ASCII", [1, 2, 3].map((n) => ({ partNumber: n, etag: '"é"' }))],
-  ["BadRequest", "a checksum on an upload without one", [1, 2, 3].map((n) => ({ partNumber: n, etag: '"e"', checksum: "AAAAAA==" }))],
+  [
+    "BadRequest",
+    "a checksum on an upload without one",
+    [1, 2, 3].map((n) => ({ partNumber: n, etag: '"e"', checksum: "AAAAAA==" })),
+  ],
   ["BadRequest", "no parts", []],
   ["BadRequest", "parts that are not a list", "1,2,3"],
   ["TooManyParts", "10,001 parts", Array.from({ length: 10_001 }, (_, i) => ({ partNumber: i + 1, etag: "e" }))],
 ];
 for (const [code, name, parts] of badCompleteParts) {
-  add({ name: `complete with ${name}`, status: 400, code: code as Case["code"], upload: {}, attempt: (up) => ({ body: opBody("complete", up, { parts }) }) });
+  add({
+    name: `complete with ${name}`,
+    status: 400,
+    code: code as Case["code"],
+    upload: {},
+    attempt: (up) => ({ body: opBody("complete", up, { parts }) }),
+  });
 }
-for (const [name, checksum] of [["missing", undefined], ["not base64", "abc"], ["short", "AAAAA=="], ["a number", 123], ["the wrong padding", "AAAAAAA="], ["lower-case algorithm name", "crc32"]] as const) {
+for (const [name, checksum] of [
+  ["missing", undefined],
+  ["not base64", "abc"],
+  ["short", "AAAAA=="],
+  ["a number", 123],
+  ["the wrong padding", "AAAAAAA="],
+  ["lower-case algorithm name", "crc32"],
+] as const) {
   add({
     name: `sign with a checksum that is ${name} on a CRC32 upload`,
     status: 400,
@@ -216,7 +347,15 @@ for (const [name, checksum] of [["missing", undefined], ["not base64", "abc"], [
 /** A token for this very upload and user, but signed with another secret. */
 const otherSecret = createTokenCodec("another-secret-0123456789abcdef-0123456789");
 const tokenOfOtherSecret = (up: Upload): Promise<string> =>
-  otherSecret.issue({ k: up.key, u: up.uploadId, s: "alice", e: Date.UTC(2031, 0, 1), z: 20 * MiB, p: up.partSize, t: "application/octet-stream" });
+  otherSecret.issue({
+    k: up.key,
+    u: up.uploadId,
+    s: "alice",
+    e: Date.UTC(2031, 0, 1),
+    z: 20 * MiB,
+    p: up.partSize,
+    t: "application/octet-stream",
+  });
 const flip = (text: string, i: number): string => text.slice(0, i) + (text[i] === "A" ? "B" : "A") + text.slice(i + 1);
 const badTokens: Array<[string, (token: string) => unknown, Case["code"]?]> = [
   ["empty", () => ""],
@@ -237,7 +376,11 @@ const badTokens: Array<[string, (token: string) => unknown, Case["code"]?]> = [
   ["an array", (t) => [t]],
   ["an object", (t) => ({ token: t })],
   ["true", () => true],
-  ["a forged payload with a MAC of zeros", () => `${Buffer.from(JSON.stringify({ k: "x", u: "y", s: "alice", e: 9e15, z: 1, p: 5 * MiB, t: "a/b" })).toString("base64url")}.${"A".repeat(43)}`],
+  [
+    "a forged payload with a MAC of zeros",
+    () =>
+      `${Buffer.from(JSON.stringify({ k: "x", u: "y", s: "alice", e: 9e15, z: 1, p: 5 * MiB, t: "a/b" })).toString("base64url")}.${"A".repeat(43)}`,
+  ],
   ["missing", () => undefined],
 ];
 for (const op of OPS_ON_UPLOADS) {
@@ -251,13 +394,51 @@ for (const op of OPS_ON_UPLOADS) {
       attempt: (up) => ({ body: opBody(op, up, { token: make(up!.token) }) }),
     });
   }
-  add({ name: `${op} of another user's upload`, status: 403, code: "NotAuthorized", upload: {}, owner: "bob", attempt: (up) => ({ body: opBody(op, up) }) });
-  add({ name: `${op} with another uploadId`, status: 403, code: "InvalidToken", upload: {}, attempt: (up) => ({ body: opBody(op, up, { uploadId: `${up!.uploadId}-2` }) }) });
-  add({ name: `${op} with an uploadId that is not a string`, status: 400, code: "BadRequest", upload: {}, attempt: (up) => ({ body: opBody(op, up, { uploadId: 7 }) }) });
-  add({ name: `${op} without credentials`, status: 401, code: "NotAuthorized", upload: {}, attempt: (up) => ({ body: opBody(op, up), user: null }) });
-  add({ name: `${op} with a token signed with another secret`, status: 403, code: "InvalidToken", upload: {}, attempt: async (up) => ({ body: opBody(op, { ...up!, token: await tokenOfOtherSecret(up!) }) }) });
+  add({
+    name: `${op} of another user's upload`,
+    status: 403,
+    code: "NotAuthorized",
+    upload: {},
+    owner: "bob",
+    attempt: (up) => ({ body: opBody(op, up) }),
+  });
+  add({
+    name: `${op} with another uploadId`,
+    status: 403,
+    code: "InvalidToken",
+    upload: {},
+    attempt: (up) => ({ body: opBody(op, up, { uploadId: `${up!.uploadId}-2` }) }),
+  });
+  add({
+    name: `${op} with an uploadId that is not a string`,
+    status: 400,
+    code: "BadRequest",
+    upload: {},
+    attempt: (up) => ({ body: opBody(op, up, { uploadId: 7 }) }),
+  });
+  add({
+    name: `${op} without credentials`,
+    status: 401,
+    code: "NotAuthorized",
+    upload: {},
+    attempt: (up) => ({ body: opBody(op, up), user: null }),
+  });
+  add({
+    name: `${op} with a token signed with another secret`,
+    status: 403,
+    code: "InvalidToken",
+    upload: {},
+    attempt: async (up) => ({ body: opBody(op, { ...up!, token: await tokenOfOtherSecret(up!) }) }),
+  });
   if (op !== "abort") {
-    add({ name: `${op} with an expired token`, status: 403, code: "TokenExpired", upload: {}, laterMs: 86_400_001, attempt: (up) => ({ body: opBody(op, up) }) });
+    add({
+      name: `${op} with an expired token`,
+      status: 403,
+      code: "TokenExpired",
+      upload: {},
+      laterMs: 86_400_001,
+      attempt: (up) => ({ body: opBody(op, up) }),
+    });
   }
 }
 
@@ -287,10 +468,34 @@ const badTypes: Array<[string, unknown]> = [
   ["missing", undefined],
 ];
 for (const [name, contentType] of badTypes) {
-  add({ name: `create with a content type ${name}`, status: 400, code: "BadRequest", attempt: () => ({ body: createBody({ contentType, size: 10 }) }) });
+  add({
+    name: `create with a content type ${name}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({ body: createBody({ contentType, size: 10 }) }),
+  });
 }
-for (const type of ["text/html", "application/javascript", "image/svg+xml", "IMAGE/SVG+XML", "image/svg+xml; charset=utf-8", "application/xhtml+xml", "text/xml", "application/octet-stream", "video/mp4", "imagex/png", "application/image", "text/html; x=\"image/png\""]) {
-  add({ name: `create of ${type} where only image/* is allowed`, status: 415, code: "ContentTypeNotAllowed", options: { limits: { contentTypes: ["image/*"] } }, attempt: () => ({ body: createBody({ contentType: type, size: 10 }) }) });
+for (const type of [
+  "text/html",
+  "application/javascript",
+  "image/svg+xml",
+  "IMAGE/SVG+XML",
+  "image/svg+xml; charset=utf-8",
+  "application/xhtml+xml",
+  "text/xml",
+  "application/octet-stream",
+  "video/mp4",
+  "imagex/png",
+  "application/image",
+  'text/html; x="image/png"',
+]) {
+  add({
+    name: `create of ${type} where only image/* is allowed`,
+    status: 415,
+    code: "ContentTypeNotAllowed",
+    options: { limits: { contentTypes: ["image/*"] } },
+    attempt: () => ({ body: createBody({ contentType: type, size: 10 }) }),
+  });
 }
 
 // ---- Bodies -------------------------------------------------------------------------------
@@ -327,7 +532,11 @@ const badBodies: Array<[string, string | Uint8Array<ArrayBuffer>, number?]> = [
   ["an overlong UTF-8 slash", new Uint8Array([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x3a, 0x31, 0x7d])],
   ["UTF-16", new Uint8Array(Buffer.from('{"v":1,"op":"create"}', "utf16le"))],
   ["70 KiB of create", JSON.stringify(createBody({ filename: "x".repeat(70 * 1024) })), 413],
-  ["70 KiB of sign claiming complete in a string", JSON.stringify({ v: 1, op: "sign", note: '"op":"complete"', pad: "x".repeat(70 * 1024) }), 413],
+  [
+    "70 KiB of sign claiming complete in a string",
+    JSON.stringify({ v: 1, op: "sign", note: '"op":"complete"', pad: "x".repeat(70 * 1024) }),
+    413,
+  ],
   ["nesting 9 levels deep", '{"v":1,"op":"create","x":[[[[[[[[1]]]]]]]]}'],
   ["nesting 100,000 levels deep", `{"v":1,"op":"complete","x":${"[".repeat(100_000)}${"]".repeat(100_000)}}`],
   ["2.1 MiB", JSON.stringify({ v: 1, op: "complete", pad: "x".repeat(2.1 * MiB) }), 413],
@@ -350,13 +559,35 @@ const badMetadata: Array<[string, unknown]> = [
   ["a string", "owner=a"],
 ];
 for (const [name, metadata] of badMetadata) {
-  add({ name: `create with metadata with ${name}`, status: 400, code: "BadRequest", attempt: () => ({ body: createBody({ metadata, size: 10 }) }) });
+  add({
+    name: `create with metadata with ${name}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({ body: createBody({ metadata, size: 10 }) }),
+  });
 }
-for (const [name, filename] of [["a number", 1], ["null", null], ["an array", ["a"]], ["an object", {}], ["1025 bytes", "x".repeat(1025)], ["missing", undefined]] as const) {
-  add({ name: `create with a file name that is ${name}`, status: 400, code: "BadRequest", attempt: () => ({ body: createBody({ filename, size: 10 }) }) });
+for (const [name, filename] of [
+  ["a number", 1],
+  ["null", null],
+  ["an array", ["a"]],
+  ["an object", {}],
+  ["1025 bytes", "x".repeat(1025)],
+  ["missing", undefined],
+] as const) {
+  add({
+    name: `create with a file name that is ${name}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({ body: createBody({ filename, size: 10 }) }),
+  });
 }
 for (const checksum of ["MD5", "crc32", "SHA256", 1, true, null]) {
-  add({ name: `create with checksum ${JSON.stringify(checksum)}`, status: 400, code: "BadRequest", attempt: () => ({ body: createBody({ checksum }) }) });
+  add({
+    name: `create with checksum ${JSON.stringify(checksum)}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({ body: createBody({ checksum }) }),
+  });
 }
 const badContentTypes: Array<[string, string | null]> = [
   ["text/plain", "text/plain"],
@@ -369,7 +600,12 @@ const badContentTypes: Array<[string, string | null]> = [
   ["an empty header", ""],
 ];
 for (const [name, contentType] of badContentTypes) {
-  add({ name: `a request whose Content-Type is ${name}`, status: 400, code: "BadRequest", attempt: () => ({ body: createBody({ size: 10 }), contentType }) });
+  add({
+    name: `a request whose Content-Type is ${name}`,
+    status: 400,
+    code: "BadRequest",
+    attempt: () => ({ body: createBody({ size: 10 }), contentType }),
+  });
 }
 add({
   name: "an announced Content-Length of 50 MB",
@@ -379,11 +615,43 @@ add({
 });
 
 // ---- Methods and credentials --------------------------------------------------------------
-for (const method of ["GET", "HEAD", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "CONNECT", "TRACK", "PROPFIND", "MKCOL"]) {
-  add({ name: `method ${method}`, status: 405, code: "MethodNotAllowed", attempt: (): Attempt => ({ body: createBody(), method }) });
-  add({ name: `method ${method} without credentials`, status: 405, code: "MethodNotAllowed", attempt: (): Attempt => ({ body: createBody(), method, user: null }) });
+for (const method of [
+  "GET",
+  "HEAD",
+  "PUT",
+  "DELETE",
+  "PATCH",
+  "OPTIONS",
+  "TRACE",
+  "CONNECT",
+  "TRACK",
+  "PROPFIND",
+  "MKCOL",
+]) {
+  add({
+    name: `method ${method}`,
+    status: 405,
+    code: "MethodNotAllowed",
+    attempt: (): Attempt => ({ body: createBody(), method }),
+  });
+  add({
+    name: `method ${method} without credentials`,
+    status: 405,
+    code: "MethodNotAllowed",
+    attempt: (): Attempt => ({ body: createBody(), method, user: null }),
+  });
 }
 for (const op of ["create", "sign", "list", "complete", "abort", "url"]) {
-  add({ name: `${op} without credentials, body incomplete`, status: 401, code: "NotAuthorized", attempt: () => ({ body: { v: 1, op }, user: null }) });
-  add({ name: `${op} with an empty user id`, status: 401, code: "NotAuthorized", attempt: () => ({ body: { v: 1, op }, user: "" }) });
+  add({
+    name: `${op} without credentials, body incomplete`,
+    status: 401,
+    code: "NotAuthorized",
+    attempt: () => ({ body: { v: 1, op }, user: null }),
+  });
+  add({
+    name: `${op} with an empty user id`,
+    status: 401,
+    code: "NotAuthorized",
+    attempt: () => ({ body: { v: 1, op }, user: "" }),
+  });
 }

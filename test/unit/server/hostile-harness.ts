@@ -77,7 +77,8 @@ function requestOf(attempt: Attempt): Request {
   if (user !== null) headers.set("x-user", user);
   const method = attempt.method ?? "POST";
   const url = "http://app.test/api/s3edge";
-  if (["TRACE", "CONNECT", "TRACK"].includes(method.toUpperCase())) return requestWithRefusedMethod(url, method, headers);
+  if (["TRACE", "CONNECT", "TRACK"].includes(method.toUpperCase()))
+    return requestWithRefusedMethod(url, method, headers);
   if (method === "GET" || method === "HEAD") return new Request(url, { method, headers });
   const body = attempt.raw ?? (attempt.body === undefined ? "" : JSON.stringify(attempt.body));
   return new Request(url, { method, headers, body });
@@ -87,7 +88,10 @@ function requestOf(attempt: Attempt): Request {
 export async function expectRefused(c: Case): Promise<Outcome> {
   const clock = { now: Date.UTC(2030, 0, 1) };
   const env = setup({ now: () => clock.now, ...c.options });
-  const up = c.upload === undefined ? undefined : await createMultipart(env.call, { size: 20 * MiB, ...c.upload }, c.owner ?? "alice");
+  const up =
+    c.upload === undefined
+      ? undefined
+      : await createMultipart(env.call, { size: 20 * MiB, ...c.upload }, c.owner ?? "alice");
   clock.now += c.laterMs ?? 0;
   const before = env.sent.length;
   const errorsBefore = env.errors.length;
@@ -102,7 +106,10 @@ export async function expectRefused(c: Case): Promise<Outcome> {
     text,
     errors: env.errors.slice(errorsBefore).map((e) => e.error),
   };
-  expect({ status: outcome.status, code: outcome.code }, `${c.name}: ${text}`).toEqual({ status: c.status, code: c.code });
+  expect({ status: outcome.status, code: outcome.code }, `${c.name}: ${text}`).toEqual({
+    status: c.status,
+    code: c.code,
+  });
   expect(Object.keys(json)).toEqual(["error"]);
   expect(text).not.toMatch(SIGNED);
   if (up !== undefined) expect(text).not.toContain(up.token);

@@ -17,7 +17,11 @@ const CLIENT_ERRORS = new Set([400, 401, 403, 404, 405, 408, 413, 415]);
 type Env = ReturnType<typeof setup>;
 
 /** Send a raw body; check the answer is a client error with nothing signed or written. */
-async function refused(env: Env, raw: string | Uint8Array<ArrayBuffer>, init: { method?: string; contentType?: string } = {}): Promise<{ status: number; code: string }> {
+async function refused(
+  env: Env,
+  raw: string | Uint8Array<ArrayBuffer>,
+  init: { method?: string; contentType?: string } = {},
+): Promise<{ status: number; code: string }> {
   const before = env.sent.length;
   const response = await env.handler(
     new Request("http://app.test/api", {
@@ -53,10 +57,17 @@ describe("hostile input: generated", () => {
     const env = setup();
     await createMultipart(env.call);
     await fc.assert(
-      fc.asyncProperty(ops, fc.string(), fc.string(), fc.oneof(fc.string(), fc.base64String(), json), json, async (op, key, uploadId, token, parts) => {
-        const { status } = await refused(env, JSON.stringify({ v: 1, op, key, uploadId, token, parts }));
-        expect([400, 403]).toContain(status);
-      }),
+      fc.asyncProperty(
+        ops,
+        fc.string(),
+        fc.string(),
+        fc.oneof(fc.string(), fc.base64String(), json),
+        json,
+        async (op, key, uploadId, token, parts) => {
+          const { status } = await refused(env, JSON.stringify({ v: 1, op, key, uploadId, token, parts }));
+          expect([400, 403]).toContain(status);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -70,7 +81,10 @@ describe("hostile input: generated", () => {
         fc.pre(up.token[i] !== c);
         const token = up.token.slice(0, i) + c + up.token.slice(i + 1);
         const parts = op === "sign" ? [{ partNumber: 1 }] : [1, 2, 3].map((n) => ({ partNumber: n, etag: '"e"' }));
-        const { code } = await refused(env, JSON.stringify({ v: 1, op, key: up.key, uploadId: up.uploadId, token, parts }));
+        const { code } = await refused(
+          env,
+          JSON.stringify({ v: 1, op, key: up.key, uploadId: up.uploadId, token, parts }),
+        );
         expect(code).toBe("InvalidToken");
       }),
       { numRuns: 300 },
@@ -80,15 +94,36 @@ describe("hostile input: generated", () => {
   it("any numbers as size, part size, part number and declared part size: refused unless valid, never a 5xx", async () => {
     const env = setup();
     const up = await createMultipart(env.call, { size: null });
-    const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(0, -0, Number.POSITIVE_INFINITY, -1, 2 ** 53, 5 * 1024 * MiB, 8 * MiB + 1), fc.string({ maxLength: 5 }), fc.boolean());
+    const number = fc.oneof(
+      fc.double(),
+      fc.integer(),
+      fc.constantFrom(0, -0, Number.POSITIVE_INFINITY, -1, 2 ** 53, 5 * 1024 * MiB, 8 * MiB + 1),
+      fc.string({ maxLength: 5 }),
+      fc.boolean(),
+    );
     await fc.assert(
       fc.asyncProperty(number, number, async (sentA, sentB) => {
         // What the server receives: JSON turns NaN and Infinity into null (an unknown size), -0 into 0.
         const [a, b] = JSON.parse(JSON.stringify([sentA, sentB])) as [unknown, unknown];
-        const createValid = (a === null || (typeof a === "number" && Number.isSafeInteger(a) && a >= 0 && a <= 5 * 1024 * MiB)) && typeof b === "number" && Number.isSafeInteger(b) && b > 0;
+        const createValid =
+          (a === null || (typeof a === "number" && Number.isSafeInteger(a) && a >= 0 && a <= 5 * 1024 * MiB)) &&
+          typeof b === "number" &&
+          Number.isSafeInteger(b) &&
+          b > 0;
         fc.pre(!createValid);
-        await refused(env, JSON.stringify({ v: 1, op: "create", filename: "a", contentType: "text/plain", size: a, partSize: b }));
-        const signValid = typeof a === "number" && Number.isInteger(a) && a >= 1 && a <= 1 && typeof b === "number" && Number.isSafeInteger(b) && b >= 0 && b <= 8 * MiB;
+        await refused(
+          env,
+          JSON.stringify({ v: 1, op: "create", filename: "a", contentType: "text/plain", size: a, partSize: b }),
+        );
+        const signValid =
+          typeof a === "number" &&
+          Number.isInteger(a) &&
+          a >= 1 &&
+          a <= 1 &&
+          typeof b === "number" &&
+          Number.isSafeInteger(b) &&
+          b >= 0 &&
+          b <= 8 * MiB;
         fc.pre(!signValid);
         await refused(env, JSON.stringify({ v: 1, op: "sign", ...up, parts: [{ partNumber: a, size: b }] }));
       }),
@@ -98,8 +133,13 @@ describe("hostile input: generated", () => {
 
   it("any content type string: accepted exactly when it is a valid media type, else 400 with nothing signed", async () => {
     const env = setup();
-    const printable = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 40 });
-    const typed = fc.tuple(fc.constantFrom("image", "text", "application", "x"), fc.constantFrom("/", "", "//"), printable).map(([t, s, rest]) => `${t}${s}${rest}`);
+    const printable = fc.string({
+      unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)),
+      maxLength: 40,
+    });
+    const typed = fc
+      .tuple(fc.constantFrom("image", "text", "application", "x"), fc.constantFrom("/", "", "//"), printable)
+      .map(([t, s, rest]) => `${t}${s}${rest}`);
     await fc.assert(
       fc.asyncProperty(fc.oneof(printable, typed, fc.string({ maxLength: 20 })), async (contentType) => {
         const body = JSON.stringify({ v: 1, op: "create", filename: "a", contentType, size: 10 });

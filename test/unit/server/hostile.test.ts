@@ -20,8 +20,12 @@ describe("hostile input: tables", () => {
   });
 
   it("keeps Object.prototype clean after a __proto__ body", async () => {
-    await expectRefused({ name: "prototype pollution", status: 400, code: "BadRequest", attempt: () => ({ raw: '{"__proto__":{"polluted":true},"v":1,"op":"create","filename":1}' }) });
+    await expectRefused({
+      name: "prototype pollution",
+      status: 400,
+      code: "BadRequest",
+      attempt: () => ({ raw: '{"__proto__":{"polluted":true},"v":1,"op":"create","filename":1}' }),
+    });
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 });
-

@@ -59,7 +59,15 @@ describe("request keys", () => {
 
   it("a token's request-scope flag is part of what its MAC covers, and only `true` is accepted", async () => {
     const codec = createTokenCodec(SECRET);
-    const payload = { k: "uploads/x/a.bin", u: "up-1", s: "alice", e: Date.now() + 60_000, z: 1, p: 5 * 1024 * 1024, t: "a/b" };
+    const payload = {
+      k: "uploads/x/a.bin",
+      u: "up-1",
+      s: "alice",
+      e: Date.now() + 60_000,
+      z: 1,
+      p: 5 * 1024 * 1024,
+      t: "a/b",
+    };
     expect((await codec.verify(await codec.issue({ ...payload, r: true }), Date.now())).r).toBe(true);
     expect((await codec.verify(await codec.issue(payload), Date.now())).r).toBeUndefined();
     const forged = await codec.issue({ ...payload, r: false as unknown as true });

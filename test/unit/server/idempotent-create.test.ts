@@ -24,7 +24,9 @@ function fakeUploads() {
       return { UploadId: uploadId };
     },
     ListMultipartUploadsCommand: (input) => ({
-      Uploads: uploads.filter((u) => u.key.startsWith(String(input.Prefix))).map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: u.initiated })),
+      Uploads: uploads
+        .filter((u) => u.key.startsWith(String(input.Prefix)))
+        .map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: u.initiated })),
       IsTruncated: false,
     }),
     AbortMultipartUploadCommand: (input) => {
@@ -54,7 +56,14 @@ describe("create with a requestId", () => {
     expect(sent.filter((c) => c.name === "CreateMultipartUploadCommand")).toHaveLength(1);
     expect(s3.uploads).toHaveLength(1);
     // The second token works: it completes the upload.
-    const done = await call({ v: 1, op: "complete", key: second.key, uploadId: second.uploadId, token: second.token, parts });
+    const done = await call({
+      v: 1,
+      op: "complete",
+      key: second.key,
+      uploadId: second.uploadId,
+      token: second.token,
+      parts,
+    });
     expect(done.status).toBe(200);
   });
 
@@ -87,7 +96,14 @@ describe("create with a requestId", () => {
     await client.send(new CreateMultipartUploadCommand({ Bucket: "unit-bucket", Key: created.key }));
     await client.send(new CreateMultipartUploadCommand({ Bucket: "unit-bucket", Key: `${created.key}.other` }));
     expect(s3.uploads).toHaveLength(3);
-    const done = await call({ v: 1, op: "complete", key: created.key, uploadId: created.uploadId, token: created.token, parts });
+    const done = await call({
+      v: 1,
+      op: "complete",
+      key: created.key,
+      uploadId: created.uploadId,
+      token: created.token,
+      parts,
+    });
     expect(done.status).toBe(200);
     expect(s3.uploads.map((u) => u.key)).toEqual([`${created.key}.other`]);
   });
@@ -97,7 +113,9 @@ describe("create with a requestId", () => {
     const { call, signer } = setup({}, s3.stubs);
     const created = await createMultipart(call, body);
     const { CreateMultipartUploadCommand } = await import("@aws-sdk/client-s3");
-    await (await signer.getClient()).send(new CreateMultipartUploadCommand({ Bucket: "unit-bucket", Key: created.key }));
+    await (await signer.getClient()).send(
+      new CreateMultipartUploadCommand({ Bucket: "unit-bucket", Key: created.key }),
+    );
     const res = await call({ v: 1, op: "abort", key: created.key, uploadId: created.uploadId, token: created.token });
     expect(res.status).toBe(200);
     expect(s3.uploads).toEqual([]);
@@ -108,22 +126,45 @@ describe("create with a requestId", () => {
     let listing = 0;
     const list = s3.stubs.ListMultipartUploadsCommand as Stub;
     // The create's listing works; the one after complete meets S3 down.
-    const { call, sent } = setup({}, { ...s3.stubs, ListMultipartUploadsCommand: (input) => (++listing === 1 ? list(input) : Promise.reject(new Error("S3 down"))) });
+    const { call, sent } = setup(
+      {},
+      {
+        ...s3.stubs,
+        ListMultipartUploadsCommand: (input) => (++listing === 1 ? list(input) : Promise.reject(new Error("S3 down"))),
+      },
+    );
     const created = await createMultipart(call, body);
-    const done = await call({ v: 1, op: "complete", key: created.key, uploadId: created.uploadId, token: created.token, parts });
+    const done = await call({
+      v: 1,
+      op: "complete",
+      key: created.key,
+      uploadId: created.uploadId,
+      token: created.token,
+      parts,
+    });
     expect(done.status).toBe(200);
     expect(done.json).toMatchObject({ key: created.key, etag: '"etag-final"' });
     expect(sent.filter((c) => c.name === "ListMultipartUploadsCommand")).toHaveLength(2);
   });
 
-  it.each([["short"], ["a".repeat(65)], ["has space in it!!"], [42], [null]])("refuses requestId %j (BadRequest)", async (requestId) => {
-    const { call, sent } = setup({}, fakeUploads().stubs);
-    const res = await call<{ error: { code: string; message: string } }>({ v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB, requestId });
-    expect(res.status).toBe(400);
-    expect(res.json.error.code).toBe("BadRequest");
-    expect(res.json.error.message).toMatch(/requestId/);
-    expect(sent).toEqual([]);
-  });
+  it.each([["short"], ["a".repeat(65)], ["has space in it!!"], [42], [null]])(
+    "refuses requestId %j (BadRequest)",
+    async (requestId) => {
+      const { call, sent } = setup({}, fakeUploads().stubs);
+      const res = await call<{ error: { code: string; message: string } }>({
+        v: 1,
+        op: "create",
+        filename: "a.bin",
+        contentType: "application/octet-stream",
+        size: 20 * MiB,
+        requestId,
+      });
+      expect(res.status).toBe(400);
+      expect(res.json.error.code).toBe("BadRequest");
+      expect(res.json.error.message).toMatch(/requestId/);
+      expect(sent).toEqual([]);
+    },
+  );
 });
 
 describe("keys that are not request-scoped", () => {
@@ -151,7 +192,10 @@ describe("keys that are not request-scoped", () => {
 
   it("a custom policy using requestKey as a segment is request-scoped", async () => {
     const s3 = fakeUploads();
-    const { call } = setup({ keyPolicy: (input, ctx) => `files/${ctx.user.id}/${input.requestKey ?? "x"}/${input.filename}` }, s3.stubs);
+    const { call } = setup(
+      { keyPolicy: (input, ctx) => `files/${ctx.user.id}/${input.requestKey ?? "x"}/${input.filename}` },
+      s3.stubs,
+    );
     const a = await createMultipart(call, body);
     const b = await createMultipart(call, body);
     expect(b.uploadId).toBe(a.uploadId);

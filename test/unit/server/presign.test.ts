@@ -8,12 +8,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import { describe, expect, it, vi } from "vitest";
 
-import {
-  assertPresignableClient,
-  presignGetObject,
-  presignPartsSdk,
-  presignPut,
-} from "../../../src/server/presign.js";
+import { assertPresignableClient, presignGetObject, presignPartsSdk, presignPut } from "../../../src/server/presign.js";
 import { presignPartsFast } from "../../../src/server/presign-fast.js";
 import { importModule, loadSignerSdk } from "../../../src/server/sdk.js";
 import type { Aws } from "../../../src/server/sdk.js";
@@ -25,7 +20,12 @@ const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEM
 const sdk = await loadSignerSdk(importModule);
 
 function s3Client(config: S3ClientConfig): S3Client {
-  return new S3Client({ credentials, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED", ...config });
+  return new S3Client({
+    credentials,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+    ...config,
+  });
 }
 
 /** The SDK as the signer loads it, over a client of `config`. */
@@ -41,7 +41,10 @@ const configs: Array<[string, S3ClientConfig]> = [
   ["AWS dualstack", { region: "ap-southeast-2", useDualstackEndpoint: true }],
   ["Transfer Acceleration", { region: "us-west-2", useAccelerateEndpoint: true }],
   ["temporary credentials", { region: "us-east-1", credentials: { ...credentials, sessionToken: "session/token+==" } }],
-  ["R2-style custom endpoint, virtual-hosted", { region: "auto", endpoint: "https://account.r2.cloudflarestorage.com" }],
+  [
+    "R2-style custom endpoint, virtual-hosted",
+    { region: "auto", endpoint: "https://account.r2.cloudflarestorage.com" },
+  ],
 ];
 
 const sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 1234, 0];
@@ -51,8 +54,13 @@ describe("presignPartsFast", () => {
     const c = client(config);
     const parts = sizes.map((size, i) => ({ partNumber: i + 1, size }));
     expect(await presignPartsFast(c, upload, parts, timing)).toEqual(await presignPartsSdk(c, upload, parts, timing));
-    const withChecksums = parts.map((p, i) => ({ ...p, checksum: ["AAAAAA==", "3q2+7w==", "/////w==", "AAAAAQ=="][i] }));
-    expect(await presignPartsFast(c, upload, withChecksums, timing)).toEqual(await presignPartsSdk(c, upload, withChecksums, timing));
+    const withChecksums = parts.map((p, i) => ({
+      ...p,
+      checksum: ["AAAAAA==", "3q2+7w==", "/////w==", "AAAAAQ=="][i],
+    }));
+    expect(await presignPartsFast(c, upload, withChecksums, timing)).toEqual(
+      await presignPartsSdk(c, upload, withChecksums, timing),
+    );
   });
 
   it("runs the SDK's command pipeline once per batch", async () => {
@@ -87,10 +95,15 @@ describe("presignPartsFast", () => {
 
   it("gives each URL its own partNumber and signs content-length (and the checksum as a header)", async () => {
     const c = client(configs[0]![1]);
-    const urls = await presignPartsFast(c, upload, [
-      { partNumber: 7, size: 10 },
-      { partNumber: 9, size: 11, checksum: "AAAAAA==" },
-    ], timing);
+    const urls = await presignPartsFast(
+      c,
+      upload,
+      [
+        { partNumber: 7, size: 10 },
+        { partNumber: 9, size: 11, checksum: "AAAAAA==" },
+      ],
+      timing,
+    );
     const [a, b] = urls.map((u) => new URL(u));
     expect(a!.searchParams.get("partNumber")).toBe("7");
     expect(b!.searchParams.get("partNumber")).toBe("9");
@@ -105,7 +118,17 @@ describe("presignPartsFast", () => {
 describe("presignPut and presignGetObject", () => {
   it("signs content-type, content-length and metadata as headers the PUT must carry", async () => {
     const c = client(configs[0]![1]);
-    const { url, headers } = await presignPut(c, { bucket: "my-bucket", key: "k.png", contentType: "image/png", size: 42, metadata: { owner: "alice", "x-1": "y" } }, timing);
+    const { url, headers } = await presignPut(
+      c,
+      {
+        bucket: "my-bucket",
+        key: "k.png",
+        contentType: "image/png",
+        size: 42,
+        metadata: { owner: "alice", "x-1": "y" },
+      },
+      timing,
+    );
     const signed = new URL(url).searchParams.get("X-Amz-SignedHeaders");
     expect(signed).toBe("content-length;content-type;host;x-amz-meta-owner;x-amz-meta-x-1");
     expect(headers).toEqual({ "content-type": "image/png", "x-amz-meta-owner": "alice", "x-amz-meta-x-1": "y" });
@@ -124,7 +147,11 @@ describe("presignPut and presignGetObject", () => {
 describe("assertPresignableClient", () => {
   it("refuses a client that adds flexible checksums to every request", async () => {
     const c = new S3Client({ region: "us-east-1", credentials });
-    await expect(assertPresignableClient(c)).rejects.toMatchObject({ code: "InvalidConfig", option: "s3", message: expect.stringMatching(/WHEN_REQUIRED/) });
+    await expect(assertPresignableClient(c)).rejects.toMatchObject({
+      code: "InvalidConfig",
+      option: "s3",
+      message: expect.stringMatching(/WHEN_REQUIRED/),
+    });
     await expect(assertPresignableClient(s3Client({ region: "us-east-1" }))).resolves.toBeUndefined();
   });
 });

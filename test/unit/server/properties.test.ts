@@ -14,16 +14,47 @@ import { setup } from "./helpers.js";
 
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 const control = fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c));
-const nasty = fc.constantFrom("../", "..", ".", "/", "\\", "//", "%2e%2e/", "?", "#", " ", "\u202e", "\u0000", "😀", "é", "~", "*");
+const nasty = fc.constantFrom(
+  "../",
+  "..",
+  ".",
+  "/",
+  "\\",
+  "//",
+  "%2e%2e/",
+  "?",
+  "#",
+  " ",
+  "\u202e",
+  "\u0000",
+  "😀",
+  "é",
+  "~",
+  "*",
+);
 const filename = fc.oneof(
   fc.string({ unit: fc.oneof(fc.constantFrom("a", "b", "."), nasty, control, loneSurrogate), maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 60 }),
   fc.string({ unit: "grapheme", minLength: 300, maxLength: 1100 }),
-  fc.constantFrom("../../etc/passwd", "/etc/passwd", "a/../../b", "..", ".", "", " .bashrc", "C:\\Windows\\x.exe", "x".repeat(1024), "é".repeat(513)),
+  fc.constantFrom(
+    "../../etc/passwd",
+    "/etc/passwd",
+    "a/../../b",
+    "..",
+    ".",
+    "",
+    " .bashrc",
+    "C:\\Windows\\x.exe",
+    "x".repeat(1024),
+    "é".repeat(513),
+  ),
 );
 const metadata = fc.dictionary(
   fc.oneof(fc.stringMatching(/^[a-z0-9-]{1,12}$/), fc.string({ maxLength: 6 })),
-  fc.oneof(fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 }), fc.string({ maxLength: 6 })),
+  fc.oneof(
+    fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 }),
+    fc.string({ maxLength: 6 }),
+  ),
   { maxKeys: 4 },
 );
 
@@ -39,7 +70,11 @@ function metadataValid(m: Record<string, string>): boolean {
 describe("create: the signed key is the key policy's", () => {
   it.each([
     ["the default policy", "uploads/", (input: CreateInput) => defaultKeyPolicy(input)],
-    ["a per-user policy", "users/alice/", (input: CreateInput) => `users/alice/${defaultKeyPolicy(input).split("/").pop()}`],
+    [
+      "a per-user policy",
+      "users/alice/",
+      (input: CreateInput) => `users/alice/${defaultKeyPolicy(input).split("/").pop()}`,
+    ],
   ])("for any file name and metadata (%s)", async (_name, prefix, policy) => {
     let returned: string | undefined;
     const { call } = setup({
@@ -49,7 +84,14 @@ describe("create: the signed key is the key policy's", () => {
     await fc.assert(
       fc.asyncProperty(filename, metadata, fc.boolean(), async (name, meta, single) => {
         returned = undefined;
-        const res = await call({ v: 1, op: "create", filename: name, contentType: "application/octet-stream", size: single ? 10 : 2 << 20, metadata: meta });
+        const res = await call({
+          v: 1,
+          op: "create",
+          filename: name,
+          contentType: "application/octet-stream",
+          size: single ? 10 : 2 << 20,
+          metadata: meta,
+        });
         const valid = utf8ByteLength(name) <= 1024 && metadataValid(meta);
         if (!valid) {
           expect(res.status).toBe(400);
@@ -71,7 +113,9 @@ describe("create: the signed key is the key policy's", () => {
   });
 });
 
-const segment = fc.string({ unit: "binary", minLength: 1, maxLength: 12 }).filter((s) => keyProblem(s) === undefined && !s.includes("/"));
+const segment = fc
+  .string({ unit: "binary", minLength: 1, maxLength: 12 })
+  .filter((s) => keyProblem(s) === undefined && !s.includes("/"));
 const validKey = fc.array(segment, { minLength: 1, maxLength: 4 }).map((parts) => parts.join("/"));
 
 describe("sign: a token signs only its own key", () => {
@@ -86,7 +130,14 @@ describe("sign: a token signs only its own key", () => {
         expect(created.status).toBe(200);
         const up = created.json as { key: string; uploadId: string; token: string };
         expect(up.key).toBe(tokenKey);
-        const res = await call({ v: 1, op: "sign", key: requestKey, uploadId: up.uploadId, token: up.token, parts: [{ partNumber: 1 }] });
+        const res = await call({
+          v: 1,
+          op: "sign",
+          key: requestKey,
+          uploadId: up.uploadId,
+          token: up.token,
+          parts: [{ partNumber: 1 }],
+        });
         expect(res.status).toBe(403);
         expect((res.json as { error: { code: string } }).error.code).toBe("InvalidToken");
         expect(res.text).not.toContain("X-Amz-Signature");

@@ -19,7 +19,10 @@ const SIGNER_INSTALL = "npm install @aws-sdk/client-s3 @aws-sdk/s3-request-presi
 function without(missing: Set<SdkPackage>): ModuleLoader {
   return (name) => {
     if (missing.has(name)) {
-      const error = Object.assign(new Error(`Cannot find package '${name}' imported from /app/node_modules/s3edge/dist/server.js`), { code: "ERR_MODULE_NOT_FOUND" });
+      const error = Object.assign(
+        new Error(`Cannot find package '${name}' imported from /app/node_modules/s3edge/dist/server.js`),
+        { code: "ERR_MODULE_NOT_FOUND" },
+      );
       return Promise.reject(error);
     }
     return importModule(name);
@@ -29,7 +32,10 @@ function without(missing: Set<SdkPackage>): ModuleLoader {
 function signerLoading(load: ModuleLoader, s3: "config" | "client" = "config"): Signer {
   return buildSigner(
     {
-      s3: s3 === "client" ? stubClient().client : { region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
+      s3:
+        s3 === "client"
+          ? stubClient().client
+          : { region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" } },
       bucket: "unit-bucket",
       tokenSecret: SECRET,
       authorize: headerAuth,

@@ -8,7 +8,14 @@ import { SignerError, createSigner } from "../../../src/server.js";
 import type { CreateMultipartResponse, CreateSingleResponse, SignResponse } from "../../../src/server.js";
 import { MiB, SECRET, createMultipart, s3Error, setup } from "./helpers.js";
 
-const create = (extra: Record<string, unknown> = {}) => ({ v: 1, op: "create", filename: "photo.png", contentType: "image/png", size: 1000, ...extra });
+const create = (extra: Record<string, unknown> = {}) => ({
+  v: 1,
+  op: "create",
+  filename: "photo.png",
+  contentType: "image/png",
+  size: 1000,
+  ...extra,
+});
 type ErrorJson = { error: { code: string; message: string } };
 
 describe("create", () => {
@@ -41,9 +48,23 @@ describe("create", () => {
     const { call, sent } = setup({ now: () => now, tokenExpiresInMs: 3_600_000, limits: { multipartThreshold: 1000 } });
     const res = await call<CreateMultipartResponse>(create({ size: 1000, metadata: { a: "1" }, checksum: "CRC32" }));
     const body = res.json;
-    expect(body).toMatchObject({ mode: "multipart", uploadId: "upload-1", partSize: 8 * MiB, expiresAt: now + 3_600_000 });
+    expect(body).toMatchObject({
+      mode: "multipart",
+      uploadId: "upload-1",
+      partSize: 8 * MiB,
+      expiresAt: now + 3_600_000,
+    });
     expect(sent).toEqual([
-      { name: "CreateMultipartUploadCommand", input: { Bucket: "unit-bucket", Key: body.key, ContentType: "image/png", Metadata: { a: "1" }, ChecksumAlgorithm: "CRC32" } },
+      {
+        name: "CreateMultipartUploadCommand",
+        input: {
+          Bucket: "unit-bucket",
+          Key: body.key,
+          ContentType: "image/png",
+          Metadata: { a: "1" },
+          ChecksumAlgorithm: "CRC32",
+        },
+      },
     ]);
     expect(typeof body.token).toBe("string");
   });
@@ -117,7 +138,12 @@ describe("sign", () => {
   it("derives part sizes from a known size and signs each as content-length", async () => {
     const { call } = setup();
     const up = await createMultipart(call, { size: 20 * MiB }); // 8 + 8 + 4 MiB
-    const res = await call<SignResponse>({ v: 1, op: "sign", ...up, parts: [{ partNumber: 3, size: 4 * MiB }, { partNumber: 1 }] });
+    const res = await call<SignResponse>({
+      v: 1,
+      op: "sign",
+      ...up,
+      parts: [{ partNumber: 3, size: 4 * MiB }, { partNumber: 1 }],
+    });
     expect(res.status).toBe(200);
     const body = res.json;
     expect(Object.keys(body.urls).sort()).toEqual(["1", "3"]);
@@ -150,12 +176,27 @@ describe("sign", () => {
     const withSum = await createMultipart(call, { checksum: "CRC32" });
     const missing = await call({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB }] });
     expect(missing.status).toBe(400);
-    const malformed = await call({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "abc" }] });
+    const malformed = await call({
+      v: 1,
+      op: "sign",
+      ...withSum,
+      parts: [{ partNumber: 1, size: 8 * MiB, checksum: "abc" }],
+    });
     expect(malformed.status).toBe(400);
-    const ok = await call<SignResponse>({ v: 1, op: "sign", ...withSum, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }] });
+    const ok = await call<SignResponse>({
+      v: 1,
+      op: "sign",
+      ...withSum,
+      parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }],
+    });
     expect(ok.json.urls["1"]!.headers).toEqual({ "x-amz-checksum-crc32": "3q2+7w==" });
     const without = await createMultipart(call);
-    const extra = await call({ v: 1, op: "sign", ...without, parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }] });
+    const extra = await call({
+      v: 1,
+      op: "sign",
+      ...without,
+      parts: [{ partNumber: 1, size: 8 * MiB, checksum: "3q2+7w==" }],
+    });
     expect(extra.status).toBe(400);
   });
 
@@ -177,15 +218,23 @@ describe("list, complete, abort", () => {
       { Parts: [{ PartNumber: 2, ETag: '"b"', Size: 6, ChecksumCRC32: "AAAAAA==" }], IsTruncated: false },
     ];
     const markers: unknown[] = [];
-    const { call } = setup({}, {
-      ListPartsCommand: (input) => {
-        markers.push(input.PartNumberMarker);
-        return pages[markers.length - 1];
+    const { call } = setup(
+      {},
+      {
+        ListPartsCommand: (input) => {
+          markers.push(input.PartNumberMarker);
+          return pages[markers.length - 1];
+        },
       },
-    });
+    );
     const up = await createMultipart(call);
     const res = await call({ v: 1, op: "list", ...up });
-    expect(res.json).toEqual({ parts: [{ partNumber: 1, etag: '"a"', size: 5 }, { partNumber: 2, etag: '"b"', size: 6, checksum: "AAAAAA==" }] });
+    expect(res.json).toEqual({
+      parts: [
+        { partNumber: 1, etag: '"a"', size: 5 },
+        { partNumber: 2, etag: '"b"', size: 6, checksum: "AAAAAA==" },
+      ],
+    });
     expect(markers).toEqual([undefined, "1"]);
   });
 
@@ -207,24 +256,49 @@ describe("list, complete, abort", () => {
         Bucket: "unit-bucket",
         Key: up.key,
         UploadId: up.uploadId,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ChecksumCRC32: p.checksum })) },
+        MultipartUpload: {
+          Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag, ChecksumCRC32: p.checksum })),
+        },
       },
     });
   });
 
   it("deletes an unknown-length object that ended up over maxSize and answers TooLarge", async () => {
-    const { call, sent } = setup({ limits: { maxSize: 10 * MiB } }, { HeadObjectCommand: () => ({ ContentLength: 10 * MiB + 1 }) });
+    const { call, sent } = setup(
+      { limits: { maxSize: 10 * MiB } },
+      { HeadObjectCommand: () => ({ ContentLength: 10 * MiB + 1 }) },
+    );
     const up = await createMultipart(call, { size: null });
-    const res = await call({ v: 1, op: "complete", ...up, parts: [{ partNumber: 1, etag: '"a"' }, { partNumber: 2, etag: '"b"' }] });
+    const res = await call({
+      v: 1,
+      op: "complete",
+      ...up,
+      parts: [
+        { partNumber: 1, etag: '"a"' },
+        { partNumber: 2, etag: '"b"' },
+      ],
+    });
     expect(res.status).toBe(413);
     expect((res.json as ErrorJson).error.code).toBe("TooLarge");
-    expect(sent.map((c) => c.name).slice(-3)).toEqual(["CompleteMultipartUploadCommand", "HeadObjectCommand", "DeleteObjectCommand"]);
+    expect(sent.map((c) => c.name).slice(-3)).toEqual([
+      "CompleteMultipartUploadCommand",
+      "HeadObjectCommand",
+      "DeleteObjectCommand",
+    ]);
   });
 
   it("answers the stored size of an unknown-length upload within limits", async () => {
     const { call } = setup({}, { HeadObjectCommand: () => ({ ContentLength: 12_345_678 }) });
     const up = await createMultipart(call, { size: null });
-    const res = await call({ v: 1, op: "complete", ...up, parts: [{ partNumber: 1, etag: '"a"' }, { partNumber: 2, etag: '"b"' }] });
+    const res = await call({
+      v: 1,
+      op: "complete",
+      ...up,
+      parts: [
+        { partNumber: 1, etag: '"a"' },
+        { partNumber: 2, etag: '"b"' },
+      ],
+    });
     expect((res.json as { size: number }).size).toBe(12_345_678);
   });
 
@@ -237,21 +311,37 @@ describe("list, complete, abort", () => {
 });
 
 describe("construction and helpers", () => {
-  const base = { s3: { region: "us-east-1", credentials: { accessKeyId: "AK", secretAccessKey: "SK" } }, bucket: "my-bucket", tokenSecret: SECRET, authorize: () => ({ id: "a" }) };
+  const base = {
+    s3: { region: "us-east-1", credentials: { accessKeyId: "AK", secretAccessKey: "SK" } },
+    bucket: "my-bucket",
+    tokenSecret: SECRET,
+    authorize: () => ({ id: "a" }),
+  };
 
   it("refuses a missing authorize, an invalid bucket and impossible limits at once", () => {
     expect(() => createSigner({ ...base, authorize: undefined as never })).toThrow(/authorize is required/);
     expect(() => createSigner({ ...base, bucket: "Bad_Bucket" })).toThrow(/not a valid S3 bucket name/);
     expect(() => createSigner({ ...base, limits: { partSize: 1024 } })).toThrow(/partSize/);
-    expect(() => createSigner({ ...base, limits: { multipartThreshold: 6 * 1024 * MiB } })).toThrow(/multipartThreshold/);
+    expect(() => createSigner({ ...base, limits: { multipartThreshold: 6 * 1024 * MiB } })).toThrow(
+      /multipartThreshold/,
+    );
     expect(() => createSigner({ ...base, limits: { contentTypes: ["*/png"] } })).toThrow(/contentTypes/);
     expect(() => createSigner({ ...base, urlExpiresInMs: 604_801_000 })).toThrow(/urlExpiresInMs/);
   });
 
   it("builds URLs from the client configuration, or from an explicit origin", () => {
-    expect(createSigner(base).objectUrls("a b/c.png")).toEqual({ s3Url: "https://my-bucket.s3.us-east-1.amazonaws.com/a%20b/c.png" });
-    const custom = createSigner({ ...base, s3: { region: "auto", endpoint: "https://acc.r2.cloudflarestorage.com", forcePathStyle: true }, cdn: "https://cdn.example.com" });
-    expect(custom.objectUrls("x.png")).toEqual({ cdnUrl: "https://cdn.example.com/x.png", s3Url: "https://acc.r2.cloudflarestorage.com/my-bucket/x.png" });
+    expect(createSigner(base).objectUrls("a b/c.png")).toEqual({
+      s3Url: "https://my-bucket.s3.us-east-1.amazonaws.com/a%20b/c.png",
+    });
+    const custom = createSigner({
+      ...base,
+      s3: { region: "auto", endpoint: "https://acc.r2.cloudflarestorage.com", forcePathStyle: true },
+      cdn: "https://cdn.example.com",
+    });
+    expect(custom.objectUrls("x.png")).toEqual({
+      cdnUrl: "https://cdn.example.com/x.png",
+      s3Url: "https://acc.r2.cloudflarestorage.com/my-bucket/x.png",
+    });
     const explicit = createSigner({ ...base, origin: { bucket: "my-bucket", region: "eu-west-1", dualstack: true } });
     expect(explicit.objectUrls("x").s3Url).toBe("https://my-bucket.s3.dualstack.eu-west-1.amazonaws.com/x");
     expect(() => createSigner(base).objectUrls("../x")).toThrow(/Invalid key/);
@@ -265,7 +355,9 @@ describe("construction and helpers", () => {
 
   it("answers a ConfigError naming origin when the origin needs a request to be known", () => {
     const signer = createSigner({ ...base, s3: { region: async () => "eu-west-1" } });
-    expect(() => signer.objectUrls("a.png")).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "origin" }));
+    expect(() => signer.objectUrls("a.png")).toThrow(
+      expect.objectContaining({ code: "InvalidConfig", option: "origin" }),
+    );
   });
 
   it("presigns a GET for the server", async () => {
@@ -278,7 +370,10 @@ describe("construction and helpers", () => {
     // Deprecated: a number of seconds.
     expect(new URL((await signer.presignGet("a/b.png", 120)).url).searchParams.get("X-Amz-Expires")).toBe("120");
     await expect(signer.presignGet("/abs")).rejects.toMatchObject({ code: "InvalidKey", status: 400 });
-    await expect(signer.presignGet("a.png", { expiresInMs: 999 })).rejects.toMatchObject({ code: "BadRequest", message: expect.stringMatching(/expiresInMs/) });
+    await expect(signer.presignGet("a.png", { expiresInMs: 999 })).rejects.toMatchObject({
+      code: "BadRequest",
+      message: expect.stringMatching(/expiresInMs/),
+    });
   });
 
   it("answers 401 for an authorize that returns a user without an id", async () => {
@@ -300,7 +395,10 @@ describe("findings of the hostile review (issue 18)", () => {
     const images = setup({ limits: { contentTypes: ["image/*"] } });
     const svg = await images.call(create({ contentType: "image/svg+xml" }));
     expect(svg.status).toBe(415);
-    expect((svg.json as ErrorJson).error).toEqual({ code: "ContentTypeNotAllowed", message: "content type image/svg+xml is not allowed" });
+    expect((svg.json as ErrorJson).error).toEqual({
+      code: "ContentTypeNotAllowed",
+      message: "content type image/svg+xml is not allowed",
+    });
     expect((await images.call(create({ contentType: "IMAGE/SVG+XML; charset=utf-8" }))).status).toBe(415);
     expect((await images.call(create({ contentType: "image/png" }))).status).toBe(200);
     const listed = setup({ limits: { contentTypes: ["image/*", "image/svg+xml"] } });
@@ -313,7 +411,9 @@ describe("findings of the hostile review (issue 18)", () => {
     expect((await call(create({ contentType: 'image/png; q="a\\"b"' }))).status).toBe(200);
     const broken = await call(create({ contentType: 'image/png; q="a"b"' }));
     expect(broken.status).toBe(400);
-    expect((broken.json as ErrorJson).error.message).toMatch(/^contentType must be a media type such as image\/png \(type\/subtype, then optional ; name=value/);
+    expect((broken.json as ErrorJson).error.message).toMatch(
+      /^contentType must be a media type such as image\/png \(type\/subtype, then optional ; name=value/,
+    );
   });
 
   it("says a part size sent as a string has the wrong type", async () => {
@@ -327,7 +427,12 @@ describe("findings of the hostile review (issue 18)", () => {
   it("writes '1 part' and '2 parts'", async () => {
     const { call } = setup();
     const one = await createMultipart(call, { size: 8 * MiB });
-    const res = await call({ v: 1, op: "complete", ...one, parts: [1, 2].map((n) => ({ partNumber: n, etag: '"e"' })) });
+    const res = await call({
+      v: 1,
+      op: "complete",
+      ...one,
+      parts: [1, 2].map((n) => ({ partNumber: n, etag: '"e"' })),
+    });
     expect((res.json as ErrorJson).error.message).toBe("this upload has 1 part, not 2");
     const two = await createMultipart(call, { size: 16 * MiB });
     const res2 = await call({ v: 1, op: "complete", ...two, parts: [{ partNumber: 1, etag: '"e"' }] });
@@ -348,7 +453,8 @@ describe("findings of the hostile review (issue 18)", () => {
   it("bounds each part by what maxSize leaves after the earlier parts at their largest", async () => {
     const { call } = setup({ limits: { maxSize: 20 * MiB } });
     const up = await createMultipart(call, { size: null, partSize: 8 * MiB });
-    const sign = async (partNumber: number, size: number) => (await call({ v: 1, op: "sign", ...up, parts: [{ partNumber, size }] })).status;
+    const sign = async (partNumber: number, size: number) =>
+      (await call({ v: 1, op: "sign", ...up, parts: [{ partNumber, size }] })).status;
     expect(await sign(2, 8 * MiB)).toBe(200);
     expect(await sign(3, 4 * MiB)).toBe(200); // 8 + 8 + 4 = 20 MiB
     expect(await sign(3, 4 * MiB + 1)).toBe(400);
@@ -356,24 +462,40 @@ describe("findings of the hostile review (issue 18)", () => {
   });
 
   it("takes the ETag from HeadObject when CompleteMultipartUpload answers an empty one (Ceph RGW)", async () => {
-    const { call, sent } = setup({}, {
-      CompleteMultipartUploadCommand: () => ({ ETag: "" }),
-      HeadObjectCommand: () => ({ ContentLength: 20 * MiB, ETag: '"from-head-3"' }),
-    });
+    const { call, sent } = setup(
+      {},
+      {
+        CompleteMultipartUploadCommand: () => ({ ETag: "" }),
+        HeadObjectCommand: () => ({ ContentLength: 20 * MiB, ETag: '"from-head-3"' }),
+      },
+    );
     const up = await createMultipart(call, { size: 20 * MiB });
-    const res = await call({ v: 1, op: "complete", ...up, parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })) });
+    const res = await call({
+      v: 1,
+      op: "complete",
+      ...up,
+      parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })),
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ etag: '"from-head-3"', size: 20 * MiB });
     expect(sent.map((c) => c.name).slice(-2)).toEqual(["CompleteMultipartUploadCommand", "HeadObjectCommand"]);
   });
 
   it("completes with an empty ETag when HeadObject fails after an empty one (the object exists)", async () => {
-    const { call } = setup({}, {
-      CompleteMultipartUploadCommand: () => ({}),
-      HeadObjectCommand: () => Promise.reject(s3Error("InternalError", 500)),
-    });
+    const { call } = setup(
+      {},
+      {
+        CompleteMultipartUploadCommand: () => ({}),
+        HeadObjectCommand: () => Promise.reject(s3Error("InternalError", 500)),
+      },
+    );
     const up = await createMultipart(call, { size: 20 * MiB });
-    const res = await call({ v: 1, op: "complete", ...up, parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })) });
+    const res = await call({
+      v: 1,
+      op: "complete",
+      ...up,
+      parts: [1, 2, 3].map((n) => ({ partNumber: n, etag: `"e${n}"` })),
+    });
     expect(res.status).toBe(200);
     expect((res.json as { etag: string }).etag).toBe("");
   });
@@ -386,12 +508,18 @@ describe("findings of the hostile review (issue 18)", () => {
   });
 
   it("answers 502 'S3 could not be reached' when S3 refuses the connection", async () => {
-    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), { code: "ECONNREFUSED", $metadata: { attempts: 3 } });
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:9"), {
+      code: "ECONNREFUSED",
+      $metadata: { attempts: 3 },
+    });
     const { call } = setup({}, { ListPartsCommand: () => Promise.reject(refused) });
     const up = await createMultipart(call);
     const res = await call({ v: 1, op: "list", ...up });
     expect(res.status).toBe(502);
-    expect((res.json as ErrorJson).error).toEqual({ code: "InternalError", message: "S3 could not be reached (ECONNREFUSED)" });
+    expect((res.json as ErrorJson).error).toEqual({
+      code: "InternalError",
+      message: "S3 could not be reached (ECONNREFUSED)",
+    });
   });
 });
 
@@ -401,6 +529,9 @@ describe("signer.run (the dispatch table)", () => {
     const ctx = { user: { id: "a" }, request: new Request("http://x.test") };
     const out = await signer.run("create", { filename: "a.txt", contentType: "text/plain", size: 3 }, ctx);
     expect(out).toMatchObject({ mode: "single" });
-    await expect(signer.run("toString" as never, {}, ctx)).rejects.toMatchObject({ code: "BadRequest", message: "unknown operation" });
+    await expect(signer.run("toString" as never, {}, ctx)).rejects.toMatchObject({
+      code: "BadRequest",
+      message: "unknown operation",
+    });
   });
 });

@@ -7,7 +7,13 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 
 import { createSigner, handleS3Edge } from "../../../src/server.js";
-import type { CreateMultipartResponse, CreateSingleResponse, SignResponse, SignerOptions, UploadResult } from "../../../src/server.js";
+import type {
+  CreateMultipartResponse,
+  CreateSingleResponse,
+  SignResponse,
+  SignerOptions,
+  UploadResult,
+} from "../../../src/server.js";
 import { base64url, createTokenCodec, fromBase64url } from "../../../src/server/token.js";
 import { MiB, SECRET, SECRET_ACCESS_KEY, headerAuth } from "./helpers.js";
 import type { SentCommand, Stub } from "./helpers.js";
@@ -56,12 +62,22 @@ function twoTargets(overrides: Partial<SignerOptions> = {}) {
   const handler = handleS3Edge(signer, { onError: () => undefined });
   async function call<T>(body: Record<string, unknown>, user = "alice"): Promise<{ status: number; json: T }> {
     const response = await handler(
-      new Request("http://app.test/api/s3edge", { method: "POST", headers: { "content-type": "application/json", "x-user": user }, body: JSON.stringify({ v: 1, ...body }) }),
+      new Request("http://app.test/api/s3edge", {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-user": user },
+        body: JSON.stringify({ v: 1, ...body }),
+      }),
     );
     return { status: response.status, json: (await response.json()) as T };
   }
   const create = (extra: Record<string, unknown> = {}) =>
-    call<CreateMultipartResponse>({ op: "create", filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB, ...extra });
+    call<CreateMultipartResponse>({
+      op: "create",
+      filename: "big.bin",
+      contentType: "application/octet-stream",
+      size: 20 * MiB,
+      ...extra,
+    });
   return { signer, far, near, call, create };
 }
 
@@ -95,7 +111,13 @@ describe("several upload targets: create", () => {
 
   it("presigns a small file's single PUT in the chosen target", async () => {
     const { call } = twoTargets();
-    const { json } = await call<CreateSingleResponse>({ op: "create", filename: "a.png", contentType: "image/png", size: 100, target: "near" });
+    const { json } = await call<CreateSingleResponse>({
+      op: "create",
+      filename: "a.png",
+      contentType: "image/png",
+      size: 100,
+      target: "near",
+    });
     expect(json.mode).toBe("single");
     expect(new URL(json.url).host).toBe("near-bucket.s3.eu-west-1.amazonaws.com");
     expect(new URL(json.url).searchParams.get("X-Amz-Credential")).toContain("/eu-west-1/s3/aws4_request");
@@ -119,7 +141,12 @@ describe("several upload targets: create", () => {
 
   it("keeps a single-bucket signer's answers and tokens as they were (no target fields)", async () => {
     const sent: SentCommand[] = [];
-    const signer = createSigner({ s3: regionClient("eu-west-1", sent), bucket: "one-bucket", tokenSecret: SECRET, authorize: headerAuth });
+    const signer = createSigner({
+      s3: regionClient("eu-west-1", sent),
+      bucket: "one-bucket",
+      tokenSecret: SECRET,
+      authorize: headerAuth,
+    });
     const answer = await signer.create(
       { filename: "big.bin", contentType: "application/octet-stream", size: 20 * MiB, target: "near" },
       { user: { id: "alice" }, request: new Request("http://app.test") },
@@ -138,9 +165,17 @@ describe("several upload targets: the token binds the target", () => {
     const { create, call, near, far } = twoTargets();
     const { json: up } = await create({ target: "near" });
     const ref = { key: up.key, uploadId: up.uploadId, token: up.token, target: "far", bucket: "far-bucket" };
-    const signed = await call<SignResponse>({ op: "sign", ...ref, parts: [{ partNumber: 1, size: 8 * MiB }, { partNumber: 2, size: 8 * MiB }] });
+    const signed = await call<SignResponse>({
+      op: "sign",
+      ...ref,
+      parts: [
+        { partNumber: 1, size: 8 * MiB },
+        { partNumber: 2, size: 8 * MiB },
+      ],
+    });
     expect(signed.status).toBe(200);
-    for (const part of Object.values(signed.json.urls)) expect(new URL(part.url).host).toBe("near-bucket.s3.eu-west-1.amazonaws.com");
+    for (const part of Object.values(signed.json.urls))
+      expect(new URL(part.url).host).toBe("near-bucket.s3.eu-west-1.amazonaws.com");
     expect((await call({ op: "list", ...ref })).status).toBe(200);
     const done = await call<UploadResult>({
       op: "complete",
@@ -161,7 +196,13 @@ describe("several upload targets: the token binds the target", () => {
     const payload = JSON.parse(new TextDecoder().decode(fromBase64url(body))) as Record<string, unknown>;
     expect(payload.g).toBe("near");
     const forged = `${base64url(new TextEncoder().encode(JSON.stringify({ ...payload, g: "far" })))}.${mac}`;
-    const res = await call<ErrorJson>({ op: "sign", key: up.key, uploadId: up.uploadId, token: forged, parts: [{ partNumber: 1, size: 8 * MiB }] });
+    const res = await call<ErrorJson>({
+      op: "sign",
+      key: up.key,
+      uploadId: up.uploadId,
+      token: forged,
+      parts: [{ partNumber: 1, size: 8 * MiB }],
+    });
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe("InvalidToken");
     expect(far).toEqual([]);
@@ -178,7 +219,9 @@ describe("several upload targets: the token binds the target", () => {
       authorize: headerAuth,
     });
     const ctx = { user: { id: "alice" }, request: new Request("http://app.test") };
-    await expect(shrunk.list({ key: up.key, uploadId: up.uploadId, token: up.token }, ctx)).rejects.toMatchObject({ code: "InvalidToken" });
+    await expect(shrunk.list({ key: up.key, uploadId: up.uploadId, token: up.token }, ctx)).rejects.toMatchObject({
+      code: "InvalidToken",
+    });
     expect(sent).toEqual([]);
   });
 });
@@ -186,14 +229,29 @@ describe("several upload targets: the token binds the target", () => {
 describe("several upload targets: configuration", () => {
   const base = { s3: { region: "us-east-1" }, tokenSecret: SECRET, authorize: headerAuth };
   const fails = (options: Partial<SignerOptions>, option: string, message: RegExp) =>
-    expect(() => createSigner({ ...base, ...options } as SignerOptions)).toThrow(expect.objectContaining({ code: "InvalidConfig", option, message: expect.stringMatching(message) }));
+    expect(() => createSigner({ ...base, ...options } as SignerOptions)).toThrow(
+      expect.objectContaining({ code: "InvalidConfig", option, message: expect.stringMatching(message) }),
+    );
 
   it("refuses ids that are not unique or not of the wire's alphabet, an empty list, and bucket/origin beside targets", () => {
-    fails({ targets: [{ id: "a", bucket: "b-1" }, { id: "a", bucket: "b-2" }] }, "targets[1].id", /unique/);
+    fails(
+      {
+        targets: [
+          { id: "a", bucket: "b-1" },
+          { id: "a", bucket: "b-2" },
+        ],
+      },
+      "targets[1].id",
+      /unique/,
+    );
     fails({ targets: [{ id: "a b", bucket: "b-1" }] }, "targets[0].id", /A-Z, a-z, 0-9/);
     fails({ targets: [] }, "targets", /non-empty/);
     fails({ bucket: "b-0", targets: [{ id: "a", bucket: "b-1" }] }, "bucket", /each target names its bucket/);
-    fails({ origin: { bucket: "b-1", region: "us-east-1" }, targets: [{ id: "a", bucket: "b-1" }] }, "origin", /each target its own origin/);
+    fails(
+      { origin: { bucket: "b-1", region: "us-east-1" }, targets: [{ id: "a", bucket: "b-1" }] },
+      "origin",
+      /each target its own origin/,
+    );
     fails({ targets: [{ id: "a", bucket: "Not_A_Bucket" }] }, "targets[0].bucket", /not a valid S3 bucket name/);
   });
 
@@ -216,7 +274,11 @@ describe("several upload targets: configuration", () => {
     const lab = await signer.create({ ...small, target: "lab" }, ctx);
     expect(lab.mode === "single" && lab.url.startsWith("http://127.0.0.1:9000/b-lab/")).toBe(true);
     expect(lab.target).toEqual({ id: "lab", bucket: "b-lab", region: "us-east-1", endpoint: "http://127.0.0.1:9000" });
-    expect(lab.targets?.map((t) => t.url)).toEqual(["https://s3.us-east-1.amazonaws.com/b-us", "https://s3.eu-west-1.amazonaws.com/b-eu", "http://127.0.0.1:9000/b-lab"]);
+    expect(lab.targets?.map((t) => t.url)).toEqual([
+      "https://s3.us-east-1.amazonaws.com/b-us",
+      "https://s3.eu-west-1.amazonaws.com/b-eu",
+      "http://127.0.0.1:9000/b-lab",
+    ]);
     expect(signer.bucket).toBe("b-us");
   });
 
@@ -229,7 +291,10 @@ describe("several upload targets: configuration", () => {
         { id: "b", bucket: "b-b", s3: regionClient("eu-west-1", sent) },
       ],
     });
-    const answer = await signer.create({ filename: "a.txt", contentType: "text/plain", size: 10 }, { user: { id: "u" }, request: new Request("http://app.test") });
+    const answer = await signer.create(
+      { filename: "a.txt", contentType: "text/plain", size: 10 },
+      { user: { id: "u" }, request: new Request("http://app.test") },
+    );
     expect(answer.targets?.[0]).toEqual({ id: "a", url: "https://probe-a.example.com/ping" });
   });
 });

@@ -9,7 +9,16 @@ import { base64url, createTokenCodec, fromBase64url } from "../../../src/server/
 import type { TokenPayload } from "../../../src/server/token.js";
 
 const SECRET = "0123456789abcdef0123456789abcdef";
-const payload: TokenPayload = { k: "uploads/a b/ü.bin", u: "up-1", s: "alice", e: 2_000, z: 123, p: 5 * 1024 * 1024, c: "CRC32", t: "image/png" };
+const payload: TokenPayload = {
+  k: "uploads/a b/ü.bin",
+  u: "up-1",
+  s: "alice",
+  e: 2_000,
+  z: 123,
+  p: 5 * 1024 * 1024,
+  c: "CRC32",
+  t: "image/png",
+};
 
 async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
   try {

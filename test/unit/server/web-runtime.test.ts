@@ -36,7 +36,8 @@ describe("s3edge/server in Web runtimes", () => {
     const dynamic: string[] = [];
     for (const file of await serverFiles()) {
       const source = await readFile(file, "utf8");
-      for (const match of source.matchAll(/import\(\s*(?:\/\*[^*]*\*\/\s*)*["']([^"']+)["']\s*\)/g)) dynamic.push(`${file.slice(root.length + 1)}: ${match[1]!}`);
+      for (const match of source.matchAll(/import\(\s*(?:\/\*[^*]*\*\/\s*)*["']([^"']+)["']\s*\)/g))
+        dynamic.push(`${file.slice(root.length + 1)}: ${match[1]!}`);
     }
     expect([...new Set(dynamic)].sort()).toEqual([
       "server/sdk.ts: @aws-sdk/client-s3",
@@ -52,7 +53,8 @@ describe("s3edge/server in Web runtimes", () => {
     for (const file of await serverFiles()) {
       const source = await readFile(file, "utf8");
       for (const line of source.split("\n")) {
-        if (/^\s*(import|export)\s(?!type\b).*from\s+["']@(aws-sdk|smithy)\//.test(line)) offenders.push(`${file}: ${line.trim()}`);
+        if (/^\s*(import|export)\s(?!type\b).*from\s+["']@(aws-sdk|smithy)\//.test(line))
+          offenders.push(`${file}: ${line.trim()}`);
       }
     }
     expect(offenders).toEqual([]);

@@ -32,7 +32,9 @@ function bus(): () => ChannelLike {
 }
 
 /** An in-memory IndexedDB stand-in. */
-function memoryPersistence(records = new Map<string, unknown>()): VerdictPersistence & { records: Map<string, unknown> } {
+function memoryPersistence(
+  records = new Map<string, unknown>(),
+): VerdictPersistence & { records: Map<string, unknown> } {
   return {
     records,
     load: async () => [...records.values()],
@@ -41,7 +43,15 @@ function memoryPersistence(records = new Map<string, unknown>()): VerdictPersist
   };
 }
 
-const open = (at: number): HostVerdict => ({ host: "cdn.test", state: "open", until: at + 15_000, cooldownMs: 15_000, failures: 3, at, expires: at + 615_000 });
+const open = (at: number): HostVerdict => ({
+  host: "cdn.test",
+  state: "open",
+  until: at + 15_000,
+  cooldownMs: 15_000,
+  failures: 3,
+  at,
+  expires: at + 615_000,
+});
 
 describe("workerHealthStore", () => {
   it("tells the pages when the worker's breaker opens, and hears theirs", () => {
@@ -66,7 +76,9 @@ describe("workerHealthStore", () => {
     const store = workerHealthStore({ shared: createHealthStore({ channel: join() }), persistence, now: () => 2_000 });
     createHostHealth({ store, now: () => 2_000 });
     createHealthStore({ channel: join() }).save(open(1_000)); // a page's verdict
-    await vi.waitFor(() => expect(persistence.records.get("cdn.test")).toMatchObject({ v: 1, state: "open", at: 1_000 }));
+    await vi.waitFor(() =>
+      expect(persistence.records.get("cdn.test")).toMatchObject({ v: 1, state: "open", at: 1_000 }),
+    );
 
     const restarted = workerHealthStore({ shared: createHealthStore({}), persistence, now: () => 3_000 });
     const health = createHostHealth({ store: restarted, now: () => 3_000 });
@@ -91,13 +103,22 @@ describe("workerHealthStore", () => {
   });
 
   it("drops expired and unreadable records, and works without any persistence", async () => {
-    const persistence = memoryPersistence(new Map<string, unknown>([["cdn.test", { v: 1, ...open(1_000) }], ["junk", { v: 9 }]]));
+    const persistence = memoryPersistence(
+      new Map<string, unknown>([
+        ["cdn.test", { v: 1, ...open(1_000) }],
+        ["junk", { v: 9 }],
+      ]),
+    );
     const store = workerHealthStore({ shared: createHealthStore({}), persistence, now: () => 10_000_000 });
     const health = createHostHealth({ store, now: () => 10_000_000 });
     await store.ready;
     expect(health.usable("cdn.test")).toBe(true);
     expect(persistence.records.has("cdn.test")).toBe(false);
-    const broken: VerdictPersistence = { load: () => Promise.reject(new Error("no IDB")), put: () => Promise.reject(new Error("x")), remove: async () => undefined };
+    const broken: VerdictPersistence = {
+      load: () => Promise.reject(new Error("no IDB")),
+      put: () => Promise.reject(new Error("x")),
+      remove: async () => undefined,
+    };
     const safe = workerHealthStore({ shared: createHealthStore({}), persistence: broken });
     await safe.ready;
     expect(() => safe.save(open(1))).not.toThrow();
@@ -108,14 +129,26 @@ describe("worker -> page messages", () => {
   it("posts a fallback to the page that made the request, and a recover to every page", async () => {
     const posted: Array<[string, unknown]> = [];
     const client = (id: string) => ({ postMessage: (m: unknown) => posted.push([id, m]) });
-    vi.stubGlobal("clients", { get: async (id: string) => client(id), matchAll: async () => [client("a"), client("b")] });
+    vi.stubGlobal("clients", {
+      get: async (id: string) => client(id),
+      matchAll: async () => [client("a"), client("b")],
+    });
     network({ "cdn.test": () => "error", "s3.test": () => new Response("s3") });
-    const fallback = registerEdgeFallback({ cdn: CDN, origin, listen: false, persist: false, breaker: { failureThreshold: 1, cooldownMs: 1 } });
+    const fallback = registerEdgeFallback({
+      cdn: CDN,
+      origin,
+      listen: false,
+      persist: false,
+      breaker: { failureThreshold: 1, cooldownMs: 1 },
+    });
     const event = { request: new Request(`${CDN}/a.png?sig=secret`), clientId: "page-1", respondWith: vi.fn() };
     fallback.handle(event);
     await event.respondWith.mock.calls[0]?.[0];
     await vi.waitFor(() => expect(posted.length).toBe(1));
-    expect(posted[0]).toEqual(["page-1", { s3edge: "fallback", event: expect.objectContaining({ key: "a.png", reason: "network", url: `${CDN}/a.png` }) }]);
+    expect(posted[0]).toEqual([
+      "page-1",
+      { s3edge: "fallback", event: expect.objectContaining({ key: "a.png", reason: "network", url: `${CDN}/a.png` }) },
+    ]);
     await new Promise((r) => setTimeout(r, 5));
     fallback.health.acquire("cdn.test");
     fallback.health.success("cdn.test");
@@ -143,7 +176,11 @@ describe("worker -> page messages", () => {
 
 describe("optionsFromQuery (dist/s3edge-sw.js?...)", () => {
   it("reads every option, AWS and custom endpoints", () => {
-    expect(optionsFromQuery("?cdn=https://a.test&cdn=https://b.test&bucket=media&region=eu-west-1&timeoutMs=2000&hedgeMs=300&cors=1&fallbackStatuses=404,503&persist=false")).toEqual({
+    expect(
+      optionsFromQuery(
+        "?cdn=https://a.test&cdn=https://b.test&bucket=media&region=eu-west-1&timeoutMs=2000&hedgeMs=300&cors=1&fallbackStatuses=404,503&persist=false",
+      ),
+    ).toEqual({
       cdn: ["https://a.test", "https://b.test"],
       origin: { bucket: "media", region: "eu-west-1" },
       timeoutMs: 2000,
@@ -152,13 +189,19 @@ describe("optionsFromQuery (dist/s3edge-sw.js?...)", () => {
       persist: false,
       fallbackStatuses: [404, 503],
     });
-    expect(optionsFromQuery("cdn=https://a.test&endpoint=https://r2.test&bucket=m&pathStyle=false")?.origin).toEqual({ endpoint: "https://r2.test", bucket: "m", pathStyle: false });
+    expect(optionsFromQuery("cdn=https://a.test&endpoint=https://r2.test&bucket=m&pathStyle=false")?.origin).toEqual({
+      endpoint: "https://r2.test",
+      bucket: "m",
+      pathStyle: false,
+    });
   });
 
   it("names nothing without a cdn (importScripts from another worker), and leaves bad values to the option checks", () => {
     expect(optionsFromQuery("?bucket=x")).toBeUndefined();
     const options = optionsFromQuery("?cdn=https://a.test&bucket=media&region=eu-west-1&timeoutMs=soon");
     if (options === undefined) throw new Error("options expected");
-    expect(() => registerEdgeFallback({ ...options, listen: false, persist: false })).toThrow(/registerEdgeFallback: timeoutMs must be a number/);
+    expect(() => registerEdgeFallback({ ...options, listen: false, persist: false })).toThrow(
+      /registerEdgeFallback: timeoutMs must be a number/,
+    );
   });
 });

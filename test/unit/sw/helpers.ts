@@ -27,7 +27,13 @@ export function network(hosts: Record<string, Behaviour>): { seen: Seen[]; set(h
   vi.stubGlobal("fetch", async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
     const host = new URL(request.url).host;
-    seen.push({ url: request.url, host, mode: request.mode, credentials: request.credentials, range: request.headers.get("range") });
+    seen.push({
+      url: request.url,
+      host,
+      mode: request.mode,
+      credentials: request.credentials,
+      range: request.headers.get("range"),
+    });
     const behaviour = table[host] ?? (() => "error");
     const answer = await behaviour(request);
     if (answer === "error") throw new TypeError("fetch failed");
@@ -42,24 +48,36 @@ export function network(hosts: Record<string, Behaviour>): { seen: Seen[]; set(h
 }
 
 /** A body of `size` bytes whose byte i is i % 251. */
-export const bytes = (size: number, from = 0): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i + from) % 251);
+export const bytes = (size: number, from = 0): Uint8Array =>
+  Uint8Array.from({ length: size }, (_, i) => (i + from) % 251);
 
 /** A 200/206 answer of `data` (from byte `from` of an object of `size`) honouring a `Range` header. */
 export function serveBytes(data: Uint8Array, headers: Record<string, string> = {}): Behaviour {
   return (request) => {
     const m = /^bytes=(\d+)-(\d*)$/.exec(request.headers.get("range") ?? "");
-    if (!m) return new Response(data.slice(), { status: 200, headers: { "content-length": String(data.length), ...headers } });
+    if (!m)
+      return new Response(data.slice(), {
+        status: 200,
+        headers: { "content-length": String(data.length), ...headers },
+      });
     const start = Number(m[1]);
     const end = m[2] ? Number(m[2]) : data.length - 1;
     return new Response(data.slice(start, end + 1), {
       status: 206,
-      headers: { "content-length": String(end - start + 1), "content-range": `bytes ${start}-${end}/${data.length}`, ...headers },
+      headers: {
+        "content-length": String(end - start + 1),
+        "content-range": `bytes ${start}-${end}/${data.length}`,
+        ...headers,
+      },
     });
   };
 }
 
 /** A FetchEvent: `answer` resolves with what the worker responded (undefined when it let the request through). */
-export function fetchEvent(request: Request, clientId = "client-1"): FetchEventLike & { answer: Promise<Response | undefined>; responded: boolean } {
+export function fetchEvent(
+  request: Request,
+  clientId = "client-1",
+): FetchEventLike & { answer: Promise<Response | undefined>; responded: boolean } {
   let respond: (r: Response | undefined) => void = () => undefined;
   const answer = new Promise<Response | undefined>((resolve) => (respond = resolve));
   const event = {

@@ -12,7 +12,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const text = (body: string, status = 200) => () => new Response(body, { status });
+const text =
+  (body: string, status = 200) =>
+  () =>
+    new Response(body, { status });
 
 function setup(o: Partial<EdgeFallbackOptions> = {}) {
   const fallback = registerEdgeFallback({ cdn: CDN, origin, persist: false, listen: false, timeoutMs: 1000, ...o });
@@ -60,7 +63,11 @@ describe("registerEdgeFallback: several S3 origins (primary, then replicas)", ()
   const replica = { endpoint: "https://replica.test", bucket: BUCKET };
 
   it("moves on from a primary that fails to the replica, and from a replica's 404 (not replicated yet) without a verdict", async () => {
-    const net = network({ "cdn.test": () => "error", "s3.test": text("down", 503), "replica.test": text("from replica") });
+    const net = network({
+      "cdn.test": () => "error",
+      "s3.test": text("down", 503),
+      "replica.test": text("from replica"),
+    });
     const { fallback, events } = setup({ origin: [origin, replica] });
     expect(await (await fallback.fetch(new Request(`${CDN}/a.png`))).text()).toBe("from replica");
     expect(net.seen.map((s) => s.host)).toEqual(["cdn.test", "s3.test", "replica.test"]);
@@ -90,7 +97,11 @@ describe("registerEdgeFallback: the order of the origins (route)", () => {
   const replica = { endpoint: "https://replica.test", bucket: BUCKET };
 
   it("by default keeps the configured order, an origin the breaker holds back skipped first, and measures no latency", async () => {
-    const net = network({ "cdn.test": () => "error", "s3.test": text("from primary"), "replica.test": text("from replica") });
+    const net = network({
+      "cdn.test": () => "error",
+      "s3.test": text("from primary"),
+      "replica.test": text("from replica"),
+    });
     const { fallback, events } = setup({ origin: [origin, replica] });
     expect(fallback.health.observe).toBeUndefined();
     expect(await (await fallback.fetch(new Request(`${CDN}/a.png`))).text()).toBe("from primary");
@@ -102,8 +113,15 @@ describe("registerEdgeFallback: the order of the origins (route)", () => {
   });
 
   it("with latencyRoute(), tries the clearly faster healthy origin first", async () => {
-    const net = network({ "cdn.test": () => "error", "s3.test": text("from primary"), "replica.test": text("from replica") });
-    const { fallback } = setup({ origin: [origin, replica], route: latencyRoute({ exploreRate: 0, exploreAfterMs: 3_600_000 }) });
+    const net = network({
+      "cdn.test": () => "error",
+      "s3.test": text("from primary"),
+      "replica.test": text("from replica"),
+    });
+    const { fallback } = setup({
+      origin: [origin, replica],
+      route: latencyRoute({ exploreRate: 0, exploreAfterMs: 3_600_000 }),
+    });
     const observe = fallback.health.observe;
     expect(observe).toBeTypeOf("function");
     for (let i = 0; i < 5; i++) {
@@ -115,7 +133,9 @@ describe("registerEdgeFallback: the order of the origins (route)", () => {
   });
 
   it("latencyRoute() checks its options with a ConfigError naming the option", () => {
-    expect(() => latencyRoute({ exploreRate: 2 })).toThrow(expect.objectContaining({ code: "InvalidConfig", option: "exploreRate" }));
+    expect(() => latencyRoute({ exploreRate: 2 })).toThrow(
+      expect.objectContaining({ code: "InvalidConfig", option: "exploreRate" }),
+    );
   });
 });
 
@@ -126,7 +146,9 @@ describe("registerEdgeFallback: falling back", () => {
     const response = await fallback.fetch(new Request(`${CDN}/img/bg%20one.png?w=200`));
     expect(await response.text()).toBe("from s3");
     expect(net.seen.map((s) => s.url)).toEqual([`${CDN}/img/bg%20one.png?w=200`, `${S3}/${BUCKET}/img/bg%20one.png`]);
-    expect(events).toMatchObject([{ key: "img/bg one.png", from: "cdn.test", to: "s3.test", reason: "network", url: `${CDN}/img/bg%20one.png` }]);
+    expect(events).toMatchObject([
+      { key: "img/bg one.png", from: "cdn.test", to: "s3.test", reason: "network", url: `${CDN}/img/bg%20one.png` },
+    ]);
   });
 
   it("moves on on a fallback status, and passes other statuses through", async () => {
@@ -222,7 +244,9 @@ describe("registerEdgeFallback: modes, credentials and ranges", () => {
     const object = bytes(1000);
     const net = network({ "cdn.test": () => "error", "s3.test": serveBytes(object) });
     const { fallback } = setup();
-    const response = await fallback.fetch(new Request(`${CDN}/v.webm`, { mode: "no-cors", headers: { range: "bytes=600-" } }));
+    const response = await fallback.fetch(
+      new Request(`${CDN}/v.webm`, { mode: "no-cors", headers: { range: "bytes=600-" } }),
+    );
     expect(response.status).toBe(206);
     expect(response.headers.get("content-range")).toBe("bytes 600-999/1000");
     expect(await readAll(response)).toEqual(object.slice(600));
@@ -242,7 +266,11 @@ describe("registerEdgeFallback: modes, credentials and ranges", () => {
       },
     });
     const { fallback } = setup();
-    await fallback.fetch(new Request(`${CDN}/a.json`, { headers: { authorization: "Bearer t", "x-app": "1", accept: "application/json" } }));
+    await fallback.fetch(
+      new Request(`${CDN}/a.json`, {
+        headers: { authorization: "Bearer t", "x-app": "1", accept: "application/json" },
+      }),
+    );
     expect(forwarded).toEqual(["accept"]);
   });
 });

@@ -11,7 +11,11 @@ afterEach(() => {
 });
 
 /** A CDN answer that sends `data[first..first+sent)` then errors (or, with `stall`, goes silent). */
-function breaking(data: Uint8Array, sent: number, o: { stall?: boolean; etag?: string; status?: number; first?: number } = {}): Behaviour {
+function breaking(
+  data: Uint8Array,
+  sent: number,
+  o: { stall?: boolean; etag?: string; status?: number; first?: number } = {},
+): Behaviour {
   return () => {
     const first = o.first ?? 0;
     const chunks = [data.slice(first, first + sent / 2), data.slice(first + sent / 2, first + sent)];
@@ -26,14 +30,24 @@ function breaking(data: Uint8Array, sent: number, o: { stall?: boolean; etag?: s
       },
       { highWaterMark: 0 },
     );
-    const headers: Record<string, string> = { "content-length": String(data.length - first), ...(o.etag && { etag: o.etag }) };
+    const headers: Record<string, string> = {
+      "content-length": String(data.length - first),
+      ...(o.etag && { etag: o.etag }),
+    };
     if (o.status === 206) headers["content-range"] = `bytes ${first}-${data.length - 1}/${data.length}`;
     return new Response(body, { status: o.status ?? 200, headers });
   };
 }
 
 function setup() {
-  const fallback = registerEdgeFallback({ cdn: CDN, origin, cors: true, persist: false, listen: false, timeoutMs: 500 });
+  const fallback = registerEdgeFallback({
+    cdn: CDN,
+    origin,
+    cors: true,
+    persist: false,
+    listen: false,
+    timeoutMs: 500,
+  });
   const events: WorkerFallbackEvent[] = [];
   fallback.on("fallback", (e) => events.push(e));
   return { fallback, events };
@@ -42,7 +56,10 @@ function setup() {
 describe("resumable CDN bodies", () => {
   it("continues a 200 from S3 with Range: bytes=<received>-<last> when the CDN connection breaks", async () => {
     const object = bytes(10_000);
-    const net = network({ "cdn.test": breaking(object, 4_000, { etag: '"abc"' }), "s3.test": serveBytes(object, { etag: '"abc"' }) });
+    const net = network({
+      "cdn.test": breaking(object, 4_000, { etag: '"abc"' }),
+      "s3.test": serveBytes(object, { etag: '"abc"' }),
+    });
     const { fallback, events } = setup();
     const response = await fallback.fetch(new Request(`${CDN}/video.webm`));
     expect(await readAll(response)).toEqual(object);
@@ -56,7 +73,10 @@ describe("resumable CDN bodies", () => {
 
   it("continues a 206 (exposed Content-Range) up to the end of the range asked for", async () => {
     const object = bytes(10_000);
-    const net = network({ "cdn.test": breaking(object, 1_000, { status: 206, first: 6_000 }), "s3.test": serveBytes(object) });
+    const net = network({
+      "cdn.test": breaking(object, 1_000, { status: 206, first: 6_000 }),
+      "s3.test": serveBytes(object),
+    });
     const { fallback } = setup();
     const response = await fallback.fetch(new Request(`${CDN}/v.webm`, { headers: { range: "bytes=6000-" } }));
     expect(response.status).toBe(206);
@@ -94,8 +114,16 @@ describe("resumable CDN bodies", () => {
 
   it("leaves a 206 alone when its Content-Range is not exposed (the media element retries by itself)", () => {
     expect(spanOf(new Response("x", { status: 206, headers: { "content-length": "1" } }))).toBeUndefined();
-    expect(spanOf(new Response("x", { status: 200, headers: { "content-length": "1" } }))).toEqual({ start: 0, end: 0, size: 1 });
-    expect(spanOf(new Response("x", { status: 206, headers: { "content-range": "bytes 5-5/*" } }))).toEqual({ start: 5, end: 5, size: undefined });
+    expect(spanOf(new Response("x", { status: 200, headers: { "content-length": "1" } }))).toEqual({
+      start: 0,
+      end: 0,
+      size: 1,
+    });
+    expect(spanOf(new Response("x", { status: 206, headers: { "content-range": "bytes 5-5/*" } }))).toEqual({
+      start: 5,
+      end: 5,
+      size: undefined,
+    });
   });
 });
 
@@ -110,9 +138,15 @@ describe("ranged answers from S3", () => {
     };
     network({ "cdn.test": () => "error", "s3.test": hidden });
     const { fallback } = setup();
-    const response = await fallback.fetch(new Request(`${CDN}/v.wav`, { mode: "no-cors", headers: { range: "bytes=4000-" } }));
+    const response = await fallback.fetch(
+      new Request(`${CDN}/v.wav`, { mode: "no-cors", headers: { range: "bytes=4000-" } }),
+    );
     expect(response.url).toBe("");
-    expect([response.status, response.headers.get("content-range"), response.headers.get("accept-ranges")]).toEqual([206, "bytes 4000-4999/5000", "bytes"]);
+    expect([response.status, response.headers.get("content-range"), response.headers.get("accept-ranges")]).toEqual([
+      206,
+      "bytes 4000-4999/5000",
+      "bytes",
+    ]);
     expect(await readAll(response)).toEqual(object.slice(4_000));
   });
 

@@ -44,7 +44,10 @@ describe("workboxPlugin(fallback)", () => {
   it("leaves requests that are not the CDN's alone", async () => {
     const net = network({ "other.test": () => new Response("other") });
     const { fallback } = setup();
-    const response = await strategyFetch(workboxPlugin(fallback), new Request("https://other.test/a.png", { mode: "no-cors" }));
+    const response = await strategyFetch(
+      workboxPlugin(fallback),
+      new Request("https://other.test/a.png", { mode: "no-cors" }),
+    );
     expect(await response?.text()).toBe("other");
     expect(net.seen.map((s) => s.mode)).toEqual(["no-cors"]);
   });
@@ -90,6 +93,8 @@ describe("workboxPlugin(fallback)", () => {
 
   it("refuses anything registerEdgeFallback did not return, with an InvalidInput error", () => {
     const { fallback } = setup();
-    expect(() => workboxPlugin({ ...fallback })).toThrow(expect.objectContaining({ code: "InvalidInput", message: expect.stringMatching(/^workboxPlugin: /) }));
+    expect(() => workboxPlugin({ ...fallback })).toThrow(
+      expect.objectContaining({ code: "InvalidInput", message: expect.stringMatching(/^workboxPlugin: /) }),
+    );
   });
 });

@@ -31,7 +31,13 @@ function setup(options: Partial<UploaderOptions> = {}) {
     }
     return globalThis.fetch(input, init);
   };
-  const uploader = createUploader({ endpoint: ENDPOINT, store: false, fetch: recording, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+  const uploader = createUploader({
+    endpoint: ENDPOINT,
+    store: false,
+    fetch: recording,
+    retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
   return { uploader, sent };
 }
 
@@ -114,7 +120,9 @@ describe("a batch's first create", () => {
     const file = new File([new Uint8Array(bytes(1000, 7))], "f.bin", { lastModified: 5 });
     const reads = { size: 0, lastModified: 0 };
     for (const name of ["size", "lastModified"] as const) {
-      const getter = Object.getOwnPropertyDescriptor(File.prototype, name)?.get ?? Object.getOwnPropertyDescriptor(Blob.prototype, name)?.get;
+      const getter =
+        Object.getOwnPropertyDescriptor(File.prototype, name)?.get ??
+        Object.getOwnPropertyDescriptor(Blob.prototype, name)?.get;
       Object.defineProperty(file, name, {
         get() {
           reads[name]++;

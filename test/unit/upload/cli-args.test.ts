@@ -8,7 +8,20 @@ const MiB = 1024 * 1024;
 describe("the command line", () => {
   it("takes a file, the endpoint, repeated headers, sizes with units and the flags", () => {
     expect(
-      parseCli(["v.mp4", "--endpoint", "https://app/api", "--header", "Authorization: Bearer x:y", "--header", "x-team:a", "--part-size", "16MiB", "--concurrency", "8", "--quiet"]),
+      parseCli([
+        "v.mp4",
+        "--endpoint",
+        "https://app/api",
+        "--header",
+        "Authorization: Bearer x:y",
+        "--header",
+        "x-team:a",
+        "--part-size",
+        "16MiB",
+        "--concurrency",
+        "8",
+        "--quiet",
+      ]),
     ).toEqual({
       input: "v.mp4",
       endpoint: "https://app/api",
@@ -21,7 +34,12 @@ describe("the command line", () => {
       size: undefined,
       quiet: true,
     });
-    expect(parseCli(["-", "--name", "a.tar", "--size", "10MB"], { S3EDGE_ENDPOINT: "http://e" })).toMatchObject({ input: "-", endpoint: "http://e", name: "a.tar", size: 10_000_000 });
+    expect(parseCli(["-", "--name", "a.tar", "--size", "10MB"], { S3EDGE_ENDPOINT: "http://e" })).toMatchObject({
+      input: "-",
+      endpoint: "http://e",
+      name: "a.tar",
+      size: 10_000_000,
+    });
     expect(parseCli(["--help"])).toBe("help");
   });
 
@@ -49,13 +67,21 @@ describe("the command line", () => {
 
 describe("the progress line", () => {
   it("shows a bar, the percentage, MiB done of the total, speed, ETA, parts and status", () => {
-    const line = formatProgress({ status: "uploading", loaded: 64 * MiB, total: 256 * MiB, speed: 32 * MiB, eta: 6, partsDone: 8, partCount: 32 }, 100);
-    expect(line).toBe("[#######----------------------]   25.0%  64.0/256.0 MiB  32.0 MiB/s  ETA 0:06  parts 8/32  uploading");
+    const line = formatProgress(
+      { status: "uploading", loaded: 64 * MiB, total: 256 * MiB, speed: 32 * MiB, eta: 6, partsDone: 8, partCount: 32 },
+      100,
+    );
+    expect(line).toBe(
+      "[#######----------------------]   25.0%  64.0/256.0 MiB  32.0 MiB/s  ETA 0:06  parts 8/32  uploading",
+    );
     expect(line).toHaveLength(100);
   });
 
   it("copes with an unknown total (a stream), no ETA, and narrow terminals", () => {
-    const line = formatProgress({ status: "uploading", loaded: 5 * MiB, total: null, speed: 0, eta: null, partsDone: 1, partCount: null }, 60);
+    const line = formatProgress(
+      { status: "uploading", loaded: 5 * MiB, total: null, speed: 0, eta: null, partsDone: 1, partCount: null },
+      60,
+    );
     expect(line.startsWith("[----------]     ?    5.0/? MiB  0.0 MiB/s  ETA -:--")).toBe(true);
     expect(line.length).toBeLessThanOrEqual(60);
   });

@@ -102,9 +102,12 @@ describe("ServerClock", () => {
     expect(clock.now() - local).toBe(clock.skewMs);
   });
 
-  it.each([null, undefined, "", "yesterday", "1700000000", "Tue, 14 Nov 2023 22:13:20 +0100"])("ignores a Date it cannot read: %o", (date) => {
-    const clock = new ServerClock(() => 1_000);
-    clock.observe(date);
-    expect(clock.skewMs).toBe(0);
-  });
+  it.each([null, undefined, "", "yesterday", "1700000000", "Tue, 14 Nov 2023 22:13:20 +0100"])(
+    "ignores a Date it cannot read: %o",
+    (date) => {
+      const clock = new ServerClock(() => 1_000);
+      clock.observe(date);
+      expect(clock.skewMs).toBe(0);
+    },
+  );
 });

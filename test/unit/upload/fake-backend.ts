@@ -82,11 +82,32 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
             const size = body["size"] as number | null;
             if (size !== null && size < threshold) {
               const expiresAt = serverNow() + lifetime;
-              return HttpResponse.json({ mode: "single", key, url: `${S3}/${key}?exp=${expiresAt}&sig=s${++signatures}`, headers: {}, expiresAt, s3Url: `${S3}/${key}` }, { headers: date() });
+              return HttpResponse.json(
+                {
+                  mode: "single",
+                  key,
+                  url: `${S3}/${key}?exp=${expiresAt}&sig=s${++signatures}`,
+                  headers: {},
+                  expiresAt,
+                  s3Url: `${S3}/${key}`,
+                },
+                { headers: date() },
+              );
             }
             const uploadId = `up${++seq}`;
             uploads.set(uploadId, { key, parts: new Map() });
-            return HttpResponse.json({ mode: "multipart", key, uploadId, partSize, token: `tok-${uploadId}`, expiresAt: serverNow() + 86_400_000, s3Url: `${S3}/${key}` }, { headers: date() });
+            return HttpResponse.json(
+              {
+                mode: "multipart",
+                key,
+                uploadId,
+                partSize,
+                token: `tok-${uploadId}`,
+                expiresAt: serverNow() + 86_400_000,
+                s3Url: `${S3}/${key}`,
+              },
+              { headers: date() },
+            );
           }
           case "sign": {
             const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
@@ -101,12 +122,26 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
           }
           case "list": {
             const upload = uploads.get(String(body["uploadId"]));
-            if (!upload) return HttpResponse.json({ error: { code: "UploadNotFound", message: "no such upload" } }, { status: 404 });
-            return HttpResponse.json({ parts: [...upload.parts].map(([partNumber, bytes]) => ({ partNumber, etag: etagOf(bytes), size: bytes.byteLength })) });
+            if (!upload)
+              return HttpResponse.json(
+                { error: { code: "UploadNotFound", message: "no such upload" } },
+                { status: 404 },
+              );
+            return HttpResponse.json({
+              parts: [...upload.parts].map(([partNumber, bytes]) => ({
+                partNumber,
+                etag: etagOf(bytes),
+                size: bytes.byteLength,
+              })),
+            });
           }
           case "complete": {
             const upload = uploads.get(String(body["uploadId"]));
-            if (!upload) return HttpResponse.json({ error: { code: "UploadNotFound", message: "no such upload" } }, { status: 404 });
+            if (!upload)
+              return HttpResponse.json(
+                { error: { code: "UploadNotFound", message: "no such upload" } },
+                { status: 404 },
+              );
             const list = body["parts"] as Array<{ partNumber: number; etag: string }>;
             const chunks = list.map((p) => upload.parts.get(p.partNumber));
             if (chunks.some((c, i) => !c || etagOf(c) !== list[i]?.etag)) {
@@ -115,7 +150,12 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
             const object = Buffer.concat(chunks as Uint8Array[]);
             backend.objects.set(upload.key, object);
             uploads.delete(String(body["uploadId"]));
-            return HttpResponse.json({ key: upload.key, etag: `"${list.length}"`, size: object.byteLength, s3Url: `${S3}/${upload.key}` });
+            return HttpResponse.json({
+              key: upload.key,
+              etag: `"${list.length}"`,
+              size: object.byteLength,
+              s3Url: `${S3}/${upload.key}`,
+            });
           }
           case "abort":
             uploads.delete(String(body["uploadId"]));

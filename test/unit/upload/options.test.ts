@@ -97,8 +97,18 @@ describe("option checks", () => {
     for (const patch of [
       { partSize: 5 * MiB, concurrency: 1 },
       { partSize: 5 * 1024 ** 3 },
-      { stallTimeoutMs: 0, offlineTimeoutMs: 0, endpointTimeoutMs: 0, retry: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 } },
-      { store: memoryStore(), transport: "fetch" as const, checksum: "CRC32" as const, credentials: "include" as const },
+      {
+        stallTimeoutMs: 0,
+        offlineTimeoutMs: 0,
+        endpointTimeoutMs: 0,
+        retry: { retries: 0, baseDelayMs: 0, maxDelayMs: 0 },
+      },
+      {
+        store: memoryStore(),
+        transport: "fetch" as const,
+        checksum: "CRC32" as const,
+        credentials: "include" as const,
+      },
       { headers: () => ({ authorization: "Bearer x" }), autoStart: false, now: Date.now },
     ]) {
       expect(() => createUploader({ ...base, ...patch })).not.toThrow();
@@ -113,11 +123,21 @@ describe("option checks", () => {
       server.use(
         http.post("http://app.test/s3edge", async () => {
           await held;
-          return HttpResponse.json({ mode: "single", key: "k", url: "http://s3.test/bucket/k", headers: {}, expiresAt: Date.now() + 60_000, s3Url: "http://s3.test/bucket/k" });
+          return HttpResponse.json({
+            mode: "single",
+            key: "k",
+            url: "http://s3.test/bucket/k",
+            headers: {},
+            expiresAt: Date.now() + 60_000,
+            s3Url: "http://s3.test/bucket/k",
+          });
         }),
         http.put("http://s3.test/bucket/k", () => new HttpResponse(null, { headers: { etag: '"e"' } })),
       );
-      const upload = createUploader({ ...base, endpointTimeoutMs: 0, store: false, retry: { retries: 0 } }).add(bytes(10), { filename: "k" });
+      const upload = createUploader({ ...base, endpointTimeoutMs: 0, store: false, retry: { retries: 0 } }).add(
+        bytes(10),
+        { filename: "k" },
+      );
       const settled = upload.done().then(
         (r) => r.key,
         (e: unknown) => e,
@@ -139,13 +159,23 @@ describe("endpoint errors", () => {
       .upload(bytes(10), { filename: "a.bin" })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointError);
-    expect((error as Error).message).toBe("Signing endpoint create: http://app.test/missing?<redacted> answered HTTP 404");
+    expect((error as Error).message).toBe(
+      "Signing endpoint create: http://app.test/missing?<redacted> answered HTTP 404",
+    );
   });
 
   it("a coded error names the endpoint URL too", async () => {
-    server.use(http.post("http://app.test/s3edge", () => HttpResponse.json({ error: { code: "NotAuthorized", message: "log in" } }, { status: 401 })));
-    const error = await createUploader({ ...base(), store: false }).upload(bytes(10), { filename: "a.bin" }).catch((e: unknown) => e);
-    expect((error as Error).message).toBe("Signing endpoint create: NotAuthorized: log in (HTTP 401 from http://app.test/s3edge)");
+    server.use(
+      http.post("http://app.test/s3edge", () =>
+        HttpResponse.json({ error: { code: "NotAuthorized", message: "log in" } }, { status: 401 }),
+      ),
+    );
+    const error = await createUploader({ ...base(), store: false })
+      .upload(bytes(10), { filename: "a.bin" })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      "Signing endpoint create: NotAuthorized: log in (HTTP 401 from http://app.test/s3edge)",
+    );
   });
 });
 

@@ -19,10 +19,19 @@ afterEach(() => {
 });
 afterAll(() => server.close());
 
-function setup(options: Partial<UploaderOptions> = {}, backendOptions: FakeBackendOptions = {}, create = createUploader) {
+function setup(
+  options: Partial<UploaderOptions> = {},
+  backendOptions: FakeBackendOptions = {},
+  create = createUploader,
+) {
   const backend = fakeBackend(backendOptions);
   server.use(...backend.handlers);
-  const uploader = create({ endpoint: ENDPOINT, store: false, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+  const uploader = create({
+    endpoint: ENDPOINT,
+    store: false,
+    retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
   return { backend, uploader };
 }
 
@@ -52,9 +61,14 @@ describe("checksums", () => {
     expect(upload.getState().result?.checksumVerified).toBe(false);
     expect(parts.map((p) => p.checksumVerified)).toEqual([false, false, false]);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ code: "ChecksumUnverified", message: expect.stringMatching(/not proven intact/) });
+    expect(warnings[0]).toMatchObject({
+      code: "ChecksumUnverified",
+      message: expect.stringMatching(/not proven intact/),
+    });
     // The checksums were sent (signed into each URL) all the same.
-    expect(backend.ops("sign").flatMap((c) => (c["parts"] as Array<{ checksum?: string }>).map((p) => typeof p.checksum))).toEqual(["string", "string", "string"]);
+    expect(
+      backend.ops("sign").flatMap((c) => (c["parts"] as Array<{ checksum?: string }>).map((p) => typeof p.checksum)),
+    ).toEqual(["string", "string", "string"]);
   });
 
   it("are not mentioned without the checksum option", async () => {
@@ -97,7 +111,11 @@ describe("a single PUT without a readable ETag", () => {
     const { uploader, backend } = setup({ transport: "fetch" });
     backend.onPut = () => new HttpResponse(null, { status: 200 });
     const error = await uploader.upload(bytes(6 * MiB, 46), { filename: "multi.bin" }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "CorsETagMissing", name: "CorsETagMissingError", message: expect.stringMatching(/ExposeHeaders/) });
+    expect(error).toMatchObject({
+      code: "CorsETagMissing",
+      name: "CorsETagMissingError",
+      message: expect.stringMatching(/ExposeHeaders/),
+    });
     expect(backend.ops("abort")).toHaveLength(1);
   });
 });
@@ -105,7 +123,12 @@ describe("a single PUT without a readable ETag", () => {
 describe("failing fast instead of waiting for a network that never worked", () => {
   it("fails after the retries when the endpoint host is down (nothing of the upload ever answered)", async () => {
     server.use(http.post(ENDPOINT, () => HttpResponse.error()));
-    const uploader = createUploader({ endpoint: ENDPOINT, store: false, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, offlineTimeoutMs: 300_000 });
+    const uploader = createUploader({
+      endpoint: ENDPOINT,
+      store: false,
+      retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+      offlineTimeoutMs: 300_000,
+    });
     const upload = uploader.add(bytes(10), { filename: "down.bin" });
     const retries: boolean[] = [];
     upload.on("retry", (r) => retries.push(r.offline));
@@ -148,7 +171,9 @@ describe("failing fast instead of waiting for a network that never worked", () =
     const error = await createWebUploader({ endpoint: ENDPOINT, retry: { retries: 0 } })
       .upload(bytes(10), { filename: "x.bin" })
       .catch((e: unknown) => e);
-    expect((error as Error).message).toMatch(/http:\/\/app\.test\/s3edge could not be reached\. It is on another origin than this page \(http:\/\/page\.test\): .*`cors` option of handleS3Edge/);
+    expect((error as Error).message).toMatch(
+      /http:\/\/app\.test\/s3edge could not be reached\. It is on another origin than this page \(http:\/\/page\.test\): .*`cors` option of handleS3Edge/,
+    );
   });
 
   it("hints at the bucket's CORS when a PUT to another origin fails below HTTP", async () => {
@@ -158,7 +183,9 @@ describe("failing fast instead of waiting for a network that never worked", () =
     backend.onPut = () => HttpResponse.error();
     const error = await uploader.upload(bytes(10), { filename: "y.bin" }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "NetworkError" });
-    expect((error as Error).message).toContain(`PUT of the object to ${S3}/uploads/y.bin?<redacted> failed before an answer.`);
+    expect((error as Error).message).toContain(
+      `PUT of the object to ${S3}/uploads/y.bin?<redacted> failed before an answer.`,
+    );
     expect((error as Error).message).toMatch(/bucket's CORS configuration does not allow it/);
   });
 });

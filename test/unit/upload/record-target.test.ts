@@ -23,9 +23,18 @@ const record = {
 
 describe("resume record target", () => {
   it("keeps a well-formed target", () => {
-    const target = { id: "near", bucket: "near-bucket", region: "eu-west-1", endpoint: "https://s3.example.com", accelerate: true };
+    const target = {
+      id: "near",
+      bucket: "near-bucket",
+      region: "eu-west-1",
+      endpoint: "https://s3.example.com",
+      accelerate: true,
+    };
     expect(parseResumeRecord({ ...record, target })?.target).toEqual(target);
-    expect(parseResumeRecord({ ...record, target: { id: "near", bucket: "b-1" } })?.target).toEqual({ id: "near", bucket: "b-1" });
+    expect(parseResumeRecord({ ...record, target: { id: "near", bucket: "b-1" } })?.target).toEqual({
+      id: "near",
+      bucket: "b-1",
+    });
   });
 
   it("drops a malformed target and keeps the record", () => {

@@ -8,7 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createUploader, fileStore, memoryStore, webStorageStore, type ResumeRecord, type ResumeStore, type UploadEvents, type WebStorage } from "../../../src/node.js";
+import {
+  createUploader,
+  fileStore,
+  memoryStore,
+  webStorageStore,
+  type ResumeRecord,
+  type ResumeStore,
+  type UploadEvents,
+  type WebStorage,
+} from "../../../src/node.js";
 import { parseResumeRecord } from "../../../src/upload/stores/record.js";
 import { ENDPOINT, bytes, fakeBackend } from "./fake-backend.js";
 
@@ -37,7 +46,10 @@ function storage(): WebStorage & { items: Map<string, string> } {
   };
 }
 
-const file = new File([new Uint8Array(bytes(6 * MiB, 21))], "movie.mp4", { type: "video/mp4", lastModified: 1_700_000_000_000 });
+const file = new File([new Uint8Array(bytes(6 * MiB, 21))], "movie.mp4", {
+  type: "video/mp4",
+  lastModified: 1_700_000_000_000,
+});
 const FINGERPRINT = `blob:movie.mp4:${6 * MiB}:video/mp4:1700000000000`;
 
 const NOW = Date.now();
@@ -56,7 +68,9 @@ const valid = (): ResumeRecord => ({
 });
 
 /** Stores with a way to put raw text (or a raw value) where the uploader will look for FINGERPRINT. */
-const stores: Array<[string, () => Promise<{ store: ResumeStore; put(raw: string): Promise<void>; present(): Promise<boolean> }>]> = [
+const stores: Array<
+  [string, () => Promise<{ store: ResumeStore; put(raw: string): Promise<void>; present(): Promise<boolean> }>]
+> = [
   [
     "memoryStore",
     async () => {
@@ -110,7 +124,8 @@ const garbage: Array<[string, unknown]> = [
 
 describe.each(stores)("a malformed record in %s", (name, make) => {
   // A memory store is keyed by the record's own fingerprint: it cannot hold a bare array or number there.
-  const cases = name === "memoryStore" ? garbage.filter(([, raw]) => typeof raw === "object" && !Array.isArray(raw)) : garbage;
+  const cases =
+    name === "memoryStore" ? garbage.filter(([, raw]) => typeof raw === "object" && !Array.isArray(raw)) : garbage;
   it.each(cases)("%s: restarts with reason mismatch, removes it, and uploads", async (_what, raw) => {
     const backend = fakeBackend();
     server.use(...backend.handlers);
@@ -168,7 +183,11 @@ describe("a store that throws", () => {
 
 describe("parseResumeRecord", () => {
   it("accepts a record of this version and returns a copy without unknown fields", () => {
-    const record = { ...valid(), parts: [{ partNumber: 1, etag: '"e"', size: 5 * MiB, checksum: "AAAAAA==" }], extra: "x" };
+    const record = {
+      ...valid(),
+      parts: [{ partNumber: 1, etag: '"e"', size: 5 * MiB, checksum: "AAAAAA==" }],
+      extra: "x",
+    };
     const parsed = parseResumeRecord(record);
     expect(parsed).toEqual({ ...valid(), parts: record.parts });
     expect(parsed).not.toBe(record);

@@ -20,7 +20,12 @@ afterAll(() => server.close());
 function setup(options: Partial<UploaderOptions> = {}) {
   backend = fakeBackend();
   server.use(...backend.handlers);
-  return createUploader({ endpoint: ENDPOINT, store: false, retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 }, ...options });
+  return createUploader({
+    endpoint: ENDPOINT,
+    store: false,
+    retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 5 },
+    ...options,
+  });
 }
 
 const refuseOnce = (partNumber: number) => (call: { partNumber: number }, attempt: number) =>
@@ -202,7 +207,14 @@ describe("opening sessions", () => {
     await delay(50);
     // The first create is held: no other was sent, and every other upload is still queued.
     expect(most).toBe(1);
-    expect(uploads.map((u) => u.getState().status)).toEqual(["uploading", "queued", "queued", "queued", "queued", "queued"]);
+    expect(uploads.map((u) => u.getState().status)).toEqual([
+      "uploading",
+      "queued",
+      "queued",
+      "queued",
+      "queued",
+      "queued",
+    ]);
     release();
     await Promise.all(uploads.map((u) => u.done()));
     expect(backend.ops("create")).toHaveLength(6);
@@ -226,7 +238,8 @@ describe("opening sessions", () => {
           return undefined;
         }
         // The first file's create: refused once (retryable), then held until the others went out.
-        if (++firstAttempts === 1) return HttpResponse.json({ error: { code: "Unavailable", message: "busy" } }, { status: 503 });
+        if (++firstAttempts === 1)
+          return HttpResponse.json({ error: { code: "Unavailable", message: "busy" } }, { status: 503 });
         await held;
         return undefined;
       }),

@@ -11,7 +11,9 @@ describe("sources and their resume fingerprints", () => {
     const file = new File(["abc"], "photo.jpg", { type: "image/jpeg", lastModified: 1700000000000 });
     const source = blobSource(file);
     expect(source.fingerprint).toBe("blob:photo.jpg:3:image/jpeg:1700000000000");
-    expect(blobSource(new File(["abd"], "photo.jpg", { type: "image/jpeg", lastModified: 1700000000001 })).fingerprint).not.toBe(source.fingerprint);
+    expect(
+      blobSource(new File(["abd"], "photo.jpg", { type: "image/jpeg", lastModified: 1700000000001 })).fingerprint,
+    ).not.toBe(source.fingerprint);
   });
 
   it("a Blob's whole range is the Blob itself (no slice: slicing a picked File asks the browser for its metadata again)", async () => {
@@ -77,7 +79,9 @@ describe("a stream of declared size holds to it", () => {
   it("fails with SourceChanged when the stream ends early", async () => {
     const stream = streamSource(chunks("0123"), "short.bin", 10);
     await expect(stream.read(10)).rejects.toBeInstanceOf(SourceChangedError);
-    await expect(streamSource(chunks("0123"), "short.bin", 10).read(10)).rejects.toThrow(/short\.bin changed while it was uploaded \(10 bytes were declared, the stream ended after 4\)/);
+    await expect(streamSource(chunks("0123"), "short.bin", 10).read(10)).rejects.toThrow(
+      /short\.bin changed while it was uploaded \(10 bytes were declared, the stream ended after 4\)/,
+    );
   });
 
   it("fails with SourceChanged when the stream goes on past the declared size", async () => {
@@ -102,7 +106,10 @@ describe("inputs no source accepts", () => {
   ])("%o is refused with a message that says what to pass", async (input, message) => {
     expect(unsupportedInput(input).message.startsWith(message)).toBe(true);
     const upload = createUploader({ endpoint: "http://app.test/s3edge", store: false }).add(input as never);
-    await expect(upload.done()).rejects.toMatchObject({ code: "InvalidInput", message: expect.stringContaining(message) });
+    await expect(upload.done()).rejects.toMatchObject({
+      code: "InvalidInput",
+      message: expect.stringContaining(message),
+    });
     expect(upload.getState().status).toBe("error");
   });
 });
@@ -117,7 +124,11 @@ describe("unknown thrown values", () => {
       },
       { retry: { retries: 3, baseDelayMs: 0, maxDelayMs: 0 }, signal: new AbortController().signal },
     ).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "InternalError", name: "InternalError", message: "Unexpected error: x is not a function" });
+    expect(error).toMatchObject({
+      code: "InternalError",
+      name: "InternalError",
+      message: "Unexpected error: x is not a function",
+    });
     expect(calls).toBe(1);
     expect(toS3EdgeError("plain string")).toMatchObject({ code: "InternalError" });
     expect(toS3EdgeError(new DOMException("stop", "AbortError"))).toMatchObject({ code: "Aborted" });

@@ -2,7 +2,15 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { defaultCacheDir, fileStore, memoryStore, webStorageStore, type ResumeRecord, type ResumeStore, type WebStorage } from "../../../src/node.js";
+import {
+  defaultCacheDir,
+  fileStore,
+  memoryStore,
+  webStorageStore,
+  type ResumeRecord,
+  type ResumeStore,
+  type WebStorage,
+} from "../../../src/node.js";
 
 const record = (fingerprint: string, parts = 0): ResumeRecord => ({
   v: 1,
@@ -210,18 +218,21 @@ describe("fileStore", () => {
   });
 
   // Linux rules (the machines that run this suite); each OS has its own branch in defaultCacheDir.
-  it.runIf(process.platform === "linux")("defaults to $XDG_CACHE_HOME/s3edge/uploads, else ~/.cache/s3edge/uploads", () => {
-    const previous = process.env["XDG_CACHE_HOME"];
-    try {
-      process.env["XDG_CACHE_HOME"] = "/tmp/xdg-test";
-      expect(defaultCacheDir()).toBe("/tmp/xdg-test/s3edge/uploads");
-      delete process.env["XDG_CACHE_HOME"];
-      expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
-      process.env["XDG_CACHE_HOME"] = "";
-      expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
-    } finally {
-      if (previous === undefined) delete process.env["XDG_CACHE_HOME"];
-      else process.env["XDG_CACHE_HOME"] = previous;
-    }
-  });
+  it.runIf(process.platform === "linux")(
+    "defaults to $XDG_CACHE_HOME/s3edge/uploads, else ~/.cache/s3edge/uploads",
+    () => {
+      const previous = process.env["XDG_CACHE_HOME"];
+      try {
+        process.env["XDG_CACHE_HOME"] = "/tmp/xdg-test";
+        expect(defaultCacheDir()).toBe("/tmp/xdg-test/s3edge/uploads");
+        delete process.env["XDG_CACHE_HOME"];
+        expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
+        process.env["XDG_CACHE_HOME"] = "";
+        expect(defaultCacheDir()).toBe(join(homedir(), ".cache", "s3edge", "uploads"));
+      } finally {
+        if (previous === undefined) delete process.env["XDG_CACHE_HOME"];
+        else process.env["XDG_CACHE_HOME"] = previous;
+      }
+    },
+  );
 });

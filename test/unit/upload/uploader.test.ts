@@ -40,12 +40,18 @@ describe.each(["auto", "fetch"] as const)("uploader over the %s transport", (tra
     expect(backend.puts.map((p) => p.size).sort()).toEqual([2 * MiB + 3, 5 * MiB, 5 * MiB].sort());
     // All three URLs came from one batched sign call.
     expect(backend.ops("sign")).toHaveLength(1);
-    expect(uploader.getState().uploads[0]).toMatchObject({ status: "done", loaded: data.byteLength, total: data.byteLength, partsDone: 3 });
+    expect(uploader.getState().uploads[0]).toMatchObject({
+      status: "done",
+      loaded: data.byteLength,
+      total: data.byteLength,
+      partsDone: 3,
+    });
   });
 
   it("retries part 3 after two 500s and completes with the right bytes", async () => {
     const uploader = setup({ transport });
-    backend.onPut = (call, attempt) => (call.partNumber === 3 && attempt <= 2 ? s3Error(500, "InternalError", "boom") : undefined);
+    backend.onPut = (call, attempt) =>
+      call.partNumber === 3 && attempt <= 2 ? s3Error(500, "InternalError", "boom") : undefined;
     const data = bytes(11 * MiB, 2);
     const upload = uploader.add(data, { filename: "r.bin" });
     const retries: number[] = [];
@@ -61,7 +67,9 @@ describe("uploader error paths", () => {
   it("honours Retry-After on 429 SlowDown", async () => {
     const uploader = setup();
     backend.onPut = (call, attempt) =>
-      call.partNumber === 1 && attempt === 1 ? s3Error(429, "SlowDown", "Please reduce your request rate", { "retry-after": "1" }) : undefined;
+      call.partNumber === 1 && attempt === 1
+        ? s3Error(429, "SlowDown", "Please reduce your request rate", { "retry-after": "1" })
+        : undefined;
     const upload = uploader.add(bytes(6 * MiB), { filename: "s.bin" });
     const delays: number[] = [];
     upload.on("retry", (r) => delays.push(r.delayMs ?? -1));
@@ -88,13 +96,20 @@ describe("uploader error paths", () => {
       if (offline.at(-1) !== s.offline) offline.push(s.offline);
     });
     const retries: Array<{ offline: boolean; delayMs?: number; attempt: number }> = [];
-    upload.on("retry", ({ offline, delayMs, attempt }) => retries.push({ offline, attempt, ...(delayMs !== undefined && { delayMs }) }));
+    upload.on("retry", ({ offline, delayMs, attempt }) =>
+      retries.push({ offline, attempt, ...(delayMs !== undefined && { delayMs }) }),
+    );
     await upload.done();
     expect(backend.puts.filter((p) => p.partNumber === 1)).toHaveLength(8);
     expect(offline).toEqual([false, true, false]);
     // Two backoffs spend the two retries; then probes every retry.maxDelayMs, flagged offline, with no -1 sentinel.
-    expect(retries.slice(0, 2).map((r) => [r.offline, r.attempt])).toEqual([[false, 1], [false, 2]]);
-    expect(retries.slice(2)).toEqual(Array.from({ length: 5 }, (_, i) => ({ offline: true, attempt: i + 3, delayMs: 5 })));
+    expect(retries.slice(0, 2).map((r) => [r.offline, r.attempt])).toEqual([
+      [false, 1],
+      [false, 2],
+    ]);
+    expect(retries.slice(2)).toEqual(
+      Array.from({ length: 5 }, (_, i) => ({ offline: true, attempt: i + 3, delayMs: 5 })),
+    );
   });
 
   it("fails once the retries are spent when the offline timeout is 0", async () => {
@@ -132,7 +147,9 @@ describe("uploader error paths", () => {
     backend.onPut = (call, attempt) =>
       call.partNumber === 2 && attempt === 1 ? s3Error(403, "AccessDenied", "Request has expired") : undefined;
     await uploader.upload(bytes(11 * MiB), { filename: "exp.bin" });
-    const signed = backend.ops("sign").flatMap((c) => (c["parts"] as Array<{ partNumber: number }>).map((p) => p.partNumber));
+    const signed = backend
+      .ops("sign")
+      .flatMap((c) => (c["parts"] as Array<{ partNumber: number }>).map((p) => p.partNumber));
     expect(signed.filter((n) => n === 2)).toHaveLength(2);
     const part2 = backend.puts.filter((p) => p.partNumber === 2);
     expect(part2).toHaveLength(2);
@@ -142,7 +159,9 @@ describe("uploader error paths", () => {
   it("does not retry a 403 signature mismatch, and aborts the upload once", async () => {
     const uploader = setup();
     backend.onPut = (call) =>
-      call.partNumber === 1 ? s3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match") : undefined;
+      call.partNumber === 1
+        ? s3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match")
+        : undefined;
     const error = await uploader.upload(bytes(6 * MiB), { filename: "sig.bin" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(S3Error);
     expect((error as S3Error).s3Code).toBe("SignatureDoesNotMatch");
@@ -188,7 +207,9 @@ describe("uploader error paths", () => {
 
   it("names the operation when the endpoint answers HTML", async () => {
     const uploader = setup();
-    server.use(http.post(ENDPOINT, () => new HttpResponse("<html>login</html>", { headers: { "content-type": "text/html" } })));
+    server.use(
+      http.post(ENDPOINT, () => new HttpResponse("<html>login</html>", { headers: { "content-type": "text/html" } })),
+    );
     const error = await uploader.upload(bytes(10), { filename: "h.bin" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(EndpointError);
     expect((error as EndpointError).operation).toBe("create");
@@ -197,7 +218,11 @@ describe("uploader error paths", () => {
 
   it("passes the server's error code through without retrying a 4xx", async () => {
     const uploader = setup();
-    server.use(http.post(ENDPOINT, () => HttpResponse.json({ error: { code: "TooLarge", message: "max 1 MB" } }, { status: 413 })));
+    server.use(
+      http.post(ENDPOINT, () =>
+        HttpResponse.json({ error: { code: "TooLarge", message: "max 1 MB" } }, { status: 413 }),
+      ),
+    );
     const error = (await uploader.upload(bytes(10), { filename: "big.bin" }).catch((e: unknown) => e)) as EndpointError;
     expect(error.serverCode).toBe("TooLarge");
     expect(error.status).toBe(413);
@@ -206,7 +231,9 @@ describe("uploader error paths", () => {
   it("fails with a clear error when S3 answers without an ETag", async () => {
     const uploader = setup();
     backend.onPut = () => new HttpResponse(null, { status: 200 });
-    const error = (await uploader.upload(bytes(6 * MiB), { filename: "e.bin" }).catch((e: unknown) => e)) as S3EdgeError;
+    const error = (await uploader
+      .upload(bytes(6 * MiB), { filename: "e.bin" })
+      .catch((e: unknown) => e)) as S3EdgeError;
     expect(error.message).toMatch(/without an ETag/);
     expect(backend.ops("abort")).toHaveLength(1);
   });
@@ -243,7 +270,10 @@ describe("uploader error paths", () => {
     const chunks = function* () {
       for (let i = 0; i < data.byteLength; i += 100_003) yield data.subarray(i, i + 100_003);
     };
-    const result = await uploader.upload(Readable.from(chunks()), { filename: `seq-${known}.bin`, ...(known && { size: data.byteLength }) });
+    const result = await uploader.upload(Readable.from(chunks()), {
+      filename: `seq-${known}.bin`,
+      ...(known && { size: data.byteLength }),
+    });
     expect(result.size).toBe(data.byteLength);
     expect(Buffer.compare(backend.objects.get(`uploads/seq-${known}.bin`) as Uint8Array, data)).toBe(0);
     // 31 parts: create + one sign (the last, shorter part of an unknown-length stream is signed again) + complete.
