@@ -8,6 +8,7 @@ import { createHostHealth } from "../core/health.js";
 import type { HostHealth } from "../core/health-types.js";
 import { checkRouting } from "../core/host-order.js";
 import { createHosts, type Hosts } from "../delivery/hosts.js";
+import { fallbackPredicate } from "../delivery/options.js";
 import type { RoutingOptions } from "../delivery/types.js";
 import type { AutoFallbackOptions } from "./types.js";
 
@@ -32,13 +33,7 @@ export function imageOptions(options: AutoFallbackOptions): ImageOptions {
       "statusCheckMs",
       "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)",
     );
-  const statuses = options.fallbackStatuses;
-  const isFallback =
-    typeof statuses === "function"
-      ? statuses
-      : statuses
-        ? (s: number) => statuses.includes(s)
-        : (s: number) => s > 499 && s < 600;
+  const isFallback = fallbackPredicate(options.fallbackStatuses, "autoFallback");
   const health =
     options.health ??
     createHostHealth({ ...options.breaker, ...(options.persist !== false && { store: browserHealthStore() }) });

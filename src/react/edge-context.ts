@@ -4,6 +4,7 @@
  */
 import { createContext, createElement, useContext, useMemo, type ReactNode } from "react";
 import { ConfigError } from "../core/errors.js";
+import { fallbackPredicate } from "../delivery/options.js";
 import type { Edge } from "../delivery/types.js";
 import { createStatusChecker, type StatusChecker } from "../dom/status.js";
 
@@ -29,6 +30,9 @@ export interface EdgeProviderProps {
   children?: ReactNode;
 }
 
+/** The default fallback statuses: 500-599. */
+const defaultFallback = fallbackPredicate(undefined);
+
 /** Provide an edge to the `<EdgeImage>`s and `useEdgeUrl`s below. */
 export function EdgeProvider({
   edge,
@@ -37,13 +41,7 @@ export function EdgeProvider({
   children,
 }: EdgeProviderProps): ReactNode {
   const value = useMemo((): EdgeContextValue => {
-    const statuses = fallbackStatuses;
-    const isFallback =
-      typeof statuses === "function"
-        ? statuses
-        : statuses
-          ? (s: number) => statuses.includes(s)
-          : (s: number) => s > 499 && s < 600;
+    const isFallback = fallbackPredicate(fallbackStatuses, "EdgeProvider");
     return { edge, isFallback, checker: createStatusChecker(edge.health, isFallback, statusCheckMs) };
   }, [edge, fallbackStatuses, statusCheckMs]);
   return createElement(EdgeContext.Provider, { value }, children);
@@ -58,8 +56,8 @@ export function useEdgeContext(edge?: Edge): EdgeContextValue {
         ? undefined
         : {
             edge,
-            isFallback: (s: number) => s > 499 && s < 600,
-            checker: createStatusChecker(edge.health, (s) => s > 499 && s < 600, 10_000),
+            isFallback: defaultFallback,
+            checker: createStatusChecker(edge.health, defaultFallback, 10_000),
           },
     [edge, provided],
   );

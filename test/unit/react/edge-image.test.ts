@@ -61,6 +61,22 @@ describe("<EdgeImage> on the server", () => {
       expect.objectContaining({ code: "InvalidConfig", option: "edge" }),
     );
   });
+
+  it("throws a ConfigError naming `fallbackStatuses` for a provider given statuses it cannot use", () => {
+    const edge = createEdge({ cdn: "https://cdn.example.com", origin });
+    const provider = createElement(
+      EdgeProvider,
+      { edge, fallbackStatuses: [503, 42] },
+      createElement(EdgeImage, { objectKey: "k.png", alt: "" }),
+    );
+    expect(() => renderToString(provider)).toThrow(
+      expect.objectContaining({
+        code: "InvalidConfig",
+        option: "fallbackStatuses",
+        message: expect.stringMatching(/^EdgeProvider: /),
+      }),
+    );
+  });
 });
 
 describe("useEdge", () => {
