@@ -11,6 +11,8 @@
 import Uppy from "@uppy/core";
 import AwsS3 from "@uppy/aws-s3";
 import { createUploader } from "../../src/index.js";
+// @ts-expect-error: resolved by the bench's esbuild plugin (BENCH_S3EDGE_SRC, else this tree's src/)
+import { createUploader as createUploaderBefore } from "s3edge-before";
 
 const PART = 8 * 1024 * 1024;
 const CONCURRENCY = 4;
@@ -29,6 +31,12 @@ export interface PageRun {
   s3ControlCalls: number;
   puts: number;
   errors: string[];
+  /** Every request of the run: kind (put, endpoint, s3), start, response start, end (ms from the start). */
+  timeline: Array<[string, number, number, number]>;
+  /** CPU time of the bench's Node process (signing routes and S3 fixture) during the run, set outside the page. */
+  serverCpuMs?: number;
+  /** CPU time of the whole machine (every process, Chromium's included) during the run, set outside the page. */
+  machineCpuMs?: number;
 }
 
 const files = (): File[] => [...((document.getElementById("file") as HTMLInputElement).files ?? [])];
@@ -41,10 +49,14 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
   let s3ControlCalls = 0;
   let puts = 0;
   let firstCall: [number, number] = [Number.POSITIVE_INFINITY, 0];
+  const timeline: PageRun["timeline"] = [];
+  const at = (e: PerformanceResourceTiming, kind: string): void =>
+    void timeline.push([kind, e.startTime - t0, e.responseStart - t0, e.responseEnd - t0]);
   for (const e of entries) {
     if (e.startTime < t0) continue;
     const url = new URL(e.name);
     if (url.pathname === "/s3edge" || url.pathname === "/presign") {
+      at(e, "endpoint");
       endpointCalls++;
       if (e.startTime < firstCall[0]) firstCall = [e.startTime, e.responseEnd];
       continue;
@@ -52,6 +64,7 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
     if (url.origin === location.origin) continue;
     const q = url.searchParams;
     const isPut = q.has("partNumber") || (!q.has("uploadId") && !q.has("uploads"));
+    at(e, isPut ? "put" : "s3");
     if (isPut) {
       puts++;
       firstPut = Math.min(firstPut, e.startTime);
@@ -68,6 +81,7 @@ function classify(t0: number, errors: string[], ms: number, bytes: number): Page
     s3ControlCalls,
     puts,
     errors,
+    timeline,
   };
 }
 
@@ -77,10 +91,10 @@ function begin(): number {
   return performance.now();
 }
 
-async function s3edge(): Promise<PageRun> {
+async function s3edge(create: typeof createUploader = createUploader): Promise<PageRun> {
   const picked = files();
   const errors: string[] = [];
-  const uploader = createUploader({ endpoint: "/s3edge", concurrency: CONCURRENCY, partSize: PART });
+  const uploader = create({ endpoint: "/s3edge", concurrency: CONCURRENCY, partSize: PART });
   uploader.on("retry", ({ value }) => errors.push(`retry: ${value.error.message}`));
   const t0 = begin();
   const results = await Promise.all(picked.map((f) => uploader.upload(f)));
@@ -221,4 +235,12 @@ async function pageBuilt(size: number): Promise<{ ok: boolean; retries: string[]
   }
 }
 
-Object.assign(window, { bench: { s3edge, uppy, raw, pageBuilt } });
+Object.assign(window, {
+  bench: {
+    s3edge: () => s3edge(),
+    before: () => s3edge(createUploaderBefore as typeof createUploader),
+    uppy,
+    raw,
+    pageBuilt,
+  },
+});

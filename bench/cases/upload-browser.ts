@@ -10,6 +10,7 @@
  * net::ERR_BLOB_OUT_OF_MEMORY before.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -34,9 +35,10 @@ import { makeData, tempFiles } from "../lib/data.js";
 import { MiB, fixed, pairedRatios, ratioText, spread, summarize, verdict } from "../lib/stats.js";
 import type { PageRun } from "./upload-browser-page.js";
 
-const CONTENDERS = ["s3edge", "uppy", "raw"] as const;
-type Contender = (typeof CONTENDERS)[number];
+const ALL_CONTENDERS = ["s3edge", "before", "uppy", "raw"] as const;
+type Contender = (typeof ALL_CONTENDERS)[number];
 const NAMES: Record<Contender, string> = {
+  before: "s3edge before (BENCH_S3EDGE_SRC)",
   s3edge: "s3edge",
   uppy: "@uppy/aws-s3 6.3",
   raw: "raw XHR PUTs (presigned before the clock)",
@@ -86,6 +88,18 @@ function presignRoute(s3: S3Client, Bucket: string) {
   };
 }
 
+/** CPU time (ms) every core of this machine spent busy since boot (Linux `/proc/stat`), else `undefined`. */
+function machineBusyMs(): number | undefined {
+  try {
+    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+    const all = fields.reduce((a, b) => a + b, 0);
+    return ((all - idle) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 interface Scenario {
   name: string;
   files: Array<{ name: string; size: number }>;
@@ -122,18 +136,21 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
     .map((s) => (repsOverride ? { ...s, reps: repsOverride } : s));
   const withPageBuilt = !picked || picked.includes("page");
 
-  // BENCH_S3EDGE_SRC=<dir> measures another s3edge source tree (e.g. an older commit's src/, for before/after).
+  // BENCH_S3EDGE_SRC=<dir> adds a contender "before": s3edge built from another source tree (e.g. an
+  // older commit's src/ checked out with `git worktree`), run in the same repetitions: paired before/after.
   const other = process.env["BENCH_S3EDGE_SRC"];
+  const CONTENDERS = ALL_CONTENDERS.filter((who) => who !== "before" || other);
   const page = await build({
     entryPoints: [join(ctx.root, "bench/cases/upload-browser-page.ts")],
-    plugins: other
-      ? [
-          {
-            name: "s3edge-src",
-            setup: (b) => b.onResolve({ filter: /src\/index\.js$/ }, () => ({ path: join(other, "index.ts") })),
-          },
-        ]
-      : [],
+    plugins: [
+      {
+        name: "s3edge-before",
+        setup: (b) =>
+          b.onResolve({ filter: /^s3edge-before$/ }, () => ({
+            path: join(other ?? join(ctx.root, "src"), "index.ts"),
+          })),
+      },
+    ],
     bundle: true,
     write: false,
     format: "iife",
@@ -189,7 +206,7 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
     for (const scenario of scenarios) {
       const paths: string[] = [];
       for (const f of scenario.files) paths.push(await temp.write(f.name, makeData(f.size)));
-      const runs: Record<Contender, PageRun[]> = { s3edge: [], uppy: [], raw: [] };
+      const runs: Record<Contender, PageRun[]> = { s3edge: [], before: [], uppy: [], raw: [] };
       for (let rep = 0; rep < scenario.reps; rep++) {
         const order = CONTENDERS.map((_, i) => CONTENDERS[(i + rep) % CONTENDERS.length] as Contender);
         for (const who of order) {
@@ -207,6 +224,8 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
             await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
             await cdp.send("Profiler.start");
           }
+          const cpu0 = process.cpuUsage();
+          const busy0 = machineBusyMs();
           const run = await tab.evaluate(
             (name) =>
               (window as unknown as { bench: Record<string, () => Promise<PageRun>> }).bench[
@@ -214,6 +233,10 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
               ]?.() as Promise<PageRun>,
             who,
           );
+          const cpu = process.cpuUsage(cpu0);
+          run.serverCpuMs = (cpu.user + cpu.system) / 1000;
+          const busy1 = machineBusyMs();
+          if (busy0 !== undefined && busy1 !== undefined) run.machineCpuMs = busy1 - busy0;
           if (cdp && profileDir) {
             const { profile } = await cdp.send("Profiler.stop");
             await writeFile(

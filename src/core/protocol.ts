@@ -21,8 +21,14 @@ export const CRC32_BASE64 = /^[A-Za-z0-9+/]{6}==$/;
 /** Checksum algorithms a part may carry; S3 verifies the bytes against them. */
 export type ChecksumAlgorithm = "CRC32";
 
+/**
+ * Most files one `createMany` request may carry; servers refuse more. A server that has
+ * `createMany` says so in every `create` answer (`createMany`: the most it takes, this or less).
+ */
+export const MAX_FILES_PER_CREATE = 16;
+
 /** Operations of the wire protocol. */
-export type Operation = "create" | "sign" | "list" | "complete" | "abort" | "url";
+export type Operation = "create" | "createMany" | "sign" | "list" | "complete" | "abort" | "url";
 
 /** Start an upload. The server decides the key (its key policy) and the mode. */
 export interface CreateRequest {
@@ -51,6 +57,30 @@ export interface CreateRequest {
    * it does not have.
    */
   target?: string;
+}
+
+/** One file of a `createMany`: the fields of a `create` request, without the envelope. */
+export type CreateFile = Omit<CreateRequest, "v" | "op">;
+
+/**
+ * Open several uploads in one round trip: each file is checked, keyed and answered as a lone
+ * `create` would be, and fails alone. Sent only to a server whose `create` answer carried
+ * `createMany` (older servers do not know the operation), with at most that many files.
+ */
+export interface CreateManyRequest {
+  v: typeof PROTOCOL_VERSION;
+  op: "createMany";
+  files: CreateFile[];
+}
+
+/** One file's failure in a `createMany` answer: the status and error a lone `create` would have answered. */
+export interface CreateManyError extends ErrorBody {
+  status: number;
+}
+
+/** The answer to `createMany`: one result per file, in the order of the request. */
+export interface CreateManyResponse {
+  results: Array<CreateResponse | CreateManyError>;
 }
 
 /** What a preferred target id may be on the wire: 1..64 characters of `[A-Za-z0-9_-]`. */
@@ -98,6 +128,8 @@ export interface CreateSingleResponse {
   target?: TargetInfo;
   /** The signer's upload targets, for the client's probe (only from a signer with several). */
   targets?: TargetProbe[];
+  /** The most files this server takes in one `createMany` request; absent: it has no `createMany`. */
+  createMany?: number;
 }
 
 /** A large or unknown-length file: an S3 multipart upload. */
@@ -116,6 +148,8 @@ export interface CreateMultipartResponse {
   target?: TargetInfo;
   /** The signer's upload targets, for the client's probe (only from a signer with several). */
   targets?: TargetProbe[];
+  /** The most files this server takes in one `createMany` request; absent: it has no `createMany`. */
+  createMany?: number;
 }
 
 export type CreateResponse = CreateSingleResponse | CreateMultipartResponse;
@@ -222,11 +256,19 @@ export interface UrlResponse {
 }
 
 /** Any request of the protocol. */
-export type ProtocolRequest = CreateRequest | SignRequest | ListRequest | CompleteRequest | AbortRequest | UrlRequest;
+export type ProtocolRequest =
+  | CreateRequest
+  | CreateManyRequest
+  | SignRequest
+  | ListRequest
+  | CompleteRequest
+  | AbortRequest
+  | UrlRequest;
 
 /** The response type of each operation. */
 export interface ProtocolResponses {
   create: CreateResponse;
+  createMany: CreateManyResponse;
   sign: SignResponse;
   list: ListResponse;
   complete: CompleteResponse;

@@ -61,6 +61,31 @@ export interface EndpointHooks {
   onDate?(date: string | null): void;
 }
 
+/**
+ * The error of an error answer: `body` is the answer's JSON (`{ error: { code, message } }`),
+ * `where` the redacted endpoint URL. Also the error of one file refused in a `createMany` answer.
+ */
+export function answeredError(
+  op: string,
+  where: string,
+  status: number,
+  body: Record<string, unknown> | undefined,
+  retryAfterMs?: number,
+): EndpointError {
+  const error = body && isObject(body["error"]) ? body["error"] : undefined;
+  const serverCode = error && typeof error["code"] === "string" ? (error["code"] as ServerErrorCode) : undefined;
+  const message = error && typeof error["message"] === "string" ? error["message"] : undefined;
+  const said = serverCode
+    ? `${serverCode}: ${message ?? "(no message)"} (HTTP ${status} from ${where})`
+    : `${where} answered HTTP ${status}`;
+  return new EndpointError(op, said, {
+    status,
+    retryable: isRetryableStatus(status),
+    ...(serverCode && { serverCode }),
+    ...(retryAfterMs !== undefined && { retryAfterMs }),
+  });
+}
+
 /** Default of {@link EndpointOptions.endpointTimeoutMs}. */
 export const DEFAULT_ENDPOINT_TIMEOUT_MS = 30_000;
 
@@ -122,19 +147,8 @@ export function createEndpoint(options: EndpointOptions, hooks: EndpointHooks = 
     }
     const { status } = response;
     if (!response.ok) {
-      const error = isObject(json) && isObject(json["error"]) ? json["error"] : undefined;
-      const serverCode = error && typeof error["code"] === "string" ? (error["code"] as ServerErrorCode) : undefined;
-      const message = error && typeof error["message"] === "string" ? error["message"] : undefined;
       const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"));
-      const said = serverCode
-        ? `${serverCode}: ${message ?? "(no message)"} (HTTP ${status} from ${where})`
-        : `${where} answered HTTP ${status}`;
-      throw new EndpointError(op, said, {
-        status,
-        retryable: isRetryableStatus(status),
-        ...(serverCode && { serverCode }),
-        ...(retryAfterMs !== undefined && { retryAfterMs }),
-      });
+      throw answeredError(op, where, status, isObject(json) ? json : undefined, retryAfterMs);
     }
     if (!isProtocolAnswer(op, json)) {
       const type = response.headers.get("content-type") ?? "no content type";

@@ -10,15 +10,23 @@ type Json = Record<string, unknown>;
 export const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null;
 const has = (value: Json, field: string, type: "string" | "number"): boolean => typeof value[field] === type;
 
+const isCreateAnswer = (b: Json): boolean =>
+  has(b, "key", "string") &&
+  (b["mode"] === "single"
+    ? has(b, "url", "string") && isObject(b["headers"])
+    : b["mode"] === "multipart" &&
+      has(b, "uploadId", "string") &&
+      has(b, "token", "string") &&
+      has(b, "partSize", "number"));
+
+/** A file's result in a `createMany` answer: a `create` answer, or an error with its status. */
+const isFileResult = (r: unknown): boolean =>
+  isObject(r) &&
+  (isObject(r["error"]) ? has(r["error"], "code", "string") && has(r, "status", "number") : isCreateAnswer(r));
+
 const SHAPES: Record<Operation, (body: Json) => boolean> = {
-  create: (b) =>
-    has(b, "key", "string") &&
-    (b["mode"] === "single"
-      ? has(b, "url", "string") && isObject(b["headers"])
-      : b["mode"] === "multipart" &&
-        has(b, "uploadId", "string") &&
-        has(b, "token", "string") &&
-        has(b, "partSize", "number")),
+  create: isCreateAnswer,
+  createMany: (b) => Array.isArray(b["results"]) && b["results"].every(isFileResult),
   sign: (b) => isObject(b["urls"]) && has(b, "expiresAt", "number"),
   list: (b) => Array.isArray(b["parts"]),
   complete: (b) => has(b, "key", "string") && has(b, "etag", "string"),

@@ -26,7 +26,15 @@ export const MAX_JSON_DEPTH = 8;
 /** Time allowed to receive the body once reading starts, by default. */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
-const OPERATIONS: ReadonlySet<string> = new Set<Operation>(["create", "sign", "list", "complete", "abort", "url"]);
+const OPERATIONS: ReadonlySet<string> = new Set<Operation>([
+  "create",
+  "createMany",
+  "sign",
+  "list",
+  "complete",
+  "abort",
+  "url",
+]);
 
 function isOperation(op: unknown): op is Operation {
   return typeof op === "string" && OPERATIONS.has(op);

@@ -15,6 +15,7 @@ import { createCors } from "./cors.js";
 import type { CorsOptions } from "./cors.js";
 import { SignerError, toSignerError } from "./errors.js";
 import { logServerErrors } from "./log.js";
+import { ITEM_ERROR, type FailedFile } from "./op-create-many.js";
 import { sentMethod } from "./method.js";
 import type { ErrorHook, Signer } from "./types.js";
 
@@ -31,6 +32,19 @@ export interface HandlerOptions {
   onError?: ErrorHook;
   /** Time allowed to receive a request's body once `authorize` has accepted it, in ms (408 after). Default 10,000. */
   bodyTimeoutMs?: number;
+}
+
+/** Each file a `createMany` refused goes to `onError`, as the refusal of a lone `create` does. */
+function reportFiles(answer: { results: FailedFile[] }, report: ErrorHook): void {
+  for (const result of answer.results) {
+    const error = result[ITEM_ERROR];
+    if (error === undefined) continue;
+    try {
+      report(error, "create");
+    } catch {
+      // A failing logger must not change the answer.
+    }
+  }
 }
 
 /** A Web-standard request handler. */
@@ -99,6 +113,7 @@ export function handleS3Edge(signer: Signer, options: HandlerOptions = {}): WebH
       const envelope = await readProtocolRequest(request, { timeoutMs: bodyTimeoutMs });
       op = envelope.op;
       const result = await signer.run(envelope.op, envelope.body, { user, request });
+      if (envelope.op === "createMany") reportFiles(result as { results: FailedFile[] }, report);
       return json(200, result, corsHeaders);
     } catch (thrown) {
       const error = toSignerError(thrown);

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { keyProblem, sanitizeFilename } from "../core/keys.js";
-import { REQUEST_ID, TARGET_ID } from "../core/protocol.js";
+import { MAX_FILES_PER_CREATE, REQUEST_ID, TARGET_ID } from "../core/protocol.js";
 import type { CreateResponse } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
@@ -109,7 +109,12 @@ export async function createUpload(base: SignerRuntime, req: unknown, ctx: Signe
   const key = await chooseKey(rt, input, ctx);
   const urls = await rt.urls(key);
   const probes = await rt.probes();
-  const where = { ...(rt.target && { target: rt.target }), ...(probes && { targets: probes }) };
+  // `createMany`: this server takes several files in one request (clients learn it here).
+  const where = {
+    ...(rt.target && { target: rt.target }),
+    ...(probes && { targets: probes }),
+    createMany: MAX_FILES_PER_CREATE,
+  };
   const { signing, bucket } = rt;
 
   if (input.size !== null && input.size < rt.limits.multipartThreshold) {

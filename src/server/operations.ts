@@ -9,6 +9,7 @@ import { keyProblem } from "../core/keys.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError } from "./errors.js";
 import { createUpload } from "./op-create.js";
+import { createMany } from "./op-create-many.js";
 import { abortUpload, completeUpload, listParts, signParts } from "./op-multipart.js";
 import { MAX_URL_LIFETIME_MS } from "./options.js";
 import { presignGetObject } from "./presign.js";
@@ -63,6 +64,7 @@ async function readUrl(rt: SignerRuntime, input: unknown, ctx: SignerContext): P
 /** The table. */
 export const OPERATIONS: OperationTable = Object.freeze({
   create: createUpload,
+  createMany,
   sign: signParts,
   list: listParts,
   complete: completeUpload,

@@ -78,6 +78,7 @@ export function buildSigner(options: SignerOptions, load?: ModuleLoader): Signer
     authorize: (request) => guarded(() => authorize(core, request)),
     run,
     create: (req, ctx) => run("create", req, ctx),
+    createMany: (req, ctx) => run("createMany", req, ctx),
     sign: (req, ctx) => run("sign", req, ctx),
     list: (req, ctx) => run("list", req, ctx),
     complete: (req, ctx) => run("complete", req, ctx),

@@ -7,6 +7,8 @@ import type {
   AbortRequest,
   AbortResponse,
   CompleteRequest,
+  CreateManyRequest,
+  CreateManyResponse,
   CreateRequest,
   CreateResponse,
   ListRequest,
@@ -227,6 +229,7 @@ export interface ObjectUrls {
 /** What each protocol operation answers. */
 export interface OperationResults {
   create: CreateResponse;
+  createMany: CreateManyResponse;
   sign: SignResponse;
   list: ListResponse;
   complete: UploadResult;
@@ -256,6 +259,11 @@ export interface Signer {
   run<O extends Operation>(op: O, input: unknown, ctx: SignerContext): Promise<OperationResults[O]>;
   /** The `create` operation: limits, key policy, then one presigned PUT or a new multipart upload and its token. */
   create(req: OpInput<CreateRequest>, ctx: SignerContext): Promise<CreateResponse>;
+  /**
+   * The `createMany` operation: up to 16 `create`s in one call, each answered (or refused) as
+   * a lone `create` would be, in the order given.
+   */
+  createMany(req: OpInput<CreateManyRequest>, ctx: SignerContext): Promise<CreateManyResponse>;
   /** The `sign` operation: presigned URLs for up to 100 parts, each bound to its size. */
   sign(req: OpInput<SignRequest>, ctx: SignerContext): Promise<SignResponse>;
   /** The `list` operation: the parts S3 holds (for resume). */

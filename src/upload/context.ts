@@ -3,12 +3,15 @@ import type { ChecksumAlgorithm } from "../core/protocol.js";
 import type { RetryOptions } from "../core/retry.js";
 import type { EndpointCall } from "../endpoint/client.js";
 import type { ServerClock } from "./clock.js";
+import type { CreateCall } from "./create-queue.js";
 import type { Semaphore } from "./semaphore.js";
 import type { AddOptions, ResumeStore, Transport, UploadInput, UploadSource } from "./types.js";
 
 /** @internal Built once by `createUploader`; the uploads never re-check options. */
 export interface UploadContext {
   call: EndpointCall;
+  /** Opens an upload: `create`, or a file of a `createMany` (see `create-queue.ts`). */
+  create: CreateCall;
   transport: Transport;
   semaphore: Semaphore;
   /**

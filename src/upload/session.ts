@@ -5,6 +5,7 @@
  */
 import type { ChecksumAlgorithm, CreateResponse, StoredPart, UploadRef } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
+import type { CreateCall } from "./create-queue.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
 
 /** An upload the server knows, ready for its parts. */
@@ -46,6 +47,8 @@ function preferredTarget(): Promise<string | undefined> | undefined {
 /** What {@link openSession} needs. */
 export interface OpenSessionOptions {
   call: EndpointCall;
+  /** Sends this upload's `create` (alone, or with other files in one `createMany`). */
+  create: CreateCall;
   /** Runs an endpoint call with the upload's retry policy. */
   attempt: <T>(fn: () => Promise<T>) => Promise<T>;
   source: UploadSource;
@@ -86,8 +89,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   const preferring = preferredTarget();
   const target = preferring && (await preferring);
   const created = await o.attempt(() =>
-    o.call(
-      "create",
+    o.create(
       {
         requestId,
         filename: o.filename,

@@ -268,6 +268,7 @@ export class Upload {
       this.#set({ filename, total: source.size, ...(!this.#gate && { status: "uploading" }) });
       const session = await openSession({
         call: ctx.call,
+        create: ctx.create,
         // A first session that needs a retry no longer opens alone: the others go on meanwhile.
         attempt: (fn) => this.#attempt(fn, undefined, undefined, () => ctx.opening.widen()),
         source,

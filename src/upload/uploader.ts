@@ -3,7 +3,10 @@
  * Options are checked here once (`options.ts`); uploads never re-check them.
  */
 import { createState, Emitter, immediate, progressState, type Observable } from "../core/observable.js";
-import { createEndpoint } from "../endpoint/client.js";
+import { redactUrl } from "../core/errors.js";
+import { answeredError, createEndpoint } from "../endpoint/client.js";
+import { resolveEndpointUrl } from "../endpoint/location.js";
+import { createQueue } from "./create-queue.js";
 import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
 import { checkOptions } from "./options.js";
@@ -65,17 +68,23 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
   const choice = options.transport ?? "auto";
   const now = options.now ?? Date.now;
   const clock = new ServerClock(now);
+  const call = createEndpoint(
+    {
+      endpoint: options.endpoint,
+      endpointTimeoutMs: checked.endpointTimeoutMs,
+      ...(options.headers && { headers: options.headers }),
+      ...(options.credentials && { credentials: options.credentials }),
+      ...(options.fetch && { fetch: options.fetch }),
+    },
+    { onDate: (date) => clock.observe(date) },
+  );
   const ctx: UploadContext = {
-    call: createEndpoint(
-      {
-        endpoint: options.endpoint,
-        endpointTimeoutMs: checked.endpointTimeoutMs,
-        ...(options.headers && { headers: options.headers }),
-        ...(options.credentials && { credentials: options.credentials }),
-        ...(options.fetch && { fetch: options.fetch }),
-      },
-      { onDate: (date) => clock.observe(date) },
-    ),
+    call,
+    create: createQueue({
+      call,
+      fileError: (result) =>
+        answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
+    }),
     transport:
       typeof choice === "object"
         ? choice

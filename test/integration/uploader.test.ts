@@ -253,3 +253,44 @@ describe("expired part URLs", () => {
     }
   });
 });
+
+describe("a batch of files", () => {
+  it("opens with one create, then the others together (createMany); a file the limits refuse fails alone", async () => {
+    const limited = await startApp(
+      { endpoint: s3.endpoint, bucket: s3.bucket, credentials: s3.credentials },
+      { limits: { multipartThreshold: 5 * MiB, partSize: 5 * MiB, maxSize: 12 * MiB } },
+    );
+    try {
+      const up = createUploader({ endpoint: limited.endpoint, store: false, concurrency: 4 });
+      const inputs = [
+        ...Array.from({ length: 9 }, (_, i) => ({ name: `small-${i}.bin`, data: bytes(100_000 + i, 40 + i) })),
+        { name: "large.bin", data: bytes(6 * MiB, 50) },
+        { name: "too-large.bin", data: bytes(13 * MiB, 51) },
+      ];
+      const settled = await Promise.allSettled(inputs.map((f) => up.upload(f.data, { filename: f.name })));
+      for (const [i, outcome] of settled.entries()) {
+        const input = inputs[i] as (typeof inputs)[number];
+        if (input.name === "too-large.bin") {
+          expect(outcome.status).toBe("rejected");
+          expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+            code: "EndpointError",
+            serverCode: "TooLarge",
+            status: 413,
+          });
+          continue;
+        }
+        expect(outcome.status).toBe("fulfilled");
+        const result = (outcome as PromiseFulfilledResult<{ key: string }>).value;
+        expect(result.key.endsWith(`/${input.name}`)).toBe(true);
+        expect(await stored(result.key)).toBe(sha(input.data));
+      }
+      const opens = limited.ops.filter((op) => op === "create" || op === "createMany");
+      expect(opens[0]).toBe("create"); // the first file opens at once, alone
+      expect(opens).toContain("createMany");
+      expect(opens.length).toBeLessThan(inputs.length / 2);
+      expect(await s3.listUploads()).toEqual([]);
+    } finally {
+      await limited.close();
+    }
+  });
+});
