@@ -32,6 +32,8 @@ export interface CreateQueueOptions {
   call: EndpointCall;
   /** The error of one file a `createMany` answer refused (the endpoint's error of a lone `create`). */
   fileError(result: CreateManyError): Error;
+  /** Most files per request the server announced so far (default 0: none, each create alone until one is announced). */
+  most?: number;
   schedule?: FlushScheduler;
 }
 
@@ -43,6 +45,13 @@ export const BATCH_BYTES = 48 * 1024;
 
 const encoder = new TextEncoder();
 
+/** What an answer's `createMany` allows: files per request, 0 for none. */
+export function announcedMost(announced: unknown): number {
+  return typeof announced === "number" && Number.isSafeInteger(announced) && announced > 1
+    ? Math.min(announced, MAX_FILES_PER_CREATE)
+    : 0;
+}
+
 /** Whether an answer is a file's failure. */
 const isFailure = (result: CreateResponse | CreateManyError): result is CreateManyError => "error" in result;
 
@@ -50,17 +59,16 @@ const isFailure = (result: CreateResponse | CreateManyError): result is CreateMa
 export function createQueue({
   call,
   fileError,
+  most: announced = 0,
   schedule = (flush) => void setTimeout(flush, 0),
 }: CreateQueueOptions): CreateCall {
   /** Most files per request: 0 until a `create` answer announces `createMany`. */
-  let most = 0;
+  let most = announcedMost(announced);
   let waiting: Waiting[] = [];
   let scheduled = false;
 
   const learn = (answer: CreateResponse): CreateResponse => {
-    const announced = answer.createMany;
-    most =
-      typeof announced === "number" && Number.isSafeInteger(announced) ? Math.min(announced, MAX_FILES_PER_CREATE) : 0;
+    most = announcedMost(answer.createMany);
     return answer;
   };
 

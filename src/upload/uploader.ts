@@ -6,7 +6,7 @@ import { createState, Emitter, immediate, progressState, type Observable } from 
 import { redactUrl } from "../core/errors.js";
 import { answeredError, createEndpoint } from "../endpoint/client.js";
 import { resolveEndpointUrl } from "../endpoint/location.js";
-import { createQueue } from "./create-queue.js";
+import { uploaderCreates } from "./creates.js";
 import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
 import { checkOptions } from "./options.js";
@@ -80,11 +80,9 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
   );
   const ctx: UploadContext = {
     call,
-    create: createQueue({
-      call,
-      fileError: (result) =>
-        answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
-    }),
+    create: uploaderCreates(call, (result) =>
+      answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
+    ),
     transport:
       typeof choice === "object"
         ? choice

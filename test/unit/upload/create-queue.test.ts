@@ -9,6 +9,7 @@ import { EndpointError, InternalError } from "../../../src/index.js";
 import type { CreateFile, CreateManyError, CreateResponse } from "../../../src/index.js";
 import type { EndpointCall } from "../../../src/endpoint/client.js";
 import { createQueue } from "../../../src/upload/create-queue.js";
+import { uploaderCreates } from "../../../src/upload/creates.js";
 
 type Sent = { op: string; body: Record<string, unknown>; signal: AbortSignal | undefined };
 
@@ -246,5 +247,41 @@ describe("create queue: request size", () => {
       files += r.op === "createMany" ? (r.body.files as unknown[]).length : 1;
     }
     expect(files).toBe(16);
+  });
+});
+
+describe("the uploader's creates", () => {
+  it("go alone until an answer announces createMany, then through the queue (loaded then), one request per task", async () => {
+    const endpoint = fakeEndpoint();
+    const create = uploaderCreates(endpoint.call, () => new Error("refused"));
+    const signal = new AbortController().signal;
+    const first = create(file("first.png"), signal);
+    const second = create(file("second.png"), signal); // before any answer: alone too
+    expect(endpoint.sent.map((s) => s.op)).toEqual(["create", "create"]);
+    endpoint.answer(0, single("first", 16));
+    endpoint.answer(1, single("second", 16));
+    await Promise.all([first, second]);
+    await settle(); // the queue's code loads
+    const later = ["a.png", "b.png", "c.png"].map((name) => create(file(name), signal));
+    expect(endpoint.sent).toHaveLength(2); // waiting for the end of the task
+    await settle();
+    expect(endpoint.sent.slice(2).map((s) => [s.op, filesOf(s)])).toEqual([
+      ["createMany", ["a.png", "b.png", "c.png"]],
+    ]);
+    endpoint.answer(2, { results: [single("a", 16), single("b", 16), single("c", 16)] });
+    expect((await Promise.all(later)).map((r) => r.key)).toEqual(["a", "b", "c"]);
+  });
+
+  it("never batch for a server that does not announce createMany", async () => {
+    const endpoint = fakeEndpoint();
+    const create = uploaderCreates(endpoint.call, () => new Error("refused"));
+    const signal = new AbortController().signal;
+    const first = create(file("first.png"), signal);
+    endpoint.answer(0, single("first"));
+    await first;
+    await settle();
+    for (const name of ["a.png", "b.png"]) void create(file(name), signal);
+    await settle();
+    expect(endpoint.sent.map((s) => s.op)).toEqual(["create", "create", "create"]);
   });
 });
