@@ -37,6 +37,8 @@ export interface PageRun {
   serverCpuMs?: number;
   /** CPU time of the whole machine (every process, Chromium's included) during the run, set outside the page. */
   machineCpuMs?: number;
+  /** CPU time of Chromium's processes during the run, by kind (browser, renderer, network...), set outside the page. */
+  chromiumCpuMs?: Record<string, number>;
 }
 
 const files = (): File[] => [...((document.getElementById("file") as HTMLInputElement).files ?? [])];

@@ -10,7 +10,7 @@
  * net::ERR_BLOB_OUT_OF_MEMORY before.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -98,6 +98,31 @@ function machineBusyMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (ms) of each kind of Chromium process (browser, renderer, network, gpu...), from Linux `/proc`. */
+function chromiumCpuMs(): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+        if (!/chrom/i.test(cmd.split("\0")[0] ?? "")) continue;
+        const type = /--type=([a-z-]+)/.exec(cmd)?.[1] ?? "browser";
+        const kind = type === "utility" ? (/--utility-sub-type=([\w.]+)/.exec(cmd)?.[1] ?? "utility") : type;
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+        out[kind] = (out[kind] ?? 0) + ms;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
 }
 
 interface Scenario {
@@ -226,6 +251,7 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
           }
           const cpu0 = process.cpuUsage();
           const busy0 = machineBusyMs();
+          const chrome0 = chromiumCpuMs();
           const run = await tab.evaluate(
             (name) =>
               (window as unknown as { bench: Record<string, () => Promise<PageRun>> }).bench[
@@ -237,6 +263,10 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
           run.serverCpuMs = (cpu.user + cpu.system) / 1000;
           const busy1 = machineBusyMs();
           if (busy0 !== undefined && busy1 !== undefined) run.machineCpuMs = busy1 - busy0;
+          const chrome1 = chromiumCpuMs();
+          run.chromiumCpuMs = Object.fromEntries(
+            Object.entries(chrome1).map(([kind, ms]) => [kind, ms - (chrome0[kind] ?? 0)]),
+          );
           if (cdp && profileDir) {
             const { profile } = await cdp.send("Profiler.stop");
             await writeFile(

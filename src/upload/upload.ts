@@ -301,7 +301,9 @@ export class Upload {
         warn: (warning) => this.#warn(warning),
       });
       const result = await this.#transfer.run();
-      await this.#keeper.forget(source);
+      // Only a multipart upload has a record: opening a single PUT left none (a record found then
+      // was resumed or removed), and each removal is a storage write (a browser-process round trip).
+      if (session.mode === "multipart") await this.#keeper.forget(source);
       this.#set({ status: "done", result, loaded: result.size, total: result.size, speed: 0, eta: 0 });
       this.#events.emit("success", result);
       return result;

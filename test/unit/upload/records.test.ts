@@ -165,6 +165,38 @@ describe.each(stores.filter(([name]) => name !== "memoryStore"))("unreadable tex
   });
 });
 
+describe("storage writes", () => {
+  it("a small file (one PUT) costs none; a multipart upload writes its record and removes it when done", async () => {
+    const backend = fakeBackend();
+    server.use(...backend.handlers);
+    const area = storage();
+    const writes: string[] = [];
+    const counted: WebStorage = {
+      get length() {
+        return area.length;
+      },
+      key: (i) => area.key(i),
+      getItem: (k) => area.getItem(k),
+      setItem: (k, v) => {
+        writes.push(`set ${k}`);
+        area.setItem(k, v);
+      },
+      removeItem: (k) => {
+        writes.push(`remove ${k}`);
+        area.removeItem(k);
+      },
+    };
+    const uploader = createUploader({ endpoint: ENDPOINT, store: webStorageStore(counted) });
+    const small = new File([new Uint8Array(bytes(1000, 3))], "small.png", { type: "image/png", lastModified: 1 });
+    await uploader.upload(small);
+    expect(writes).toEqual([]);
+    await uploader.upload(file);
+    expect(writes.at(0)).toBe(`set s3edge:upload:${FINGERPRINT}`);
+    expect(writes.at(-1)).toBe(`remove s3edge:upload:${FINGERPRINT}`);
+    expect(area.items.size).toBe(0);
+  });
+});
+
 describe("a store that throws", () => {
   it("means no resume, not a failed upload", async () => {
     const backend = fakeBackend();
