@@ -4,18 +4,14 @@
  * is on its way, and a picked File's metadata is read once per upload.
  */
 import { delay } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createUploader, memoryStore, type ResumeStore, type UploaderOptions } from "../../../src/node.js";
 import { Semaphore } from "../../../src/upload/semaphore.js";
-import { ENDPOINT, bytes, fakeBackend, type FakeBackend } from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, type FakeBackend, useMswServer } from "./fake-backend.js";
 
-const server = setupServer();
+const server = useMswServer();
 let backend: FakeBackend;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 /** Requests as they are handed to `fetch` (endpoint calls by op, PUTs by file name), in order. */
 function setup(options: Partial<UploaderOptions> = {}) {

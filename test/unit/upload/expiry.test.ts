@@ -3,18 +3,14 @@
  * nothing (Ceph RGW: 403 AccessDenied with an empty message), by the URL's expiresAt judged in
  * server time, the skew estimated from the Date headers of the endpoint's and S3's answers.
  */
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createUploader, type UploaderOptions } from "../../../src/node.js";
 import { ServerClock } from "../../../src/upload/clock.js";
-import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, type FakeBackendOptions } from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, type FakeBackendOptions, useMswServer } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
 const MINUTE = 60_000;
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 /** A backend whose clock the test moves (`advance`), and an uploader on a device clock `skewMs` off. */
 function setup(backendOptions: FakeBackendOptions, skewMs = 0, options: Partial<UploaderOptions> = {}) {

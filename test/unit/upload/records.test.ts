@@ -6,8 +6,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import {
   createUploader,
   fileStore,
@@ -19,13 +18,10 @@ import {
   type WebStorage,
 } from "../../../src/node.js";
 import { parseResumeRecord } from "../../../src/upload/stores/record.js";
-import { ENDPOINT, bytes, fakeBackend } from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, useMswServer } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+const server = useMswServer();
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -3,19 +3,15 @@
  * the failed one could not be aborted), `canRetry()`, and `upload.remove()` / `uploader.remove(id)`.
  */
 import { HttpResponse, delay, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createUploader, memoryStore, type UploaderOptions } from "../../../src/node.js";
 import { Semaphore } from "../../../src/upload/semaphore.js";
-import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend } from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, useMswServer } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
-const server = setupServer();
+const server = useMswServer();
 let backend: FakeBackend;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 function setup(options: Partial<UploaderOptions> = {}) {
   backend = fakeBackend();

@@ -3,18 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { HttpResponse, delay, http } from "msw";
-import { setupServer } from "msw/node";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createUploader, type UploaderOptions, EndpointError, S3Error, S3EdgeError } from "../../../src/node.js";
-import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend } from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, useMswServer } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
-const server = setupServer();
+const server = useMswServer();
 let backend: FakeBackend;
 
-beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
 
 function setup(options: Partial<UploaderOptions> = {}, backendOptions = {}) {
   backend = fakeBackend(backendOptions);
