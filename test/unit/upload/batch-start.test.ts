@@ -12,7 +12,6 @@ import { ENDPOINT, bytes, fakeBackend, type FakeBackend, useMswServer } from "./
 const server = useMswServer();
 let backend: FakeBackend;
 
-
 /** Requests as they are handed to `fetch` (endpoint calls by op, PUTs by file name), in order. */
 function setup(options: Partial<UploaderOptions> = {}) {
   backend = fakeBackend();

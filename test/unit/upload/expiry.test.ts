@@ -6,7 +6,15 @@
 import { describe, expect, it } from "vitest";
 import { createUploader, type UploaderOptions } from "../../../src/node.js";
 import { ServerClock } from "../../../src/upload/clock.js";
-import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, type FakeBackendOptions, useMswServer } from "./fake-backend.js";
+import {
+  ENDPOINT,
+  bytes,
+  fakeBackend,
+  s3Error,
+  type FakeBackend,
+  type FakeBackendOptions,
+  useMswServer,
+} from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
 const MINUTE = 60_000;

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { http, HttpResponse, type HttpHandler } from "msw";
-import { setupServer, type SetupServerApi } from "msw/node";
+import { setupServer, type SetupServer } from "msw/node";
 import { afterAll, afterEach, beforeAll } from "vitest";
 
 export const ENDPOINT = "http://app.test/s3edge";
@@ -13,7 +13,7 @@ export const ENDPOINT = "http://app.test/s3edge";
  * The msw server of a test file, started before its tests (an unhandled request is an error),
  * its handlers reset after each test and closed after the file. Call at module scope.
  */
-export function useMswServer(): SetupServerApi {
+export function useMswServer(): SetupServer {
   const server = setupServer();
   beforeAll(() => server.listen({ onUnhandledRequest: "error" }));
   afterEach(() => server.resetHandlers());

@@ -12,7 +12,6 @@ const MiB = 1024 * 1024;
 const server = useMswServer();
 let backend: FakeBackend;
 
-
 function setup(options: Partial<UploaderOptions> = {}) {
   backend = fakeBackend();
   server.use(...backend.handlers);

@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { HttpResponse, delay, http } from "msw";
 import { describe, expect, it } from "vitest";
-import { createUploader, type UploaderOptions, EndpointError, S3Error, S3EdgeError } from "../../../src/node.js";
+import { createUploader, type UploaderOptions, EndpointError, S3Error, type S3EdgeError } from "../../../src/node.js";
 import { ENDPOINT, bytes, fakeBackend, s3Error, type FakeBackend, useMswServer } from "./fake-backend.js";
 
 const MiB = 1024 * 1024;
 const server = useMswServer();
 let backend: FakeBackend;
-
 
 function setup(options: Partial<UploaderOptions> = {}, backendOptions = {}) {
   backend = fakeBackend(backendOptions);
