@@ -6,10 +6,11 @@
  * State is a framework-free observable (`getState`/`subscribe`); discrete
  * events go through `on`.
  */
-import { AbortError, isS3EdgeError } from "../core/errors.js";
+import { AbortError } from "../core/errors.js";
 import { Emitter, createState, progressState, type State } from "../core/observable.js";
 import type { UploadContext } from "./context.js";
-import { retrying, toS3EdgeError, untilAborted } from "./retrying.js";
+import { createAttempts, type Attempts } from "./attempts.js";
+import { toS3EdgeError, untilAborted } from "./retrying.js";
 import { openSession, type Session } from "./session.js";
 import { Speedometer } from "./speed.js";
 import { PAUSE, Transfer } from "./transfer.js";
@@ -49,8 +50,8 @@ export class Upload {
   #session: Session | undefined;
   #transfer: Transfer | undefined;
   readonly #keeper: RecordKeeper;
-  /** Whether the endpoint or S3 ever answered this upload (then a run of network errors may be an outage). */
-  #reached = false;
+  /** Runs endpoint calls and PUTs with the retry policy, emitting `retry` events. */
+  readonly #attempts: Attempts;
   readonly #warned = new Set<UploadWarning["code"]>();
 
   /** @internal Use `uploader.add()`. */
@@ -67,6 +68,11 @@ export class Upload {
     this.#options = options;
     this.#onRemove = onRemove;
     this.#keeper = new RecordKeeper(ctx.store);
+    this.#attempts = createAttempts(ctx, {
+      offline: () => this.#state.getState().offline,
+      setOffline: (offline) => this.#set({ offline }),
+      retry: (event) => this.#events.emit("retry", event),
+    });
     this.#state = createState<UploadState>(initialState(id, input, options), progressState());
     // `start()` runs the upload's first steps at once, not a microtask later: the first file of a
     // batch sends its `create` before the application has added the other files.
@@ -137,7 +143,7 @@ export class Upload {
     this.#cancel = new AbortController();
     this.#run = new AbortController();
     this.#session = undefined;
-    this.#reached = false;
+    this.#attempts.reset();
     this.#speed = new Speedometer();
     this.#state.set({ ...initialState(this.id, this.#input, this.#options), filename, total });
     this.#promise = this.#execute();
@@ -193,50 +199,6 @@ export class Upload {
     this.#set({ loaded, speed, eta });
   }
 
-  /** Run `fn` with the retry policy, emitting `retry` events. */
-  #attempt<T>(
-    fn: () => Promise<T>,
-    signal: AbortSignal = this.#cancel.signal,
-    partNumber?: number,
-    beforeRetry?: () => void,
-  ): Promise<T> {
-    const ctx = this.#ctx;
-    const observed = (): Promise<T> =>
-      fn().then(
-        (value) => {
-          this.#reached = true;
-          return value;
-        },
-        (error: unknown) => {
-          // An HTTP answer, even an error, proves the network and the host work.
-          if (isS3EdgeError(error) && error.status !== undefined) this.#reached = true;
-          throw error;
-        },
-      );
-    return retrying(observed, {
-      retry: ctx.retry,
-      signal,
-      offline: ctx.offline,
-      // Wait out network errors only for a network that worked and is not said to be up.
-      mayWait: () => this.#reached && ctx.onLine() !== true,
-      offlineTimeoutMs: ctx.offlineTimeoutMs,
-      onRetry: ({ attempt, delayMs, offline, error }) => {
-        beforeRetry?.();
-        if (offline && !this.#state.getState().offline) this.#set({ offline: true });
-        this.#events.emit("retry", {
-          attempt,
-          offline,
-          error,
-          ...(delayMs !== undefined && { delayMs }),
-          ...(partNumber !== undefined && { partNumber }),
-        });
-      },
-    }).then((value) => {
-      if (this.#state.getState().offline) this.#set({ offline: false });
-      return value;
-    });
-  }
-
   /** Emit a warning, once per kind. */
   #warn(warning: UploadWarning): void {
     if (this.#warned.has(warning.code)) return;
@@ -270,7 +232,7 @@ export class Upload {
         call: ctx.call,
         create: ctx.create,
         // A first session that needs a retry no longer opens alone: the others go on meanwhile.
-        attempt: (fn) => this.#attempt(fn, undefined, undefined, () => ctx.opening.widen()),
+        attempt: (fn) => this.#attempts.run(fn, signal, undefined, () => ctx.opening.widen()),
         source,
         filename,
         contentType: this.#options.contentType ?? (source.type || "application/octet-stream"),
@@ -289,7 +251,7 @@ export class Upload {
         run: () => this.#run.signal,
         cancelled: signal,
         whileActive: () => this.#whileActive(),
-        attempt: (fn, s, n, before) => this.#attempt(fn, s, n, before),
+        attempt: (fn, s, n, before) => this.#attempts.run(fn, s, n, before),
         opened: () => this.#opened(),
         set: (patch) => this.#set(patch),
         progress: (loaded) => this.#progress(loaded),
@@ -331,7 +293,7 @@ export class Upload {
     this.#session = undefined;
     try {
       const signal = AbortSignal.timeout(60_000);
-      await this.#attempt(() => this.#ctx.call("abort", session.ref, signal), signal);
+      await this.#attempts.run(() => this.#ctx.call("abort", session.ref, signal), signal);
       return true;
     } catch {
       return false; // Left for the bucket's lifecycle rule, and resumable from the store.
