@@ -22,17 +22,18 @@ import type { FailureReason, FallbackReason } from "../delivery/types.js";
 import { notReplicatedYet } from "../delivery/route.js";
 import { resourceLatency } from "../delivery/timing.js";
 import { createCandidates } from "./candidates.js";
-import { notRequestedYet, rewriteImage, urlsOf } from "./element.js";
+import { rewriteImage, urlsOf } from "./element.js";
 import { observeImages } from "./observe.js";
 import { imageOptions } from "./options.js";
 import { afterLoad } from "./schedule.js";
 import { createStatusChecker, exposedStatus } from "./status.js";
+import { createTimeouts, type Pending } from "./timeouts.js";
 import type { AutoFallback, AutoFallbackEvents, AutoFallbackOptions } from "./types.js";
 
 const KEY = "data-s3edge-key";
 
-/** What we know about one image. */
-interface Watch {
+/** What we know about one image (its host, deadline and arming time: `timeouts.ts`). */
+interface Watch extends Pending {
   /** Its object key, worked out when first needed (from `url`). */
   key?: string | undefined;
   /** The URL of ours it was found with. */
@@ -43,13 +44,8 @@ interface Watch {
   tried: Set<number>;
   /** Once every origin was tried, the walk starts over once. */
   again?: boolean;
-  host: string;
   /** When we started watching it (for `elapsedMs`). */
   since: number;
-  /** When it times out (pending images only). */
-  due?: number | undefined;
-  /** When its current URL was set or first seen (the load-event latency without Resource Timing). */
-  armedAt?: number;
   /** When it loaded from a CDN (doubtful until a status check passes). */
   loadedAt?: number | undefined;
 }
@@ -114,33 +110,14 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     if (host && hosts.sourceOf(`http://${host}/`) !== undefined) health.report(host, ok, reason);
   };
 
-  /** When each host last delivered an image: a host that does is busy, not hung. */
-  const lastLoad = new Map<string, number>();
-  /** Every pending image's own timeout (`due`), behind one timer set for the earliest. */
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const sweep = (): void => {
-    const t = Date.now();
-    for (const img of [...live]) {
-      const w = watches.get(img);
-      if (w?.due === undefined || w.due > t) continue;
-      // Queued behind the browser's 6 connections to a host that keeps answering: wait more (up to 4 timeouts).
-      const busy = t - (lastLoad.get(w.host) ?? 0) < timeoutMs && t - (w.armedAt ?? t) < 4 * timeoutMs;
-      if (img.complete)
-        w.due = undefined; // its load or error event is on its way
-      else if (busy || notRequestedYet(img)) w.due = t + timeoutMs;
-      else fail(img, w, "timeout");
-    }
-    let next = Infinity;
-    for (const img of live) next = Math.min(next, watches.get(img)?.due ?? next);
-    clearTimeout(timer);
-    timer = next < Infinity ? setTimeout(sweep, next - t) : undefined;
-  };
-  const arm = (img: HTMLImageElement, w: Watch): void => {
-    live.add(img);
-    w.armedAt = Date.now();
-    w.due = w.armedAt + timeoutMs;
-    timer ??= setTimeout(sweep, timeoutMs);
-  };
+  // Every pending image's own timeout, behind one timer (`timeouts.ts`).
+  const timeouts = createTimeouts<Watch>(
+    timeoutMs,
+    live,
+    (img) => watches.get(img),
+    (img, w) => fail(img, w, "timeout"),
+  );
+  const arm = timeouts.arm;
 
   /** Point `img` at candidate `index`; with a `reason`, tell the listeners it fell back. */
   const moveTo = (img: HTMLImageElement, w: Watch, index: number, reason?: FallbackReason, status?: number): void => {
@@ -209,7 +186,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     const host = w.host;
     const t = Date.now();
     const src = img.currentSrc || img.src;
-    lastLoad.set(host, t);
+    timeouts.delivered(host);
     if (host && samples.push([host, src, w.armedAt === undefined ? undefined : t - w.armedAt]) === 1)
       afterLoad(observe);
     if (w.index >= count) {
@@ -331,7 +308,7 @@ export function autoFallback(options: AutoFallbackOptions): AutoFallback {
     stop() {
       dom.stop();
       unsubscribe();
-      clearTimeout(timer);
+      timeouts.stop();
       live.clear();
     },
   };
