@@ -261,7 +261,8 @@ describe("the uploader's creates", () => {
     endpoint.answer(0, single("first", 16));
     endpoint.answer(1, single("second", 16));
     await Promise.all([first, second]);
-    await settle(); // the queue's code loads
+    await import("../../../src/upload/create-queue.js"); // the queue's code is loaded (statically here: at once)
+    await settle();
     const later = ["a.png", "b.png", "c.png"].map((name) => create(file(name), signal));
     expect(endpoint.sent).toHaveLength(2); // waiting for the end of the task
     await settle();
