@@ -112,19 +112,12 @@ export interface TargetProbe {
 /** What a create's `requestId` may be: 16..64 characters of `[A-Za-z0-9_-]`. */
 export const REQUEST_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
-/** A small file: one presigned PUT. */
-export interface CreateSingleResponse {
-  mode: "single";
+/** What every `create` answer carries. */
+interface CreateAnswerBase {
   key: string;
-  /** Presigned PUT URL. Secret: never logged, never stored. */
-  url: string;
-  /** Headers the PUT must carry exactly (they are part of the signature). */
-  headers: Record<string, string>;
-  /** Epoch milliseconds after which `url` is refused. */
-  expiresAt: number;
   cdnUrl?: string;
   s3Url: string;
-  /** Where the object goes (only from a signer with several upload targets). */
+  /** Where the object goes (only from a signer with several upload targets; a multipart upload's token binds it). */
   target?: TargetInfo;
   /** The signer's upload targets, for the client's probe (only from a signer with several). */
   targets?: TargetProbe[];
@@ -132,24 +125,26 @@ export interface CreateSingleResponse {
   createMany?: number;
 }
 
+/** A small file: one presigned PUT. */
+export interface CreateSingleResponse extends CreateAnswerBase {
+  mode: "single";
+  /** Presigned PUT URL. Secret: never logged, never stored. */
+  url: string;
+  /** Headers the PUT must carry exactly (they are part of the signature). */
+  headers: Record<string, string>;
+  /** Epoch milliseconds after which `url` is refused. */
+  expiresAt: number;
+}
+
 /** A large or unknown-length file: an S3 multipart upload. */
-export interface CreateMultipartResponse {
+export interface CreateMultipartResponse extends CreateAnswerBase {
   mode: "multipart";
-  key: string;
   uploadId: string;
   partSize: number;
   /** Opaque token that binds uploadId, key, user and expiry; required by every later call. */
   token: string;
   /** Epoch milliseconds after which `token` is refused. */
   expiresAt: number;
-  cdnUrl?: string;
-  s3Url: string;
-  /** Where the object goes (only from a signer with several upload targets; the token binds it). */
-  target?: TargetInfo;
-  /** The signer's upload targets, for the client's probe (only from a signer with several). */
-  targets?: TargetProbe[];
-  /** The most files this server takes in one `createMany` request; absent: it has no `createMany`. */
-  createMany?: number;
 }
 
 export type CreateResponse = CreateSingleResponse | CreateMultipartResponse;
