@@ -6,6 +6,7 @@ import { createContext, createElement, useContext, useMemo, type ReactNode } fro
 import { ConfigError } from "../core/errors.js";
 import { fallbackPredicate } from "../delivery/options.js";
 import type { Edge } from "../delivery/types.js";
+import { afterLoad } from "../dom/schedule.js";
 import { createStatusChecker, type StatusChecker } from "../dom/status.js";
 
 /** What the provider shares. */
@@ -33,6 +34,15 @@ export interface EdgeProviderProps {
 /** The default fallback statuses: 500-599. */
 const defaultFallback = fallbackPredicate(undefined);
 
+/**
+ * The placeholder checker of one tree. A routine check (nothing in doubt) waits for the page's
+ * `load` event and an idle moment, at most the edge's `timeoutMs`, as `autoFallback`'s does: a
+ * healthy page spends nothing on it before its images show. A check with a reason to doubt goes at once.
+ */
+function checkerOf(edge: Edge, isFallback: (status: number) => boolean, intervalMs: number): StatusChecker {
+  return createStatusChecker(edge.health, isFallback, intervalMs, Date.now, (run) => afterLoad(run, edge.timeoutMs));
+}
+
 /** Provide an edge to the `<EdgeImage>`s and `useEdgeUrl`s below. */
 export function EdgeProvider({
   edge,
@@ -42,7 +52,7 @@ export function EdgeProvider({
 }: EdgeProviderProps): ReactNode {
   const value = useMemo((): EdgeContextValue => {
     const isFallback = fallbackPredicate(fallbackStatuses, "EdgeProvider");
-    return { edge, isFallback, checker: createStatusChecker(edge.health, isFallback, statusCheckMs) };
+    return { edge, isFallback, checker: checkerOf(edge, isFallback, statusCheckMs) };
   }, [edge, fallbackStatuses, statusCheckMs]);
   return createElement(EdgeContext.Provider, { value }, children);
 }
@@ -57,7 +67,7 @@ export function useEdgeContext(edge?: Edge): EdgeContextValue {
         : {
             edge,
             isFallback: defaultFallback,
-            checker: createStatusChecker(edge.health, defaultFallback, 10_000),
+            checker: checkerOf(edge, defaultFallback, 10_000),
           },
     [edge, provided],
   );

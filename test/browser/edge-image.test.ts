@@ -130,6 +130,27 @@ describe("<EdgeImage> in a React app", () => {
     expect(await page.evaluate(() => (globalThis as { __firstRef?: string }).__firstRef)).toBe("IMG");
   });
 
+  it("on a healthy CDN, the routine placeholder check (a HEAD) waits for the page's load event", async () => {
+    // A frame of the page that holds its load event until the test releases it.
+    let release = (): void => undefined;
+    server.route("/hold.png", (_req, res) => {
+      release = () => void res.writeHead(204).end();
+    });
+    const html = pageHtml({ ...base, timeoutMs: 60_000 }).replace(
+      "</body>",
+      '<iframe src="/hold.png" hidden></iframe></body>',
+    );
+    await edge.clearRequests();
+    await open(html);
+    expect(await hostsOnceRendered()).toEqual(new Map([["cdn.test", IMAGES.length]]));
+    await page.waitForTimeout(300); // anything the images' loads start, a HEAD included, reaches the edge's log
+    expect((await edge.requests()).filter((r) => r.method === "HEAD")).toEqual([]);
+    release();
+    await expect
+      .poll(async () => (await edge.requests()).filter((r) => r.method === "HEAD").length, { timeout: 10_000 })
+      .toBe(1);
+  });
+
   const outages: Array<[string, EdgeMode]> = [
     ["connection refused", "stopped"],
     ["a 503 with an HTML body", { status: 503 }],
