@@ -27,6 +27,13 @@ export type ChecksumAlgorithm = "CRC32";
  */
 export const MAX_FILES_PER_CREATE = 16;
 
+/** Files per `createMany` request a `create` answer's `createMany` allows (at most {@link MAX_FILES_PER_CREATE}); 0 for none. */
+export function createManyLimit(announced: unknown): number {
+  return typeof announced === "number" && Number.isSafeInteger(announced) && announced > 1
+    ? Math.min(announced, MAX_FILES_PER_CREATE)
+    : 0;
+}
+
 /** Operations of the wire protocol. */
 export type Operation = "create" | "createMany" | "sign" | "list" | "complete" | "abort" | "url";
 

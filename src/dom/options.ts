@@ -10,6 +10,7 @@ import { checkRouting } from "../core/host-order.js";
 import { createHosts, type Hosts } from "../delivery/hosts.js";
 import { fallbackPredicate } from "../delivery/options.js";
 import type { RoutingOptions } from "../delivery/types.js";
+import { DEFAULT_STATUS_CHECK_MS } from "./status.js";
 import type { AutoFallbackOptions } from "./types.js";
 
 /** The options of one `autoFallback` call, resolved. */
@@ -26,7 +27,7 @@ export interface ImageOptions {
 export function imageOptions(options: AutoFallbackOptions): ImageOptions {
   const hosts = createHosts(options.cdn, options.origin);
   const timeoutMs = options.timeoutMs ?? 3000;
-  const checkMs = options.statusCheckMs ?? 10_000;
+  const checkMs = options.statusCheckMs ?? DEFAULT_STATUS_CHECK_MS;
   if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "autoFallback: timeoutMs must be a number > 0 (ms)");
   if (!(checkMs >= 0))
     throw new ConfigError(

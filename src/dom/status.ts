@@ -20,6 +20,9 @@
  */
 import type { HostHealth } from "../core/health-types.js";
 
+/** How often a routine placeholder check may be made per CDN host, by default (`statusCheckMs`), in ms. */
+export const DEFAULT_STATUS_CHECK_MS = 10_000;
+
 /** The status an image's response was received with, when the browser exposes it; else undefined. */
 export function exposedStatus(url: string): number | undefined {
   const entries = globalThis.performance?.getEntriesByName?.(url, "resource") ?? [];

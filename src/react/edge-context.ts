@@ -7,7 +7,7 @@ import { ConfigError } from "../core/errors.js";
 import { fallbackPredicate } from "../delivery/options.js";
 import type { Edge } from "../delivery/types.js";
 import { afterLoad } from "../dom/schedule.js";
-import { createStatusChecker, type StatusChecker } from "../dom/status.js";
+import { createStatusChecker, DEFAULT_STATUS_CHECK_MS, type StatusChecker } from "../dom/status.js";
 
 /** What the provider shares. */
 export interface EdgeContextValue {
@@ -47,7 +47,7 @@ function checkerOf(edge: Edge, isFallback: (status: number) => boolean, interval
 export function EdgeProvider({
   edge,
   fallbackStatuses,
-  statusCheckMs = 10_000,
+  statusCheckMs = DEFAULT_STATUS_CHECK_MS,
   children,
 }: EdgeProviderProps): ReactNode {
   const value = useMemo((): EdgeContextValue => {
@@ -67,7 +67,7 @@ export function useEdgeContext(edge?: Edge): EdgeContextValue {
         : {
             edge,
             isFallback: defaultFallback,
-            checker: checkerOf(edge, defaultFallback, 10_000),
+            checker: checkerOf(edge, defaultFallback, DEFAULT_STATUS_CHECK_MS),
           },
     [edge, provided],
   );

@@ -9,7 +9,7 @@
  * cancelled alone.
  */
 import { InternalError, isS3EdgeError } from "../core/errors.js";
-import { MAX_FILES_PER_CREATE, type CreateFile, type CreateManyError, type CreateResponse } from "../core/protocol.js";
+import { createManyLimit, type CreateFile, type CreateManyError, type CreateResponse } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 
 /** Opens one upload: answers its `create` result, or rejects with the error a lone `create` would have. */
@@ -45,13 +45,6 @@ export const BATCH_BYTES = 48 * 1024;
 
 const encoder = new TextEncoder();
 
-/** What an answer's `createMany` allows: files per request, 0 for none. */
-export function announcedMost(announced: unknown): number {
-  return typeof announced === "number" && Number.isSafeInteger(announced) && announced > 1
-    ? Math.min(announced, MAX_FILES_PER_CREATE)
-    : 0;
-}
-
 /** Whether an answer is a file's failure. */
 const isFailure = (result: CreateResponse | CreateManyError): result is CreateManyError => "error" in result;
 
@@ -63,12 +56,12 @@ export function createQueue({
   schedule = (flush) => void setTimeout(flush, 0),
 }: CreateQueueOptions): CreateCall {
   /** Most files per request: 0 until a `create` answer announces `createMany`. */
-  let most = announcedMost(announced);
+  let most = createManyLimit(announced);
   let waiting: Waiting[] = [];
   let scheduled = false;
 
   const learn = (answer: CreateResponse): CreateResponse => {
-    most = announcedMost(answer.createMany);
+    most = createManyLimit(answer.createMany);
     return answer;
   };
 

@@ -4,7 +4,7 @@
  * loaded only then), which sends the creates of one task together. Until the
  * queue's code is there, creates keep going alone: nothing waits for it.
  */
-import type { CreateManyError } from "../core/protocol.js";
+import { createManyLimit, type CreateManyError } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 import type { CreateCall } from "./create-queue.js";
 
@@ -16,8 +16,8 @@ export function uploaderCreates(call: EndpointCall, fileError: (result: CreateMa
     queue
       ? queue(file, signal)
       : call("create", file, signal).then((answer) => {
-          const most = answer.createMany;
-          if (typeof most === "number" && most > 1) {
+          const most = createManyLimit(answer.createMany);
+          if (most > 1) {
             loading ??= import("./create-queue.js").then(
               (m) => void (queue = m.createQueue({ call, fileError, most })),
               () => undefined, // the chunk did not load: creates go on alone
