@@ -383,7 +383,7 @@ export async function runUploadBrowser(ctx: BenchContext): Promise<CaseResult> {
         rows,
         notes: [
           "Paired ratios: the contenders of one repetition run back to back in fresh browser contexts, their order rotating.",
-          "first PUT: ms from the start to the first PUT's start (median), then when the first signing-endpoint request started..ended. The start is before the files are handed over (s3edge's add(), Uppy's addFile(); Uppy's addFile() was outside the clock before 2026-12-02).",
+          "first PUT: ms from the start to the first PUT's start (median), then when the first signing-endpoint request started..ended. The start is before the files are handed over (s3edge's addAll(), Uppy's addFiles(); until 2026-12-02 s3edge's add() and Uppy's addFile() in a loop, and Uppy's outside the clock before that).",
           "Uppy: @uppy/core + @uppy/aws-s3 6, companion-less, signRequest() posting each S3 request to a presigning route (one URL per request); it creates and completes multipart uploads itself (S3 control requests), and sends a file's parts one at a time (limit: 4 files at once).",
           "raw: every multipart upload created and every URL presigned before the clock; 4 XHR PUTs in flight; the complete POST is timed.",
           `Page-built 256 MiB File at s3edge's defaults: ${pageBuilt ? `${pageBuilt.ok ? "stored" : "FAILED"} in ${fixed(pageBuilt.ms / 1000, 1)} s, ${blobErrors.length} ERR_BLOB_* request failures, retries: ${pageBuilt.retries.length}` : "not run"} (${verdict(blobOk)}).`,

@@ -34,7 +34,7 @@ function Uploads() {
       <input
         type="file"
         multiple
-        onChange={(e) => setUploads((u) => [...u, ...[...(e.target.files ?? [])].map((f) => uploader.add(f))])}
+        onChange={(e) => setUploads((u) => [...u, ...uploader.addAll(e.target.files ?? [])])}
       />
       <ul>
         {uploads.map((u) => (

@@ -98,7 +98,7 @@ const hasFiles = (event: DragEvent<HTMLElement>): boolean => [...(event.dataTran
  * with the server's type and size checks applied before anything is uploaded.
  *
  * @example
- * const drop = useFileDrop({ accept: ["image/*"], maxSize: 50 * 1024 ** 2, onFiles: (files) => files.forEach((f) => uploader.add(f)) });
+ * const drop = useFileDrop({ accept: ["image/*"], maxSize: 50 * 1024 ** 2, onFiles: (files) => uploader.addAll(files) });
  * return (
  *   <div {...drop.getRootProps({ className: drop.isDragging ? "zone over" : "zone" })}>
  *     <input {...drop.getInputProps()} />

@@ -15,7 +15,8 @@ import { openSession, type Session } from "./session.js";
 import { Speedometer } from "./speed.js";
 import { PAUSE, Transfer } from "./transfer.js";
 import { RecordKeeper } from "./record-keeper.js";
-import { initialState, isStream } from "./upload-state.js";
+import { asBlob, initialState, isStream } from "./upload-state.js";
+import { readBlobSize } from "./sources/blob.js";
 import type {
   AddOptions,
   UploadedObject,
@@ -61,6 +62,7 @@ export class Upload {
     options: AddOptions,
     ctx: UploadContext,
     onRemove: (upload: Upload) => void = () => undefined,
+    sizeLater = false,
   ) {
     this.id = id;
     this.#ctx = ctx;
@@ -73,7 +75,13 @@ export class Upload {
       setOffline: (offline) => this.#set({ offline }),
       retry: (event) => this.#events.emit("retry", event),
     });
-    this.#state = createState<UploadState>(initialState(id, input, options), progressState());
+    this.#state = createState<UploadState>(initialState(id, input, options, !sizeLater), progressState());
+    const blob = sizeLater ? asBlob(input) : undefined;
+    // A task of its own, so that answers and PUTs that are ready go first (see `uploader.addAll`).
+    if (blob)
+      setTimeout(() => {
+        if (this.#state.getState().total === null) this.#set({ total: readBlobSize(blob) });
+      }, 0);
     // `start()` runs the upload's first steps at once, not a microtask later: the first file of a
     // batch sends its `create` before the application has added the other files.
     this.#promise = new Promise<UploadedObject>((resolve) => (this.#begin = () => resolve(this.#execute())));

@@ -6,7 +6,7 @@ import { createState, Emitter, immediate, progressState, type Observable } from 
 import { redactUrl } from "../core/errors.js";
 import { answeredError, createEndpoint } from "../endpoint/client.js";
 import { resolveEndpointUrl } from "../endpoint/location.js";
-import { uploaderCreates } from "./creates.js";
+import { createQueue } from "./create-queue.js";
 import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
 import { checkOptions } from "./options.js";
@@ -37,6 +37,17 @@ export type UploaderEvents = {
 export interface Uploader extends Observable<UploaderState> {
   /** Queue an upload (and start it unless `autoStart: false`). */
   add(input: UploadInput, options?: AddOptions): Upload;
+  /**
+   * Queue several uploads at once (and start them unless `autoStart: false`): prefer it to a loop
+   * of `add()` for files picked or dropped together. The first files (as many as `concurrency`)
+   * are opened with one request (`createMany`) that leaves before the other files are even read,
+   * so their first PUTs start one round trip after the call. `options` applies to every file, or
+   * is a function of the file and its index (e.g. a `filename` or `metadata` per file).
+   */
+  addAll(
+    inputs: Iterable<UploadInput>,
+    options?: AddOptions | ((input: UploadInput, index: number) => AddOptions),
+  ): Upload[];
   /** Add and wait: resolves with the stored object. */
   upload(input: UploadInput, options?: AddOptions): Promise<UploadedObject>;
   /** An upload by id. */
@@ -78,11 +89,14 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     },
     { onDate: (date) => clock.observe(date) },
   );
+  const creates = createQueue({
+    call,
+    fileError: (result) =>
+      answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
+  });
   const ctx: UploadContext = {
     call,
-    create: uploaderCreates(call, (result) =>
-      answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
-    ),
+    create: creates.create,
     transport:
       typeof choice === "object"
         ? choice
@@ -108,6 +122,7 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     clock,
   };
 
+  const autoStart = options.autoStart !== false;
   const uploads: Upload[] = [];
   const events = new Emitter<UploaderEvents>();
   const state = createState<UploaderState>(aggregate([]), progressState());
@@ -119,8 +134,8 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     refresh();
   };
 
-  const add = (input: UploadInput, addOptions: AddOptions = {}): Upload => {
-    const upload = new Upload(`u${++seq}`, input, addOptions, ctx, forget);
+  const add = (input: UploadInput, addOptions: AddOptions = {}, sizeLater = false): Upload => {
+    const upload = new Upload(`u${++seq}`, input, addOptions, ctx, forget, sizeLater);
     uploads.push(upload);
     upload.subscribe(refresh);
     for (const name of ["part", "retry", "warning", "success", "error", "restart"] as const) {
@@ -128,14 +143,33 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     }
     refresh();
     events.emit("add", { upload });
-    if (options.autoStart !== false) upload.start();
+    if (autoStart) upload.start();
     return upload;
+  };
+
+  const addAll: Uploader["addAll"] = (inputs, options = {}) => {
+    const list = [...inputs];
+    const optionsOf = (i: number): AddOptions =>
+      typeof options === "function" ? options(list[i] as UploadInput, i) : options;
+    const added: Upload[] = [];
+    // The first files (as many as PUTs in flight) open together, in one request that leaves now.
+    // The others' sizes are read later, a task each: a picked File's size is a synchronous round
+    // trip to the browser process (several ms on a busy machine), and the answer must not wait for
+    // a hundred of them. Their `total` is null until then; each opens when a slot is free.
+    const first = Math.min(list.length, checked.concurrency);
+    creates.together(() => {
+      if (first > 1 && autoStart) ctx.opening.widen();
+      for (let i = 0; i < first; i++) added.push(add(list[i] as UploadInput, optionsOf(i)));
+    });
+    for (let i = first; i < list.length; i++) added.push(add(list[i] as UploadInput, optionsOf(i), true));
+    return added;
   };
 
   return {
     getState: state.getState,
     subscribe: state.subscribe,
     add,
+    addAll,
     upload: (input, addOptions) => add(input, addOptions).done(),
     get: (id) => uploads.find((u) => u.id === id),
     on: (event, listener) => events.on(event, listener),

@@ -50,9 +50,7 @@ function DropZone() {
   const drop = useFileDrop({
     accept: ["image/*", "application/octet-stream"],
     maxSize: Number(params.get("maxSize") ?? 64 * 2 ** 20),
-    onFiles: (files) => {
-      for (const file of files) uploader.add(file);
-    },
+    onFiles: (files) => uploader.addAll(files),
   });
   return (
     <div id="zone" data-dragging={drop.isDragging} {...drop.getRootProps()}>

@@ -203,12 +203,7 @@ export function Uploads({ uploader, limits }: { uploader: Uploader; limits: Demo
   return (
     <section className="uploads">
       <h2>Upload</h2>
-      <DropZone
-        limits={limits}
-        onFiles={(files) => {
-          for (const file of files) uploader.add(file);
-        }}
-      />
+      <DropZone limits={limits} onFiles={(files) => uploader.addAll(files)} />
       <BatchBar uploader={uploader} />
       <Unfinished uploader={uploader} count={uploads.length} />
       <ul className="rows">

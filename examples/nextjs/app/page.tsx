@@ -28,7 +28,7 @@ export default function Page() {
       <input
         type="file"
         multiple
-        onChange={(e) => setUploads((list) => [...list, ...Array.from(e.target.files ?? [], (f) => uploader.add(f))])}
+        onChange={(e) => setUploads((list) => [...list, ...uploader.addAll(e.target.files ?? [])])}
       />
       <p>
         <progress value={loaded} max={total ?? 1} />

@@ -7,14 +7,21 @@ import { delay } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { createUploader, memoryStore, type ResumeStore, type UploaderOptions } from "../../../src/node.js";
 import { Semaphore } from "../../../src/upload/semaphore.js";
-import { ENDPOINT, bytes, fakeBackend, type FakeBackend, useMswServer } from "./fake-backend.js";
+import {
+  ENDPOINT,
+  bytes,
+  fakeBackend,
+  type FakeBackend,
+  type FakeBackendOptions,
+  useMswServer,
+} from "./fake-backend.js";
 
 const server = useMswServer();
 let backend: FakeBackend;
 
 /** Requests as they are handed to `fetch` (endpoint calls by op, PUTs by file name), in order. */
-function setup(options: Partial<UploaderOptions> = {}) {
-  backend = fakeBackend();
+function setup(options: Partial<UploaderOptions> = {}, backendOptions: FakeBackendOptions = {}) {
+  backend = fakeBackend(backendOptions);
   server.use(...backend.handlers);
   const sent: string[] = [];
   const recording: typeof fetch = (input, init) => {
@@ -22,7 +29,9 @@ function setup(options: Partial<UploaderOptions> = {}) {
     if (init?.method === "PUT") sent.push(`PUT ${decodeURIComponent(new URL(url).pathname.split("/").pop() ?? "")}`);
     else {
       const body = JSON.parse(String(init?.body)) as Record<string, unknown>;
-      sent.push(`${String(body["op"])}${body["filename"] === undefined ? "" : ` ${String(body["filename"])}`}`);
+      const files = body["files"] as Array<{ filename: string }> | undefined;
+      const names = files ? files.map((f) => f.filename).join(",") : body["filename"];
+      sent.push(`${String(body["op"])}${names === undefined ? "" : ` ${String(names)}`}`);
     }
     return globalThis.fetch(input, init);
   };
@@ -130,6 +139,85 @@ describe("a batch's first create", () => {
     const result = await upload.done();
     expect(result.size).toBe(1000);
     expect(before).toEqual({ size: 1, lastModified: 1 });
+  });
+});
+
+/** A picked File whose `size` and `lastModified` reads are counted. */
+function countedFile(name: string, data: Uint8Array) {
+  const file = new File([new Uint8Array(data)], name, { lastModified: 5 });
+  const reads = { size: 0, lastModified: 0 };
+  for (const prop of ["size", "lastModified"] as const) {
+    const getter =
+      Object.getOwnPropertyDescriptor(File.prototype, prop)?.get ??
+      Object.getOwnPropertyDescriptor(Blob.prototype, prop)?.get;
+    Object.defineProperty(file, prop, {
+      get() {
+        reads[prop]++;
+        return getter?.call(file) as number;
+      },
+    });
+  }
+  return { file, reads };
+}
+
+describe("uploader.addAll", () => {
+  it("opens the first files (as many as parts in flight) with one createMany that leaves before it returns, and reads the others' sizes later", async () => {
+    const { uploader, sent } = setup({ concurrency: 3 }, { createMany: 16 });
+    const picked = Array.from({ length: 6 }, (_, i) => countedFile(`g${i}.bin`, bytes(1000 + i, 10 + i)));
+    const uploads = uploader.addAll(picked.map((p) => p.file));
+    expect(sent).toEqual(["createMany g0.bin,g1.bin,g2.bin"]); // before any answer announced it
+    expect(uploads.map((u) => u.getState().total)).toEqual([1000, 1001, 1002, null, null, null]);
+    expect(picked.slice(3).map((p) => p.reads.size)).toEqual([0, 0, 0]);
+    expect(uploader.getState().total).toBeNull(); // not known until every size is
+    const results = await Promise.all(uploads.map((u) => u.done()));
+    expect(results.map((r) => r.size)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
+    expect(uploads.map((u) => u.getState().total)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
+    for (const [i, p] of picked.entries()) {
+      expect(Buffer.from(backend.objects.get(`uploads/g${i}.bin`) ?? [])).toEqual(bytes(1000 + i, 10 + i));
+    }
+    // The three others open as the first PUTs start: together again, or alone when one is alone in its task.
+    expect(backend.ops("create").length + backend.ops("createMany").length).toBeLessThan(6);
+  });
+
+  it("with a server that does not know createMany (400), opens each file alone and stops trying", async () => {
+    const { uploader, sent } = setup({ concurrency: 2 });
+    const first = uploader.addAll([bytes(100, 1), bytes(200, 2)], (_, i) => ({ filename: `old${i}.bin` }));
+    expect((await Promise.all(first.map((u) => u.done()))).map((r) => r.size)).toEqual([100, 200]);
+    expect(sent.slice(0, 3)).toEqual(["createMany old0.bin,old1.bin", "create old0.bin", "create old1.bin"]);
+    sent.length = 0;
+    const second = uploader.addAll([bytes(300, 3), bytes(400, 4)], (_, i) => ({ filename: `next${i}.bin` }));
+    await Promise.all(second.map((u) => u.done()));
+    expect(sent.filter((s) => !s.startsWith("PUT"))).toEqual(["create next0.bin", "create next1.bin"]);
+    expect(Buffer.from(backend.objects.get("uploads/next1.bin") ?? [])).toEqual(bytes(400, 4));
+  });
+
+  it("applies an options object to every file, or a function of the file and its index", async () => {
+    const { uploader } = setup({}, { createMany: 16 });
+    const shared = new AbortController();
+    const named = uploader.addAll([bytes(10, 1), bytes(20, 2)], (input, i) => ({
+      filename: `n${i}-${(input as Uint8Array).byteLength}.bin`,
+      metadata: { index: String(i) },
+    }));
+    await Promise.all(named.map((u) => u.done()));
+    expect(backend.ops("createMany")[0]?.["files"]).toMatchObject([
+      { filename: "n0-10.bin", metadata: { index: "0" } },
+      { filename: "n1-20.bin", metadata: { index: "1" } },
+    ]);
+    const cancelled = uploader.addAll([bytes(10, 3), bytes(20, 4)], { signal: shared.signal });
+    shared.abort();
+    const outcomes = await Promise.allSettled(cancelled.map((u) => u.done()));
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    expect(cancelled.map((u) => u.getState().status)).toEqual(["cancelled", "cancelled"]);
+  });
+
+  it("with autoStart: false sends nothing until each upload is started", async () => {
+    const { uploader, sent } = setup({ autoStart: false }, { createMany: 16 });
+    const uploads = uploader.addAll([bytes(10, 1), bytes(20, 2)]);
+    expect(uploads.map((u) => u.getState().status)).toEqual(["queued", "queued"]);
+    await delay(0);
+    expect(sent).toEqual([]);
+    for (const u of uploads) u.start();
+    expect((await Promise.all(uploads.map((u) => u.done()))).map((r) => r.size)).toEqual([10, 20]);
   });
 });
 
