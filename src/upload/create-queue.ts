@@ -7,22 +7,9 @@
  * 2 to 6 requests instead of 20, and the server and the browser handle fewer
  * requests while the first PUTs run. Each file still fails, retries and is
  * cancelled alone.
- *
- * `together()` (the uploader's `addAll`) sends the creates its uploads ask for
- * while it runs in one `createMany` as soon as it returns, before any answer
- * has announced it: the first files of a batch get their URLs in one round trip
- * while the application's page reads the other files' sizes. A server that
- * does not know `createMany` answers 400; the files are then sent alone, and
- * `together()` no longer tries (one wasted request, once per page).
  */
 import { InternalError, isS3EdgeError } from "../core/errors.js";
-import {
-  createManyLimit,
-  MAX_FILES_PER_CREATE,
-  type CreateFile,
-  type CreateManyError,
-  type CreateResponse,
-} from "../core/protocol.js";
+import { createManyLimit, type CreateFile, type CreateManyError, type CreateResponse } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 
 /** Opens one upload: answers its `create` result, or rejects with the error a lone `create` would have. */
@@ -61,31 +48,16 @@ const encoder = new TextEncoder();
 /** Whether an answer is a file's failure. */
 const isFailure = (result: CreateResponse | CreateManyError): result is CreateManyError => "error" in result;
 
-/** The uploader's creates: {@link CreateQueue.create} one upload, {@link CreateQueue.together} several. */
-export interface CreateQueue {
-  /** Opens one upload (alone, or with the other files of its task once the server announced `createMany`). */
-  create: CreateCall;
-  /**
-   * Runs `start` (which starts uploads) and sends the creates it asked for in one `createMany`
-   * when it returns, announced or not (unless a server refused it before). Returns what `start` does.
-   */
-  together<T>(start: () => T): T;
-}
-
-/** A {@link CreateQueue} that sends several files per request once the server says it can. */
+/** A {@link CreateCall} that sends several files per request once the server says it can. */
 export function createQueue({
   call,
   fileError,
   most: announced = 0,
   schedule = (flush) => void setTimeout(flush, 0),
-}: CreateQueueOptions): CreateQueue {
+}: CreateQueueOptions): CreateCall {
   /** Most files per request: 0 until a `create` answer announces `createMany`. */
   let most = createManyLimit(announced);
-  /** A `createMany` sent before any announcement was refused: `together()` no longer tries. */
-  let refused = false;
   let waiting: Waiting[] = [];
-  /** The creates asked for inside `together()`, while it runs. */
-  let gathered: Waiting[] | undefined;
   let scheduled = false;
 
   const learn = (answer: CreateResponse): CreateResponse => {
@@ -113,7 +85,7 @@ export function createQueue({
     call("abort", { key, uploadId, token }, AbortSignal.timeout(60_000)).catch(() => undefined);
   };
 
-  const many = (group: Waiting[], announcedMost: number): void => {
+  const together = (group: Waiting[]): void => {
     // The request is cancelled only when every file in it is.
     const controller = new AbortController();
     const onAbort = (): void => {
@@ -150,7 +122,6 @@ export function createQueue({
           // The server no longer knows `createMany` (an older version deployed meanwhile), or takes
           // smaller requests than this one: one by one.
           most = 0;
-          if (announcedMost < 2) refused = true;
           for (const w of group) if (!w.signal.aborted) alone(w);
           return;
         }
@@ -159,49 +130,32 @@ export function createQueue({
     );
   };
 
-  /** Sends `entries` in groups of at most `limit` files and BATCH_BYTES of JSON (long names and metadata make fewer per request). */
-  const send = (entries: Waiting[], limit: number): void => {
-    const announcedMost = most;
-    const ready = entries.filter((w) => !w.signal.aborted);
-    const out = (group: Waiting[]): void => {
-      if (group.length === 1) alone(group[0] as Waiting);
-      else if (group.length > 1) many(group, announcedMost);
-    };
+  const send = (group: Waiting[]): void => {
+    if (group.length === 1) alone(group[0] as Waiting);
+    else if (group.length > 1) together(group);
+  };
+
+  const flush = (): void => {
+    scheduled = false;
+    const ready = waiting.filter((w) => !w.signal.aborted);
+    waiting = [];
+    // Groups of at most `most` files and BATCH_BYTES of JSON (long names and metadata make fewer per request).
     let group: Waiting[] = [];
     let bytes = 0;
     for (const w of ready) {
       const size = encoder.encode(JSON.stringify(w.file)).byteLength + 1;
-      if (group.length >= limit || (group.length > 0 && bytes + size > BATCH_BYTES)) {
-        out(group);
+      if (group.length >= most || (group.length > 0 && bytes + size > BATCH_BYTES)) {
+        send(group);
         group = [];
         bytes = 0;
       }
       group.push(w);
       bytes += size;
     }
-    out(group);
+    send(group);
   };
 
-  const flush = (): void => {
-    scheduled = false;
-    const entries = waiting;
-    waiting = [];
-    send(entries, most);
-  };
-
-  const together = <T>(start: () => T): T => {
-    if (gathered || (refused && most < 2)) return start();
-    const group: Waiting[] = [];
-    gathered = group;
-    try {
-      return start();
-    } finally {
-      gathered = undefined;
-      send(group, most < 2 ? MAX_FILES_PER_CREATE : most);
-    }
-  };
-
-  const create: CreateCall = (file, signal) =>
+  return (file, signal) =>
     new Promise<CreateResponse>((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const onAbort = (): void => {
@@ -216,7 +170,6 @@ export function createQueue({
         done: () => signal.removeEventListener("abort", onAbort),
       };
       signal.addEventListener("abort", onAbort, { once: true });
-      if (gathered) return void gathered.push(entry); // sent when together() returns
       if (most < 2) return alone(entry); // not known to have createMany: at once, alone
       waiting.push(entry);
       if (!scheduled) {
@@ -224,6 +177,4 @@ export function createQueue({
         schedule(flush);
       }
     });
-
-  return { create, together };
 }

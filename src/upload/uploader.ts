@@ -6,7 +6,7 @@ import { createState, Emitter, immediate, progressState, type Observable } from 
 import { redactUrl } from "../core/errors.js";
 import { answeredError, createEndpoint } from "../endpoint/client.js";
 import { resolveEndpointUrl } from "../endpoint/location.js";
-import { createQueue } from "./create-queue.js";
+import { uploaderCreates } from "./creates.js";
 import { ServerClock } from "./clock.js";
 import type { Platform, UploadContext } from "./context.js";
 import { checkOptions } from "./options.js";
@@ -38,11 +38,13 @@ export interface Uploader extends Observable<UploaderState> {
   /** Queue an upload (and start it unless `autoStart: false`). */
   add(input: UploadInput, options?: AddOptions): Upload;
   /**
-   * Queue several uploads at once (and start them unless `autoStart: false`): prefer it to a loop
-   * of `add()` for files picked or dropped together. The first files (as many as `concurrency`)
-   * are opened with one request (`createMany`) that leaves before the other files are even read,
-   * so their first PUTs start one round trip after the call. `options` applies to every file, or
-   * is a function of the file and its index (e.g. a `filename` or `metadata` per file).
+   * Queue several uploads (and start them unless `autoStart: false`), in order: files picked or
+   * dropped together. Each is added as by `add()`, except that of more than 32 files, those after
+   * the first `concurrency` have their size read afterwards, a task each (their `total`, and the
+   * uploader's, is null until then): a picked File's size is a synchronous round trip to the
+   * browser process, and a thousand of them would hold the page, and the first PUTs, for a while.
+   * `options` applies to every file, or is a function of the file and its index (e.g. a
+   * `filename` or `metadata` per file).
    */
   addAll(
     inputs: Iterable<UploadInput>,
@@ -73,6 +75,14 @@ export interface Uploader extends Observable<UploaderState> {
 
 const FINISHED = new Set(["done", "error", "cancelled"]);
 
+/**
+ * Most files whose sizes `addAll` reads at once. Reading a picked File's size is a synchronous
+ * round trip to the browser process (0.3-0.6 ms on an idle machine, several ms on a busy one): up
+ * to this many stay under a long task (50 ms) on an idle machine and every upload has its `total`
+ * at once; of a longer list, the sizes after the first files' are read a task each.
+ */
+const SIZES_AT_ONCE = 32;
+
 /** @internal Build an uploader for a platform (the entries pass theirs). */
 export function createUploaderFor(platform: Platform, options: UploaderOptions): Uploader {
   const checked = checkOptions(options);
@@ -89,14 +99,11 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     },
     { onDate: (date) => clock.observe(date) },
   );
-  const creates = createQueue({
-    call,
-    fileError: (result) =>
-      answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
-  });
   const ctx: UploadContext = {
     call,
-    create: creates.create,
+    create: uploaderCreates(call, (result) =>
+      answeredError("create", redactUrl(resolveEndpointUrl(options.endpoint)), result.status, { ...result }),
+    ),
     transport:
       typeof choice === "object"
         ? choice
@@ -122,11 +129,17 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     clock,
   };
 
-  const autoStart = options.autoStart !== false;
   const uploads: Upload[] = [];
   const events = new Emitter<UploaderEvents>();
   const state = createState<UploaderState>(aggregate([]), progressState());
-  const refresh = immediate((): void => state.set(aggregate(uploads.map((u) => u.getState()))));
+  /** While `addAll` adds, the aggregate is computed once at the end (or when read), not once per file. */
+  let holding = false;
+  let stale = false;
+  const publish = (): void => {
+    stale = false;
+    state.set(aggregate(uploads.map((u) => u.getState())));
+  };
+  const refresh = immediate((): void => (holding ? void (stale = true) : publish()));
   let seq = 0;
   const forget = (upload: Upload): void => {
     const index = uploads.indexOf(upload);
@@ -143,30 +156,29 @@ export function createUploaderFor(platform: Platform, options: UploaderOptions):
     }
     refresh();
     events.emit("add", { upload });
-    if (autoStart) upload.start();
+    if (options.autoStart !== false) upload.start();
     return upload;
   };
 
-  const addAll: Uploader["addAll"] = (inputs, options = {}) => {
+  const addAll: Uploader["addAll"] = (inputs, each = {}) => {
     const list = [...inputs];
-    const optionsOf = (i: number): AddOptions =>
-      typeof options === "function" ? options(list[i] as UploadInput, i) : options;
-    const added: Upload[] = [];
-    // The first files (as many as PUTs in flight) open together, in one request that leaves now.
-    // The others' sizes are read later, a task each: a picked File's size is a synchronous round
-    // trip to the browser process (several ms on a busy machine), and the answer must not wait for
-    // a hundred of them. Their `total` is null until then; each opens when a slot is free.
-    const first = Math.min(list.length, checked.concurrency);
-    creates.together(() => {
-      if (first > 1 && autoStart) ctx.opening.widen();
-      for (let i = 0; i < first; i++) added.push(add(list[i] as UploadInput, optionsOf(i)));
-    });
-    for (let i = first; i < list.length; i++) added.push(add(list[i] as UploadInput, optionsOf(i), true));
-    return added;
+    // Of a long list, the files after the first ones have their sizes read later, a task each.
+    const later = list.length > SIZES_AT_ONCE ? checked.concurrency : list.length;
+    const outer = holding;
+    holding = true;
+    try {
+      return list.map((input, i) => add(input, typeof each === "function" ? each(input, i) : each, i >= later));
+    } finally {
+      holding = outer;
+      if (!holding && stale) publish();
+    }
   };
 
   return {
-    getState: state.getState,
+    getState: () => {
+      if (stale) publish(); // read while addAll adds: never behind
+      return state.getState();
+    },
     subscribe: state.subscribe,
     add,
     addAll,

@@ -7,21 +7,14 @@ import { delay } from "msw";
 import { describe, expect, it, vi } from "vitest";
 import { createUploader, memoryStore, type ResumeStore, type UploaderOptions } from "../../../src/node.js";
 import { Semaphore } from "../../../src/upload/semaphore.js";
-import {
-  ENDPOINT,
-  bytes,
-  fakeBackend,
-  type FakeBackend,
-  type FakeBackendOptions,
-  useMswServer,
-} from "./fake-backend.js";
+import { ENDPOINT, bytes, fakeBackend, type FakeBackend, useMswServer } from "./fake-backend.js";
 
 const server = useMswServer();
 let backend: FakeBackend;
 
 /** Requests as they are handed to `fetch` (endpoint calls by op, PUTs by file name), in order. */
-function setup(options: Partial<UploaderOptions> = {}, backendOptions: FakeBackendOptions = {}) {
-  backend = fakeBackend(backendOptions);
+function setup(options: Partial<UploaderOptions> = {}) {
+  backend = fakeBackend();
   server.use(...backend.handlers);
   const sent: string[] = [];
   const recording: typeof fetch = (input, init) => {
@@ -161,48 +154,50 @@ function countedFile(name: string, data: Uint8Array) {
 }
 
 describe("uploader.addAll", () => {
-  it("opens the first files (as many as parts in flight) with one createMany that leaves before it returns, and reads the others' sizes later", async () => {
-    const { uploader, sent } = setup({ concurrency: 3 }, { createMany: 16 });
+  it("adds the files in order as add() does: the first create leaves before it returns, every total known", async () => {
+    const { uploader, sent } = setup({ concurrency: 3 });
     const picked = Array.from({ length: 6 }, (_, i) => countedFile(`g${i}.bin`, bytes(1000 + i, 10 + i)));
     const uploads = uploader.addAll(picked.map((p) => p.file));
-    expect(sent).toEqual(["createMany g0.bin,g1.bin,g2.bin"]); // before any answer announced it
-    expect(uploads.map((u) => u.getState().total)).toEqual([1000, 1001, 1002, null, null, null]);
-    expect(picked.slice(3).map((p) => p.reads.size)).toEqual([0, 0, 0]);
-    expect(uploader.getState().total).toBeNull(); // not known until every size is
+    expect(sent).toEqual(["create g0.bin"]);
+    expect(uploads.map((u) => u.getState().total)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
+    expect(uploader.getState().uploads.map((u) => u.id)).toEqual(uploads.map((u) => u.id));
     const results = await Promise.all(uploads.map((u) => u.done()));
     expect(results.map((r) => r.size)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
-    expect(uploads.map((u) => u.getState().total)).toEqual([1000, 1001, 1002, 1003, 1004, 1005]);
-    for (const [i, p] of picked.entries()) {
+    for (const i of picked.keys()) {
       expect(Buffer.from(backend.objects.get(`uploads/g${i}.bin`) ?? [])).toEqual(bytes(1000 + i, 10 + i));
     }
-    // The three others open as the first PUTs start: together again, or alone when one is alone in its task.
-    expect(backend.ops("create").length + backend.ops("createMany").length).toBeLessThan(6);
   });
 
-  it("with a server that does not know createMany (400), opens each file alone and stops trying", async () => {
+  it("of more than 32 files, reads the sizes after the first `concurrency` files' a task each, after it returns", async () => {
     const { uploader, sent } = setup({ concurrency: 2 });
-    const first = uploader.addAll([bytes(100, 1), bytes(200, 2)], (_, i) => ({ filename: `old${i}.bin` }));
-    expect((await Promise.all(first.map((u) => u.done()))).map((r) => r.size)).toEqual([100, 200]);
-    expect(sent.slice(0, 3)).toEqual(["createMany old0.bin,old1.bin", "create old0.bin", "create old1.bin"]);
-    sent.length = 0;
-    const second = uploader.addAll([bytes(300, 3), bytes(400, 4)], (_, i) => ({ filename: `next${i}.bin` }));
-    await Promise.all(second.map((u) => u.done()));
-    expect(sent.filter((s) => !s.startsWith("PUT"))).toEqual(["create next0.bin", "create next1.bin"]);
-    expect(Buffer.from(backend.objects.get("uploads/next1.bin") ?? [])).toEqual(bytes(400, 4));
+    const picked = Array.from({ length: 40 }, (_, i) => countedFile(`m${i}.bin`, bytes(10 + i, i)));
+    const uploads = uploader.addAll(picked.map((p) => p.file));
+    expect(sent).toEqual(["create m0.bin"]);
+    expect(uploads.slice(0, 3).map((u) => u.getState().total)).toEqual([10, 11, null]);
+    expect(picked.slice(2).map((p) => p.reads.size)).toEqual(picked.slice(2).map(() => 0));
+    expect(uploader.getState().total).toBeNull(); // not known until every size is
+    await delay(0);
+    expect(uploads[2]?.getState().total).toBe(12); // read in a task of its own
+    const results = await Promise.all(uploads.map((u) => u.done()));
+    expect(results.map((r) => r.size)).toEqual(picked.map((_, i) => 10 + i));
+    expect(uploader.getState().total).toBe(picked.reduce((n, _, i) => n + 10 + i, 0));
+    for (const i of picked.keys()) {
+      expect(Buffer.from(backend.objects.get(`uploads/m${i}.bin`) ?? [])).toEqual(bytes(10 + i, i));
+    }
   });
 
   it("applies an options object to every file, or a function of the file and its index", async () => {
-    const { uploader } = setup({}, { createMany: 16 });
-    const shared = new AbortController();
+    const { uploader } = setup();
     const named = uploader.addAll([bytes(10, 1), bytes(20, 2)], (input, i) => ({
       filename: `n${i}-${(input as Uint8Array).byteLength}.bin`,
       metadata: { index: String(i) },
     }));
     await Promise.all(named.map((u) => u.done()));
-    expect(backend.ops("createMany")[0]?.["files"]).toMatchObject([
+    expect(backend.ops("create")).toMatchObject([
       { filename: "n0-10.bin", metadata: { index: "0" } },
       { filename: "n1-20.bin", metadata: { index: "1" } },
     ]);
+    const shared = new AbortController();
     const cancelled = uploader.addAll([bytes(10, 3), bytes(20, 4)], { signal: shared.signal });
     shared.abort();
     const outcomes = await Promise.allSettled(cancelled.map((u) => u.done()));
@@ -210,9 +205,35 @@ describe("uploader.addAll", () => {
     expect(cancelled.map((u) => u.getState().status)).toEqual(["cancelled", "cancelled"]);
   });
 
+  it("computes the uploader's state once for the whole list, yet getState() read meanwhile is never behind", async () => {
+    const { uploader } = setup({ autoStart: false });
+    const during: Array<[number, number | null]> = [];
+    uploader.on("add", () => {
+      const s = uploader.getState();
+      during.push([s.uploads.length, s.total]);
+    });
+    const notified: number[] = [];
+    uploader.subscribe((s) => notified.push(s.uploads.length));
+    const blob = (n: number): Blob => new Blob([new Uint8Array(bytes(n, n))]);
+    uploader.addAll([blob(1), blob(2), blob(3)]);
+    expect(during).toEqual([
+      [1, 1],
+      [2, 3],
+      [3, 6],
+    ]);
+    const quiet = createUploader({ endpoint: ENDPOINT, store: false, autoStart: false });
+    const before = quiet.getState();
+    quiet.addAll([blob(1), blob(2)]);
+    const after = quiet.getState();
+    expect(after).not.toBe(before);
+    expect([after.uploads.length, after.total]).toEqual([2, 3]);
+    await delay(50);
+    expect(notified.at(-1)).toBe(3);
+  });
+
   it("with autoStart: false sends nothing until each upload is started", async () => {
-    const { uploader, sent } = setup({ autoStart: false }, { createMany: 16 });
-    const uploads = uploader.addAll([bytes(10, 1), bytes(20, 2)]);
+    const { uploader, sent } = setup({ autoStart: false });
+    const uploads = uploader.addAll(new Set([bytes(10, 1), bytes(20, 2)]), (_, i) => ({ filename: `s${i}.bin` }));
     expect(uploads.map((u) => u.getState().status)).toEqual(["queued", "queued"]);
     await delay(0);
     expect(sent).toEqual([]);

@@ -9,6 +9,7 @@ import { EndpointError, InternalError } from "../../../src/index.js";
 import type { CreateFile, CreateManyError, CreateResponse } from "../../../src/index.js";
 import type { EndpointCall } from "../../../src/endpoint/client.js";
 import { createQueue } from "../../../src/upload/create-queue.js";
+import { uploaderCreates } from "../../../src/upload/creates.js";
 
 type Sent = { op: string; body: Record<string, unknown>; signal: AbortSignal | undefined };
 
@@ -54,7 +55,7 @@ function fakeEndpoint() {
 function setup() {
   const endpoint = fakeEndpoint();
   let flushes: Array<() => void> = [];
-  const { create, together } = createQueue({
+  const create = createQueue({
     call: endpoint.call,
     fileError: (r: CreateManyError) =>
       new EndpointError("create", `${r.error.code} (HTTP ${r.status})`, { status: r.status }),
@@ -71,7 +72,7 @@ function setup() {
     endpoint.answer(endpoint.sent.length - 1, single("first", most));
     await first;
   };
-  return { ...endpoint, create, together, flush, flushes: () => flushes.length, learn };
+  return { ...endpoint, create, flush, flushes: () => flushes.length, learn };
 }
 
 /** The file names a `createMany` request carried. */
@@ -249,99 +250,39 @@ describe("create queue: request size", () => {
   });
 });
 
-describe("create queue: together()", () => {
-  it("sends the creates asked for while it runs in one createMany when it returns, before any announcement", async () => {
-    const q = setup();
-    const signal = new AbortController().signal;
-    const asked = q.together(() => {
-      const promises = ["a.png", "b.png", "c.png"].map((name) => q.create(file(name), signal));
-      expect(q.sent).toHaveLength(0); // nothing leaves while the application adds files
-      return promises;
-    });
-    expect(q.sent.map((s) => [s.op, filesOf(s)])).toEqual([["createMany", ["a.png", "b.png", "c.png"]]]);
-    expect(q.flushes()).toBe(0); // at once, not at the end of the task
-    q.answer(0, { results: [single("a", 16), multipart("b"), single("c", 16)] });
-    expect((await Promise.all(asked)).map((r) => r.key)).toEqual(["a", "b", "c"]);
-    // The answers announced createMany: later creates of one task go together too.
-    for (const name of ["d.png", "e.png"]) void q.create(file(name), signal);
-    q.flush();
-    expect(q.sent.slice(1).map((s) => [s.op, filesOf(s)])).toEqual([["createMany", ["d.png", "e.png"]]]);
-  });
-
-  it("sends a lone file as a plain create, and returns what its function returns", () => {
-    const q = setup();
-    const signal = new AbortController().signal;
-    expect(q.together(() => (void q.create(file("a.png"), signal), 42))).toBe(42);
-    expect(q.sent.map((s) => [s.op, s.body.filename])).toEqual([["create", "a.png"]]);
-  });
-
-  it("keeps to the limit the server announced", async () => {
-    const q = setup();
-    await q.learn(2);
-    const signal = new AbortController().signal;
-    q.together(() => {
-      for (const name of ["a", "b", "c"]) void q.create(file(`${name}.png`), signal).catch(() => undefined);
-    });
-    expect(q.sent.slice(1).map((s) => [s.op, s.op === "create" ? 1 : (s.body.files as unknown[]).length])).toEqual([
-      ["createMany", 2],
-      ["create", 1],
-    ]);
-  });
-
-  it("leaves out a file cancelled before it returns", () => {
-    const q = setup();
-    const cancel = new AbortController();
-    const signal = new AbortController().signal;
-    let gone: Promise<CreateResponse> | undefined;
-    q.together(() => {
-      gone = q.create(file("gone.png"), cancel.signal);
-      void q.create(file("a.png"), signal);
-      void q.create(file("b.png"), signal);
-      cancel.abort(new Error("cancelled"));
-    });
-    expect(filesOf(q.sent[0])).toEqual(["a.png", "b.png"]);
-    return expect(gone).rejects.toThrow("cancelled");
-  });
-
-  it("falls back to lone creates on an older server's 400, and stops trying", async () => {
-    const q = setup();
-    const signal = new AbortController().signal;
-    const asked = q.together(() => [q.create(file("a.png"), signal), q.create(file("b.png"), signal)]);
-    q.fail(0, new EndpointError("createMany", "BadRequest: unknown operation (HTTP 400)", { status: 400 }));
-    await settle();
-    expect(q.sent.slice(1).map((s) => [s.op, s.body.filename])).toEqual([
-      ["create", "a.png"],
-      ["create", "b.png"],
-    ]);
-    q.answer(1, single("a")); // no announcement: an older server
-    q.answer(2, single("b"));
-    expect((await Promise.all(asked)).map((r) => r.key)).toEqual(["a", "b"]);
-    q.together(() => {
-      void q.create(file("c.png"), signal);
-      void q.create(file("d.png"), signal);
-    });
-    expect(q.sent.slice(3).map((s) => [s.op, s.body.filename])).toEqual([
-      ["create", "c.png"],
-      ["create", "d.png"],
-    ]);
-  });
-});
-
-describe("create queue: default scheduling", () => {
-  it("sends the creates of one task together at the end of the task", async () => {
+describe("the uploader's creates", () => {
+  it("go alone until an answer announces createMany, then through the queue (loaded then), one request per task", async () => {
     const endpoint = fakeEndpoint();
-    const { create } = createQueue({ call: endpoint.call, fileError: () => new Error("refused") });
+    const create = uploaderCreates(endpoint.call, () => new Error("refused"));
     const signal = new AbortController().signal;
     const first = create(file("first.png"), signal);
+    const second = create(file("second.png"), signal); // before any answer: alone too
+    expect(endpoint.sent.map((s) => s.op)).toEqual(["create", "create"]);
     endpoint.answer(0, single("first", 16));
-    await first;
-    const later = ["a.png", "b.png", "c.png"].map((name) => create(file(name), signal));
-    expect(endpoint.sent).toHaveLength(1); // waiting for the end of the task
+    endpoint.answer(1, single("second", 16));
+    await Promise.all([first, second]);
+    await import("../../../src/upload/create-queue.js"); // the queue's code is loaded (statically here: at once)
     await settle();
-    expect(endpoint.sent.slice(1).map((s) => [s.op, filesOf(s)])).toEqual([
+    const later = ["a.png", "b.png", "c.png"].map((name) => create(file(name), signal));
+    expect(endpoint.sent).toHaveLength(2); // waiting for the end of the task
+    await settle();
+    expect(endpoint.sent.slice(2).map((s) => [s.op, filesOf(s)])).toEqual([
       ["createMany", ["a.png", "b.png", "c.png"]],
     ]);
-    endpoint.answer(1, { results: [single("a", 16), single("b", 16), single("c", 16)] });
+    endpoint.answer(2, { results: [single("a", 16), single("b", 16), single("c", 16)] });
     expect((await Promise.all(later)).map((r) => r.key)).toEqual(["a", "b", "c"]);
+  });
+
+  it("never batch for a server that does not announce createMany", async () => {
+    const endpoint = fakeEndpoint();
+    const create = uploaderCreates(endpoint.call, () => new Error("refused"));
+    const signal = new AbortController().signal;
+    const first = create(file("first.png"), signal);
+    endpoint.answer(0, single("first"));
+    await first;
+    await settle();
+    for (const name of ["a.png", "b.png"]) void create(file(name), signal);
+    await settle();
+    expect(endpoint.sent.map((s) => s.op)).toEqual(["create", "create", "create"]);
   });
 });

@@ -67,11 +67,6 @@ export interface FakeBackendOptions {
   expiry?: "aws" | "rgw" | "none";
   /** Echo `x-amz-checksum-crc32` in part answers, as AWS does (default false, like RGW and s3rver). */
   echoChecksum?: boolean;
-  /**
-   * Answer `createMany` (up to this many files) and announce it in `create` answers, as a current
-   * signer does. Default: none (an older server: `createMany` is a 400 BadRequest).
-   */
-  createMany?: number;
 }
 
 export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
@@ -84,36 +79,6 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
   const attempts = new Map<number, number>();
   let signatures = 0;
   let seq = 0;
-  const announced = options.createMany ? { createMany: options.createMany } : {};
-  /** The answer to one file's `create`. */
-  const created = (body: Record<string, unknown>): Record<string, unknown> => {
-    const key = `uploads/${String(body["filename"])}`;
-    const size = body["size"] as number | null;
-    if (size !== null && size < threshold) {
-      const expiresAt = serverNow() + lifetime;
-      return {
-        mode: "single",
-        key,
-        url: `${S3}/${key}?exp=${expiresAt}&sig=s${++signatures}`,
-        headers: {},
-        expiresAt,
-        s3Url: `${S3}/${key}`,
-        ...announced,
-      };
-    }
-    const uploadId = `up${++seq}`;
-    uploads.set(uploadId, { key, parts: new Map() });
-    return {
-      mode: "multipart",
-      key,
-      uploadId,
-      partSize,
-      token: `tok-${uploadId}`,
-      expiresAt: serverNow() + 86_400_000,
-      s3Url: `${S3}/${key}`,
-      ...announced,
-    };
-  };
   const backend: FakeBackend = {
     calls: [],
     puts: [],
@@ -125,14 +90,38 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
         backend.calls.push(body);
         const injected = await backend.onCall?.(body);
         if (injected) return injected;
+        const key = `uploads/${String(body["filename"] ?? body["key"])}`;
         switch (body["op"]) {
-          case "create":
-            return HttpResponse.json(created(body), { headers: date() });
-          case "createMany": {
-            const files = body["files"] as Array<Record<string, unknown>>;
-            if (!options.createMany || files.length > options.createMany)
-              return HttpResponse.json({ error: { code: "BadRequest", message: "op" } }, { status: 400 });
-            return HttpResponse.json({ results: files.map(created) }, { headers: date() });
+          case "create": {
+            const size = body["size"] as number | null;
+            if (size !== null && size < threshold) {
+              const expiresAt = serverNow() + lifetime;
+              return HttpResponse.json(
+                {
+                  mode: "single",
+                  key,
+                  url: `${S3}/${key}?exp=${expiresAt}&sig=s${++signatures}`,
+                  headers: {},
+                  expiresAt,
+                  s3Url: `${S3}/${key}`,
+                },
+                { headers: date() },
+              );
+            }
+            const uploadId = `up${++seq}`;
+            uploads.set(uploadId, { key, parts: new Map() });
+            return HttpResponse.json(
+              {
+                mode: "multipart",
+                key,
+                uploadId,
+                partSize,
+                token: `tok-${uploadId}`,
+                expiresAt: serverNow() + 86_400_000,
+                s3Url: `${S3}/${key}`,
+              },
+              { headers: date() },
+            );
           }
           case "sign": {
             const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
