@@ -8,7 +8,7 @@ import { createHostHealth } from "../core/health.js";
 import type { HostHealth } from "../core/health-types.js";
 import { checkRouting } from "../core/host-order.js";
 import { createHosts, type Hosts } from "../delivery/hosts.js";
-import { fallbackPredicate } from "../delivery/options.js";
+import { checkDuration, fallbackPredicate } from "../delivery/options.js";
 import type { RoutingOptions } from "../delivery/types.js";
 import { DEFAULT_STATUS_CHECK_MS } from "./status.js";
 import type { AutoFallbackOptions } from "./types.js";
@@ -26,14 +26,16 @@ export interface ImageOptions {
 /** Check and resolve `options` (throws `ConfigError` for a bad one). */
 export function imageOptions(options: AutoFallbackOptions): ImageOptions {
   const hosts = createHosts(options.cdn, options.origin);
-  const timeoutMs = options.timeoutMs ?? 3000;
-  const checkMs = options.statusCheckMs ?? DEFAULT_STATUS_CHECK_MS;
-  if (!(timeoutMs > 0)) throw new ConfigError("timeoutMs", "autoFallback: timeoutMs must be a number > 0 (ms)");
-  if (!(checkMs >= 0))
-    throw new ConfigError(
-      "statusCheckMs",
-      "autoFallback: statusCheckMs must be a number >= 0 (ms; 0 turns checks off)",
-    );
+  // Checked as createEdge and the service worker check theirs (a string such as "3000" is refused).
+  const fail = (name: string) => (message: string) => new ConfigError(name, `autoFallback: ${message}`);
+  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, 3000, false, fail("timeoutMs")) as number;
+  const checkMs = checkDuration(
+    "statusCheckMs",
+    options.statusCheckMs,
+    DEFAULT_STATUS_CHECK_MS,
+    true, // 0 turns checks off
+    fail("statusCheckMs"),
+  ) as number;
   const isFallback = fallbackPredicate(options.fallbackStatuses, "autoFallback");
   const health =
     options.health ??

@@ -26,6 +26,8 @@ describe("autoFallback options", () => {
   it.each([
     ["timeoutMs", { timeoutMs: 0 }],
     ["statusCheckMs", { statusCheckMs: -1 }],
+    ["timeoutMs", { timeoutMs: "3000" as unknown as number }],
+    ["statusCheckMs", { statusCheckMs: Number.NaN }],
     ["fallbackStatuses", { fallbackStatuses: [503, 99] }],
     ["fallbackStatuses", { fallbackStatuses: ["503"] as unknown as number[] }],
   ])("refuses a bad %s with a ConfigError naming it and autoFallback", (option, bad) => {
