@@ -114,19 +114,7 @@ describe("a batch's first create", () => {
         },
       },
     });
-    const file = new File([new Uint8Array(bytes(1000, 7))], "f.bin", { lastModified: 5 });
-    const reads = { size: 0, lastModified: 0 };
-    for (const name of ["size", "lastModified"] as const) {
-      const getter =
-        Object.getOwnPropertyDescriptor(File.prototype, name)?.get ??
-        Object.getOwnPropertyDescriptor(Blob.prototype, name)?.get;
-      Object.defineProperty(file, name, {
-        get() {
-          reads[name]++;
-          return getter?.call(file) as number;
-        },
-      });
-    }
+    const { file, reads } = countedFile("f.bin", bytes(1000, 7));
     const upload = uploader.add(file);
     expect(upload.getState().total).toBe(1000);
     const result = await upload.done();
