@@ -79,6 +79,34 @@ describe("<EdgeImage> on the server", () => {
   });
 });
 
+describe("EdgeProvider: statusCheckMs", () => {
+  it.each([-1, Number.NaN, "10000"])("throws a ConfigError naming `statusCheckMs` for %s", (bad) => {
+    const edge = createEdge({ cdn: "https://cdn.example.com", origin });
+    const provider = createElement(
+      EdgeProvider,
+      { edge, statusCheckMs: bad as number },
+      createElement(EdgeImage, { objectKey: "k.png", alt: "" }),
+    );
+    expect(() => renderToString(provider)).toThrow(
+      expect.objectContaining({
+        code: "InvalidConfig",
+        option: "statusCheckMs",
+        message: expect.stringMatching(/^EdgeProvider: statusCheckMs must be a number of milliseconds >= 0/),
+      }),
+    );
+  });
+
+  it("takes 0 (no checks) and a positive interval", () => {
+    const edge = createEdge({ cdn: "https://cdn.example.com", origin });
+    for (const statusCheckMs of [0, 2500]) {
+      const html = renderToString(
+        createElement(EdgeProvider, { edge, statusCheckMs }, createElement(EdgeImage, { objectKey: "k.png", alt: "" })),
+      );
+      expect(html).toContain('src="https://cdn.example.com/k.png"');
+    }
+  });
+});
+
 describe("useEdge", () => {
   it("returns the provider's edge", () => {
     const edge = createEdge({ cdn: "https://cdn.example.com", origin });
