@@ -51,6 +51,28 @@ export function checkDuration(
   return value;
 }
 
+/**
+ * A duration option of `owner` (the factory or component a `ConfigError` names), checked by
+ * {@link checkDuration}: "`owner`: `name` must be a number of milliseconds > 0, got …".
+ */
+export function durationOption(owner: string, name: string, value: unknown, fallback: number, zero: boolean): number;
+export function durationOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: undefined,
+  zero: boolean,
+): number | undefined;
+export function durationOption(
+  owner: string,
+  name: string,
+  value: unknown,
+  fallback: number | undefined,
+  zero: boolean,
+): number | undefined {
+  return checkDuration(name, value, fallback, zero, (m) => new ConfigError(name, `${owner}: ${m}`));
+}
+
 /** The per-call `timeoutMs` of `edge.fetch` (an argument, so an `InvalidInputError`). */
 export function callTimeout(value: unknown, fallback: number): number {
   return checkDuration("timeoutMs", value, fallback, false, (m) => new InvalidInputError(`edge.fetch: ${m}`)) as number;
@@ -99,11 +121,8 @@ function sharedBreaker(options: EdgeOptions): HostHealth | undefined {
 
 /** Check every option but `cdn` and `origin` (see `createHosts`). */
 export function checkEdgeOptions(options: EdgeOptions): EdgeConfig {
-  const config = (m: string, name: string) => new ConfigError(name, `createEdge: ${m}`);
-  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false, (m) =>
-    config(m, "timeoutMs"),
-  );
-  const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, (m) => config(m, "hedgeMs"));
+  const timeoutMs = durationOption("createEdge", "timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false);
+  const hedgeMs = durationOption("createEdge", "hedgeMs", options.hedgeMs, undefined, true);
   if (options.followRedirects !== undefined && typeof options.followRedirects !== "boolean") {
     throw new ConfigError("followRedirects", "createEdge: followRedirects must be true or false");
   }
@@ -111,7 +130,7 @@ export function checkEdgeOptions(options: EdgeOptions): EdgeConfig {
     throw new ConfigError("fetch", "createEdge: fetch must be a fetch function (default: the global fetch)");
   }
   return {
-    timeoutMs: timeoutMs as number,
+    timeoutMs,
     hedgeMs,
     isFallback: fallbackPredicate(options.fallbackStatuses),
     follow: options.followRedirects === true,

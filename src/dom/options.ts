@@ -8,7 +8,7 @@ import { createHostHealth } from "../core/health.js";
 import type { HostHealth } from "../core/health-types.js";
 import { checkRouting } from "../core/host-order.js";
 import { createHosts, type Hosts } from "../delivery/hosts.js";
-import { checkDuration, fallbackPredicate } from "../delivery/options.js";
+import { durationOption, fallbackPredicate } from "../delivery/options.js";
 import type { RoutingOptions } from "../delivery/types.js";
 import { DEFAULT_STATUS_CHECK_MS } from "./status.js";
 import type { AutoFallbackOptions } from "./types.js";
@@ -27,15 +27,8 @@ export interface ImageOptions {
 export function imageOptions(options: AutoFallbackOptions): ImageOptions {
   const hosts = createHosts(options.cdn, options.origin);
   // Checked as createEdge and the service worker check theirs (a string such as "3000" is refused).
-  const fail = (name: string) => (message: string) => new ConfigError(name, `autoFallback: ${message}`);
-  const timeoutMs = checkDuration("timeoutMs", options.timeoutMs, 3000, false, fail("timeoutMs")) as number;
-  const checkMs = checkDuration(
-    "statusCheckMs",
-    options.statusCheckMs,
-    DEFAULT_STATUS_CHECK_MS,
-    true, // 0 turns checks off
-    fail("statusCheckMs"),
-  ) as number;
+  const timeoutMs = durationOption("autoFallback", "timeoutMs", options.timeoutMs, 3000, false);
+  const checkMs = durationOption("autoFallback", "statusCheckMs", options.statusCheckMs, DEFAULT_STATUS_CHECK_MS, true);
   const isFallback = fallbackPredicate(options.fallbackStatuses, "autoFallback");
   const health =
     options.health ??

@@ -4,7 +4,7 @@
  */
 import { createContext, createElement, useContext, useMemo, type ReactNode } from "react";
 import { ConfigError } from "../core/errors.js";
-import { checkDuration, fallbackPredicate } from "../delivery/options.js";
+import { durationOption, fallbackPredicate } from "../delivery/options.js";
 import type { Edge } from "../delivery/types.js";
 import { afterLoad } from "../dom/schedule.js";
 import { createStatusChecker, DEFAULT_STATUS_CHECK_MS, type StatusChecker } from "../dom/status.js";
@@ -52,9 +52,7 @@ export function EdgeProvider({
 }: EdgeProviderProps): ReactNode {
   const value = useMemo((): EdgeContextValue => {
     const isFallback = fallbackPredicate(fallbackStatuses, "EdgeProvider");
-    const interval = checkDuration("statusCheckMs", statusCheckMs, DEFAULT_STATUS_CHECK_MS, true, (m) => {
-      return new ConfigError("statusCheckMs", `EdgeProvider: ${m}`);
-    }) as number;
+    const interval = durationOption("EdgeProvider", "statusCheckMs", statusCheckMs, DEFAULT_STATUS_CHECK_MS, true);
     return { edge, isFallback, checker: checkerOf(edge, isFallback, interval) };
   }, [edge, fallbackStatuses, statusCheckMs]);
   return createElement(EdgeContext.Provider, { value }, children);

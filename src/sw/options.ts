@@ -6,7 +6,7 @@
 import { ConfigError } from "../core/errors.js";
 import type { HostHealth } from "../core/health-types.js";
 import { createOrigins, type Origins } from "../delivery/origins.js";
-import { checkDuration, DEFAULT_EDGE_TIMEOUT_MS, fallbackPredicate } from "../delivery/options.js";
+import { DEFAULT_EDGE_TIMEOUT_MS, durationOption, fallbackPredicate } from "../delivery/options.js";
 import { workerHealthStore } from "./health-store.js";
 import { configuredRoute } from "./route.js";
 import type { EdgeFallbackOptions } from "./types.js";
@@ -37,14 +37,8 @@ export function checkFallbackOptions(options: EdgeFallbackOptions): FallbackConf
       throw fail(name)(`${name} must be true or false`);
   }
   const hosts = createOrigins(options.cdn, options.origin, NAME);
-  const timeoutMs = checkDuration(
-    "timeoutMs",
-    options.timeoutMs,
-    DEFAULT_EDGE_TIMEOUT_MS,
-    false,
-    fail("timeoutMs"),
-  ) as number;
-  const hedgeMs = checkDuration("hedgeMs", options.hedgeMs, undefined, true, fail("hedgeMs"));
+  const timeoutMs = durationOption(NAME, "timeoutMs", options.timeoutMs, DEFAULT_EDGE_TIMEOUT_MS, false);
+  const hedgeMs = durationOption(NAME, "hedgeMs", options.hedgeMs, undefined, true);
   const isFallback = fallbackPredicate(options.fallbackStatuses, NAME);
   const route = options.route ?? configuredRoute;
   if (typeof route !== "object" || route === null || typeof route.origins !== "function")
