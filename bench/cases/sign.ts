@@ -11,6 +11,7 @@ import { S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { SignatureV4 } from "@smithy/signature-v4";
 
+import { DEFAULT_PART_SIZE } from "../../src/core/parts.js";
 import type { CreateMultipartResponse, SignPart } from "../../src/core/protocol.js";
 import { createUploader } from "../../src/node.js";
 import { createSigner } from "../../src/server.js";
@@ -141,7 +142,7 @@ async function roundTrips(
   const zeros = Buffer.alloc(max);
   const uploader = createUploader({ endpoint, concurrency: 4, partSize: part, store: false });
   const out: RoundTrips[] = [];
-  const threshold = 8 * MiB; // the signer's default multipartThreshold
+  const threshold = DEFAULT_PART_SIZE; // the signer's default multipartThreshold
   for (const parts of counts) {
     const size = parts * part;
     const inputs: Array<[InputKind, () => Parameters<typeof uploader.upload>]> = [
@@ -242,7 +243,7 @@ export async function runSign(ctx: BenchContext): Promise<CaseResult> {
       columns: ["parts", "input", "mode", "create", "sign", "complete", "other", "total", "goal", ""],
       rows,
       notes: [
-        "Counted by the app (test/support/app.ts `ops`) in front of the sink. Goal: create + ceil(parts/100) sign + complete for multipart; create alone for a single PUT (size < 8 MiB, the signer's multipartThreshold).",
+        "Counted by the app (test/support/app.ts `ops`) in front of the sink. Goal: create + ceil(parts/100) sign + complete for multipart; create alone for a single PUT (size < 10 MiB, the signer's multipartThreshold).",
         "A stream of unknown length is always multipart (the server cannot choose a single PUT without a size).",
       ],
     });

@@ -5,8 +5,8 @@
  */
 import { contentTypeMatches } from "../core/content-type.js";
 import { ConfigError } from "../core/errors.js";
-import { S3_LIMITS, choosePartSize, partCount, partSizeToFit } from "../core/parts.js";
-import { GiB, MiB } from "../core/sizes.js";
+import { DEFAULT_PART_SIZE, S3_LIMITS, choosePartSize, partCount, partSizeToFit } from "../core/parts.js";
+import { GiB } from "../core/sizes.js";
 import { SignerError } from "./errors.js";
 import type { CreateInput, SignerContext, SignerLimits } from "./types.js";
 import { mediaType } from "./validate.js";
@@ -52,12 +52,18 @@ export function resolveLimits(limits: SignerLimits = {}): ResolvedLimits {
   const maxParts = integerIn(limits.maxParts, S3_LIMITS.maxParts, 1, S3_LIMITS.maxParts, "maxParts");
   const multipartThreshold = integerIn(
     limits.multipartThreshold,
-    8 * MiB,
+    DEFAULT_PART_SIZE,
     0,
     S3_LIMITS.maxSinglePutSize,
     "multipartThreshold",
   );
-  const partSize = integerIn(limits.partSize, 8 * MiB, S3_LIMITS.minPartSize, S3_LIMITS.maxPartSize, "partSize");
+  const partSize = integerIn(
+    limits.partSize,
+    DEFAULT_PART_SIZE,
+    S3_LIMITS.minPartSize,
+    S3_LIMITS.maxPartSize,
+    "partSize",
+  );
   const contentTypes = (limits.contentTypes ?? ["*/*"]).map((pattern) => {
     if (
       typeof pattern !== "string" ||

@@ -72,9 +72,9 @@ export interface SignerLimits {
   contentTypes?: string[];
   /** Most parts of one multipart upload (at most S3's 10,000). Default 10,000. */
   maxParts?: number;
-  /** Files smaller than this go up in one presigned PUT. Default 8 MiB. */
+  /** Files smaller than this go up in one presigned PUT. Default 10 MiB (the default part size). */
   multipartThreshold?: number;
-  /** Preferred part size in bytes (5 MiB..5 GiB); raised when a file would need too many parts. Default 8 MiB. */
+  /** Preferred part size in bytes (5 MiB..5 GiB); raised when a file would need too many parts. Default 10 MiB: keep it a multiple of 10 MiB for Blobs built in a Chromium page (see `DEFAULT_PART_SIZE`). */
   partSize?: number;
   /** Whether `size: null` (a stream of unknown length) is accepted. Default true: the size is then bounded by signing and checked again at `complete`. */
   allowUnknownSize?: boolean;

@@ -88,7 +88,16 @@ function send(attempt: Attempt): Promise<{ status: number; text: string }> {
 
 async function createUpload(extra: Record<string, unknown>, owner: string): Promise<Upload> {
   const res = await send({
-    body: { v: 1, op: "create", filename: "a.bin", contentType: "application/octet-stream", size: 20 * MiB, ...extra },
+    // 20 MiB in parts of 8 MiB (proposed by the client): the shared case table counts 3 parts.
+    body: {
+      v: 1,
+      op: "create",
+      filename: "a.bin",
+      contentType: "application/octet-stream",
+      size: 20 * MiB,
+      partSize: 8 * MiB,
+      ...extra,
+    },
     user: owner,
   });
   expect(res.status, res.text).toBe(200);

@@ -24,18 +24,18 @@ describe("S3_LIMITS", () => {
       maxObjectSize: 5 * TiB,
       maxSinglePutSize: 5 * GiB,
     });
-    expect(DEFAULT_PART_SIZE).toBe(8 * MiB);
+    expect(DEFAULT_PART_SIZE).toBe(10 * MiB); // whole pieces of a Blob Chromium built in memory
     expect(Object.isFrozen(S3_LIMITS)).toBe(true);
   });
 });
 
 describe("choosePartSize", () => {
   it.each([
-    [0, 8 * MiB],
-    [1, 8 * MiB],
-    [100 * MiB, 8 * MiB],
-    [10_000 * 8 * MiB, 8 * MiB],
-    [10_000 * 8 * MiB + 1, 9 * MiB],
+    [0, 10 * MiB],
+    [1, 10 * MiB],
+    [100 * MiB, 10 * MiB],
+    [10_000 * 10 * MiB, 10 * MiB],
+    [10_000 * 10 * MiB + 1, 11 * MiB],
     [100 * GiB, 11 * MiB],
     [1 * TiB, 105 * MiB],
     [5 * TiB, 525 * MiB],

@@ -35,6 +35,13 @@ describe("create", () => {
     expect(sent).toEqual([]); // no S3 call for a single PUT
   });
 
+  it("by default sends files under 10 MiB in one PUT and larger ones in parts of 10 MiB", async () => {
+    const { call } = setup();
+    expect((await call<CreateSingleResponse>(create({ size: 10 * MiB - 1 }))).json.mode).toBe("single");
+    const multipart = (await call<CreateMultipartResponse>(create({ size: 10 * MiB }))).json;
+    expect(multipart).toMatchObject({ mode: "multipart", partSize: 10 * MiB });
+  });
+
   it("states when the PUT URL expires (signing second + urlExpiresInMs)", async () => {
     const now = Date.UTC(2030, 0, 1, 0, 0, 0, 700);
     const { call } = setup({ now: () => now, urlExpiresInMs: 120_000 });
@@ -51,7 +58,7 @@ describe("create", () => {
     expect(body).toMatchObject({
       mode: "multipart",
       uploadId: "upload-1",
-      partSize: 8 * MiB,
+      partSize: 10 * MiB, // the default
       expiresAt: now + 3_600_000,
     });
     expect(sent).toEqual([
@@ -426,7 +433,7 @@ describe("findings of the hostile review (issue 18)", () => {
 
   it("writes '1 part' and '2 parts'", async () => {
     const { call } = setup();
-    const one = await createMultipart(call, { size: 8 * MiB });
+    const one = await createMultipart(call, { size: 10 * MiB, partSize: 10 * MiB });
     const res = await call({
       v: 1,
       op: "complete",

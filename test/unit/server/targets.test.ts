@@ -56,7 +56,7 @@ function twoTargets(overrides: Partial<SignerOptions> = {}) {
     ],
     tokenSecret: SECRET,
     authorize: headerAuth,
-    limits: { multipartThreshold: 5 * MiB },
+    limits: { multipartThreshold: 5 * MiB, partSize: 8 * MiB },
     ...overrides,
   });
   const handler = handleS3Edge(signer, { onError: () => undefined });
