@@ -64,6 +64,13 @@ export interface CreateRequest {
    * it does not have.
    */
   target?: string;
+  /**
+   * Sign the URLs of the first `signParts` parts (1..{@link MAX_PARTS_PER_SIGN}) into a multipart
+   * answer (`signed`), so the first PUT needs no `sign` round trip. Honoured for a known size
+   * without a checksum (the URLs of a checksummed upload depend on the bytes); servers before
+   * this field ignore it, and the client then calls `sign` as before.
+   */
+  signParts?: number;
 }
 
 /** One file of a `createMany`: the fields of a `create` request, without the envelope. */
@@ -152,6 +159,8 @@ export interface CreateMultipartResponse extends CreateAnswerBase {
   token: string;
   /** Epoch milliseconds after which `token` is refused. */
   expiresAt: number;
+  /** The URLs of the first parts, when the request asked for them (`signParts`) and could have them. */
+  signed?: SignResponse;
 }
 
 export type CreateResponse = CreateSingleResponse | CreateMultipartResponse;

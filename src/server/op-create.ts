@@ -10,7 +10,9 @@ import type { CreateResponse } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
 import { checkCreate, planPartSize } from "./limits.js";
+import { partCount, partRange } from "../core/parts.js";
 import { presignPut } from "./presign.js";
+import { signBatch } from "./sign-batch.js";
 import { uploadsOfKey } from "./siblings.js";
 import type { CreateInput, SignerContext } from "./types.js";
 import { validateCreate } from "./validate.js";
@@ -145,7 +147,23 @@ export async function createUpload(base: SignerRuntime, req: unknown, ctx: Signe
     ...(scoped ? { r: true as const } : {}),
     ...(rt.target && { g: rt.target.id }),
   });
-  return { mode: "multipart", key, uploadId, partSize, token, expiresAt, ...urls, ...where };
+  // The first parts' URLs, when asked: the client's first PUT then needs no `sign` round trip.
+  const first =
+    valid.signParts && input.size !== null && !valid.checksum
+      ? Math.min(valid.signParts, partCount(input.size, partSize))
+      : 0;
+  const signed =
+    first > 0
+      ? await signBatch(
+          rt,
+          { key, uploadId },
+          Array.from({ length: first }, (_, i) => {
+            const { start, end } = partRange(i + 1, partSize, input.size as number);
+            return { partNumber: i + 1, size: end - start, checksum: undefined };
+          }),
+        )
+      : undefined;
+  return { mode: "multipart", key, uploadId, partSize, token, expiresAt, ...(signed && { signed }), ...urls, ...where };
 }
 
 /** CreateMultipartUpload; answers the new uploadId. */

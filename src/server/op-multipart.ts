@@ -10,7 +10,6 @@ import type {
   AbortResponse,
   ListResponse,
   SignResponse,
-  SignedPart,
   StoredPart,
   UploadRef,
   UploadResult,
@@ -18,8 +17,7 @@ import type {
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, s3ErrorName } from "./errors.js";
 import { maxPartNumber, maxUnknownPartSize } from "./limits.js";
-import { partHeaders } from "./presign.js";
-import { presignPartsFast } from "./presign-fast.js";
+import { signBatch } from "./sign-batch.js";
 import { abortSiblings } from "./siblings.js";
 import type { PartToSign } from "./presign.js";
 import type { TokenPayload } from "./token.js";
@@ -104,18 +102,7 @@ export async function signParts(base: SignerRuntime, req: unknown, ctx: SignerCo
     size: partSizeOf(rt, token, partNumber, size, limit),
     checksum: validateChecksum(checksum, token.c, partNumber),
   }));
-  const timing = rt.timing();
-  const urls = await presignPartsFast(
-    rt.signing,
-    { bucket: rt.bucket, key: ref.key, uploadId: ref.uploadId },
-    parts,
-    timing,
-  );
-  const signed: Record<string, SignedPart> = {};
-  parts.forEach((part, i) => {
-    signed[String(part.partNumber)] = { url: urls[i] ?? "", headers: partHeaders(part) };
-  });
-  return { urls: signed, expiresAt: timing.expiresAt };
+  return signBatch(rt, ref, parts);
 }
 
 /** Run `list`: every part S3 holds for the upload (ListParts, all pages). */

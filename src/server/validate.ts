@@ -46,6 +46,8 @@ export interface ValidCreate {
   metadata: Record<string, string>;
   checksum: ChecksumAlgorithm | undefined;
   partSize: number | undefined;
+  /** How many first part URLs to sign into the answer (1..100), when asked. */
+  signParts: number | undefined;
 }
 
 /** Validate `metadata`: names `[a-z0-9-]`, printable ASCII values, at most 2 KB in all. */
@@ -69,7 +71,7 @@ export function validateMetadata(value: unknown): Record<string, string> {
 /** Validate the body of `create`. */
 export function validateCreate(req: unknown): ValidCreate {
   if (!isRecord(req)) throw bad("request must be an object");
-  const { filename, contentType, size, checksum, partSize } = req;
+  const { filename, contentType, size, checksum, partSize, signParts } = req;
   if (typeof filename !== "string") throw bad("filename must be a string");
   if (utf8ByteLength(filename) > MAX_FILENAME_BYTES) throw bad(`filename is longer than ${MAX_FILENAME_BYTES} bytes`);
   if (typeof contentType !== "string" || contentType.length > 256 || mediaType(contentType) === undefined) {
@@ -84,7 +86,13 @@ export function validateCreate(req: unknown): ValidCreate {
   if (partSize !== undefined && (typeof partSize !== "number" || !Number.isSafeInteger(partSize) || partSize <= 0)) {
     throw bad("partSize must be a positive integer when given");
   }
-  return { filename, contentType, size, metadata: validateMetadata(req.metadata), checksum, partSize };
+  if (
+    signParts !== undefined &&
+    (typeof signParts !== "number" || !Number.isInteger(signParts) || signParts < 1 || signParts > MAX_PARTS_PER_SIGN)
+  ) {
+    throw bad(`signParts must be an integer from 1 to ${MAX_PARTS_PER_SIGN} when given`);
+  }
+  return { filename, contentType, size, metadata: validateMetadata(req.metadata), checksum, partSize, signParts };
 }
 
 /** Validate the `key`, `uploadId` and `token` strings every multipart operation carries. */

@@ -77,6 +77,14 @@ export class PartUrls {
     }
   }
 
+  /**
+   * Take URLs signed elsewhere (the `create` answer's `signed`, for the first parts), for the
+   * parts listed with their sizes: the same as if a `sign` call had answered them.
+   */
+  seed(parts: SignPart[], answer: SignResponse): void {
+    this.#store(parts, answer, this.#now());
+  }
+
   /** Forget the URL of a part (S3 refused it as expired). */
   invalidate(partNumber: number): void {
     this.#cache.delete(partNumber);
@@ -129,23 +137,27 @@ export class PartUrls {
           chunk = chunk.slice(0, requested);
           answer = await this.#options.sign(chunk);
         }
-        for (const part of chunk) {
-          const signed = answer.urls[String(part.partNumber)];
-          if (!signed || typeof signed.url !== "string") continue;
-          this.#cache.set(part.partNumber, {
-            url: signed.url,
-            headers: signed.headers ?? {},
-            size: part.size,
-            checksum: part.checksum,
-            expiresAt: answer.expiresAt,
-            signedAt,
-          });
-        }
+        this.#store(chunk, answer, signedAt);
       }
     } finally {
       for (const part of parts) {
         if (this.#inflight.get(part.partNumber)?.promise === promise) this.#inflight.delete(part.partNumber);
       }
+    }
+  }
+
+  #store(parts: SignPart[], answer: SignResponse, signedAt: number): void {
+    for (const part of parts) {
+      const signed = answer.urls[String(part.partNumber)];
+      if (!signed || typeof signed.url !== "string") continue;
+      this.#cache.set(part.partNumber, {
+        url: signed.url,
+        headers: signed.headers ?? {},
+        size: part.size,
+        checksum: part.checksum,
+        expiresAt: answer.expiresAt,
+        signedAt,
+      });
     }
   }
 }

@@ -3,7 +3,8 @@
  * same source when there is one and S3 still has it (`resume.ts`, loaded only
  * then), else `create` a new one.
  */
-import type { ChecksumAlgorithm, CreateResponse, StoredPart, UploadRef } from "../core/protocol.js";
+import { MAX_PARTS_PER_SIGN } from "../core/protocol.js";
+import type { ChecksumAlgorithm, CreateResponse, SignResponse, StoredPart, UploadRef } from "../core/protocol.js";
 import type { EndpointCall } from "../endpoint/client.js";
 import type { CreateCall } from "./create-queue.js";
 import type { ResumeRecord, ResumeStore, UploadEvents, UploadSource } from "./types.js";
@@ -22,6 +23,8 @@ export type Session =
       resumed: boolean;
       /** The stored record to keep up to date, when the upload is resumable. */
       record?: ResumeRecord;
+      /** URLs of the first parts, signed with the `create` answer (in memory only, never stored). */
+      signed?: SignResponse;
     };
 
 let probe: Promise<typeof import("./region-probe.js")> | undefined;
@@ -99,6 +102,8 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
         ...(o.checksum && { checksum: o.checksum }),
         ...(o.partSize && { partSize: o.partSize }),
         ...(target && { target }),
+        // The first parts' URLs come with the answer (a server that predates this ignores it).
+        ...(!o.checksum && source.size !== null && { signParts: MAX_PARTS_PER_SIGN }),
       },
       o.signal,
     ),
@@ -109,7 +114,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
       () => undefined,
     );
   if (created.mode === "single") return { ...created, resumed: false };
-  const { key, uploadId, token, partSize, expiresAt } = created;
+  const { key, uploadId, token, partSize, expiresAt, signed } = created;
   const session: Session = {
     mode: "multipart",
     key,
@@ -118,6 +123,7 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
     expiresAt,
     done: [],
     resumed: false,
+    ...(signed && { signed }),
   };
   if (store && fingerprint && source.size !== null) {
     session.record = {

@@ -7,7 +7,7 @@
 import { AbortError } from "../core/errors.js";
 import { partCount, partRange } from "../core/parts.js";
 import type { UploadContext } from "./context.js";
-import { PartUrls, type SignedUrl } from "./part-urls.js";
+import { MAX_BATCH, PartUrls, type SignedUrl } from "./part-urls.js";
 import { sendPartOnce, type Part } from "./send-part.js";
 import type { Session } from "./session.js";
 import type { SequentialSource, UploadedObject, UploadSource, UploadState, UploadWarning } from "./types.js";
@@ -77,6 +77,9 @@ export class Transfer {
             now: () => ctx.clock.now(),
           })
         : { url: session.url, headers: session.headers, expiresAt: session.expiresAt };
+    // URLs signed with the create answer, for the first parts (sized as `sign` would be asked).
+    if (urls instanceof PartUrls && session.mode === "multipart" && session.signed)
+      urls.seed(this.#lookahead(0, MAX_BATCH, partSize, size, count), session.signed);
 
     let next = 1;
     let ended = source.kind === "random";

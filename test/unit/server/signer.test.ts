@@ -142,6 +142,45 @@ describe("create", () => {
 });
 
 describe("sign", () => {
+  it("answers the first parts' URLs with create when asked (signParts): the URLs sign would answer", async () => {
+    const now = Date.UTC(2030, 0, 1);
+    const { call } = setup({ now: () => now });
+    const two = await createMultipart(call, { size: 20 * MiB, signParts: 2 }); // 8 + 8 + 4 MiB
+    const all = await createMultipart(call, { size: 20 * MiB, signParts: 100 });
+    const signedOf = (up: object) => (up as CreateMultipartResponse).signed;
+    expect(Object.keys(signedOf(two)?.urls ?? {})).toEqual(["1", "2"]);
+    expect(Object.keys(signedOf(all)?.urls ?? {})).toEqual(["1", "2", "3"]); // no more than the upload has
+    const viaSign = (
+      await call<SignResponse>({
+        v: 1,
+        op: "sign",
+        ...all,
+        parts: [
+          { partNumber: 1, size: 8 * MiB },
+          { partNumber: 3, size: 4 * MiB },
+        ],
+      })
+    ).json;
+    // Same clock, same upload, same sizes: the same signatures, so each URL signs its part's exact size.
+    expect(signedOf(all)?.urls["1"]).toEqual(viaSign.urls["1"]);
+    expect(signedOf(all)?.urls["3"]).toEqual(viaSign.urls["3"]);
+    expect(signedOf(all)?.expiresAt).toBe(viaSign.expiresAt);
+  });
+
+  it("signs no part with create unless asked, for a checksum, or for an unknown size; refuses a bad signParts", async () => {
+    const { call } = setup();
+    expect(await createMultipart(call, { size: 20 * MiB })).not.toHaveProperty("signed");
+    expect(await createMultipart(call, { size: 20 * MiB, signParts: 3, checksum: "CRC32" })).not.toHaveProperty(
+      "signed",
+    );
+    expect(await createMultipart(call, { size: null, signParts: 3 })).not.toHaveProperty("signed");
+    for (const signParts of [0, 101, 1.5, "3", null]) {
+      const res = await call(create({ size: 20 * MiB, signParts }));
+      expect(res.status, String(signParts)).toBe(400);
+      expect((res.json as ErrorJson).error.message).toBe("signParts must be an integer from 1 to 100 when given");
+    }
+  });
+
   it("derives part sizes from a known size and signs each as content-length", async () => {
     const { call } = setup();
     const up = await createMultipart(call, { size: 20 * MiB }); // 8 + 8 + 4 MiB

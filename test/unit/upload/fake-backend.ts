@@ -67,6 +67,11 @@ export interface FakeBackendOptions {
   expiry?: "aws" | "rgw" | "none";
   /** Echo `x-amz-checksum-crc32` in part answers, as AWS does (default false, like RGW and s3rver). */
   echoChecksum?: boolean;
+  /**
+   * Answer a create's `signParts` with the first parts' URLs, as this version's signer does
+   * (a number: at most that many). Default false: an older server, which ignores `signParts`.
+   */
+  signOnCreate?: boolean | number;
 }
 
 export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
@@ -79,6 +84,17 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
   const attempts = new Map<number, number>();
   let signatures = 0;
   let seq = 0;
+  /** URLs of parts 1..n, as `create` answers them (`signed`). */
+  const signedUrls = (key: string, uploadId: string, n: number) => {
+    const expiresAt = serverNow() + lifetime;
+    const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
+    for (let p = 1; p <= n; p++)
+      urls[p] = {
+        url: `${S3}/${key}?uploadId=${uploadId}&partNumber=${p}&exp=${expiresAt}&sig=s${++signatures}`,
+        headers: {},
+      };
+    return { urls, expiresAt };
+  };
   const backend: FakeBackend = {
     calls: [],
     puts: [],
@@ -110,6 +126,10 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
             }
             const uploadId = `up${++seq}`;
             uploads.set(uploadId, { key, parts: new Map() });
+            const cap = options.signOnCreate === true ? Number.POSITIVE_INFINITY : Number(options.signOnCreate ?? 0);
+            const wanted = size !== null ? Math.min(cap, Number(body["signParts"] ?? 0)) : 0;
+            const first = Math.min(wanted, size === null ? 0 : Math.max(1, Math.ceil(size / partSize)));
+            const signed = first > 0 ? signedUrls(key, uploadId, first) : undefined;
             return HttpResponse.json(
               {
                 mode: "multipart",
@@ -119,6 +139,7 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
                 token: `tok-${uploadId}`,
                 expiresAt: serverNow() + 86_400_000,
                 s3Url: `${S3}/${key}`,
+                ...(signed && { signed }),
               },
               { headers: date() },
             );

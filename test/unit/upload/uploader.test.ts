@@ -58,6 +58,45 @@ describe.each(["auto", "fetch"] as const)("uploader over the %s transport", (tra
   });
 });
 
+describe("part URLs signed with the create answer (signParts)", () => {
+  it("sends its first PUTs with the create's URLs and calls sign not at all", async () => {
+    const uploader = setup({}, { signOnCreate: true });
+    const data = bytes(12 * MiB + 3, 4);
+    await uploader.upload(data, { filename: "c.bin" });
+    expect(backend.ops("create")[0]).toMatchObject({ signParts: 100 });
+    expect(backend.ops("sign")).toHaveLength(0);
+    // The create answer's URLs are the first three signatures the backend made.
+    expect(backend.puts.map((p) => p.sig).sort()).toEqual(["s1", "s2", "s3"]);
+    expect(Buffer.compare(backend.objects.get("uploads/c.bin") as Uint8Array, data)).toBe(0);
+  });
+
+  it("signs the parts the create answer left out in one sign call", async () => {
+    const uploader = setup({}, { signOnCreate: 1 });
+    const data = bytes(12 * MiB + 3, 5);
+    await uploader.upload(data, { filename: "d.bin" });
+    const signed = backend.ops("sign");
+    expect(signed).toHaveLength(1);
+    expect((signed[0]?.["parts"] as Array<{ partNumber: number }>).map((p) => p.partNumber).sort()).toEqual([2, 3]);
+    expect(backend.puts.find((p) => p.partNumber === 1)?.sig).toBe("s1");
+    expect(Buffer.compare(backend.objects.get("uploads/d.bin") as Uint8Array, data)).toBe(0);
+  });
+
+  it("asks for none with a checksum (the URLs depend on the bytes) or for a stream of unknown length", async () => {
+    const uploader = setup({ checksum: "CRC32" }, { signOnCreate: true });
+    await uploader.upload(bytes(11 * MiB, 6), { filename: "e.bin" });
+    expect(backend.ops("create")[0]).not.toHaveProperty("signParts");
+    expect(backend.ops("sign").length).toBeGreaterThan(0);
+    const plain = setup({}, { signOnCreate: true });
+    async function* chunks() {
+      yield bytes(6 * MiB, 7);
+      yield bytes(1 * MiB, 8);
+    }
+    await plain.upload(chunks(), { filename: "f.bin" });
+    expect(backend.ops("create")[0]).not.toHaveProperty("signParts");
+    expect(backend.ops("sign").length).toBeGreaterThan(0);
+  });
+});
+
 describe("uploader error paths", () => {
   it("honours Retry-After on 429 SlowDown", async () => {
     const uploader = setup();
