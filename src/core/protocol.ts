@@ -59,6 +59,12 @@ export interface CreateRequest {
    */
   requestId?: string;
   /**
+   * `true` on a create sent again (its first answer was lost or failed): only then does the server
+   * look for the multipart upload an earlier attempt of this `requestId` may have started (one
+   * S3 request, spared on first attempts). A duplicate it misses is aborted at `complete`.
+   */
+  retry?: boolean;
+  /**
    * Id of the upload target the client prefers (the one it measured nearest, see
    * {@link TargetProbe}). A hint only: the server decides within its policy and ignores an id
    * it does not have.

@@ -131,8 +131,10 @@ export async function createUpload(base: SignerRuntime, req: unknown, ctx: Signe
 
   const partSize = planPartSize(input.size, valid.partSize, rt.limits);
   const scoped = isRequestScoped(key, input);
-  // A retry of this create whose first answer was lost: S3 holds its upload already.
-  let uploadId: string | undefined = scoped ? (await uploadsOfKey(rt, key))[0]?.uploadId : undefined;
+  // A retry of this create whose first answer was lost: S3 may hold its upload already. (A first
+  // attempt has none to find: listing is spared. A duplicate started anyway, by a client that did
+  // not say `retry`, is aborted at `complete` with the key's other uploads.)
+  let uploadId: string | undefined = scoped && valid.retry ? (await uploadsOfKey(rt, key))[0]?.uploadId : undefined;
   if (uploadId === undefined) uploadId = await createMultipart(rt, key, input, valid.checksum);
   const expiresAt = rt.now() + rt.tokenExpiresInMs;
   const token = await rt.codec.issue({

@@ -48,6 +48,8 @@ export interface ValidCreate {
   partSize: number | undefined;
   /** How many first part URLs to sign into the answer (1..100), when asked. */
   signParts: number | undefined;
+  /** The client sent this create before (`retry: true`). */
+  retry: boolean;
 }
 
 /** Validate `metadata`: names `[a-z0-9-]`, printable ASCII values, at most 2 KB in all. */
@@ -71,7 +73,7 @@ export function validateMetadata(value: unknown): Record<string, string> {
 /** Validate the body of `create`. */
 export function validateCreate(req: unknown): ValidCreate {
   if (!isRecord(req)) throw bad("request must be an object");
-  const { filename, contentType, size, checksum, partSize, signParts } = req;
+  const { filename, contentType, size, checksum, partSize, signParts, retry } = req;
   if (typeof filename !== "string") throw bad("filename must be a string");
   if (utf8ByteLength(filename) > MAX_FILENAME_BYTES) throw bad(`filename is longer than ${MAX_FILENAME_BYTES} bytes`);
   if (typeof contentType !== "string" || contentType.length > 256 || mediaType(contentType) === undefined) {
@@ -92,7 +94,17 @@ export function validateCreate(req: unknown): ValidCreate {
   ) {
     throw bad(`signParts must be an integer from 1 to ${MAX_PARTS_PER_SIGN} when given`);
   }
-  return { filename, contentType, size, metadata: validateMetadata(req.metadata), checksum, partSize, signParts };
+  if (retry !== undefined && typeof retry !== "boolean") throw bad("retry must be true or false when given");
+  return {
+    filename,
+    contentType,
+    size,
+    metadata: validateMetadata(req.metadata),
+    checksum,
+    partSize,
+    signParts,
+    retry: retry === true,
+  };
 }
 
 /** Validate the `key`, `uploadId` and `token` strings every multipart operation carries. */

@@ -91,10 +91,13 @@ export async function openSession(o: OpenSessionOptions): Promise<Session> {
   ).join("");
   const preferring = preferredTarget();
   const target = preferring && (await preferring);
+  let tries = 0;
   const created = await o.attempt(() =>
     o.create(
       {
         requestId,
+        // Sent again: the server then looks for the upload the first attempt may have started.
+        ...(tries++ > 0 && { retry: true }),
         filename: o.filename,
         contentType: o.contentType,
         size: source.size,

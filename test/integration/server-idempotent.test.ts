@@ -55,7 +55,12 @@ function app(options: Partial<SignerOptions> = {}) {
     );
     return { status: response.status, json: (await response.json()) as T };
   }
-  async function create(requestId: string | undefined, user = "alice", filename = "file.bin"): Promise<Created> {
+  async function create(
+    requestId: string | undefined,
+    user = "alice",
+    filename = "file.bin",
+    retry = false,
+  ): Promise<Created> {
     const res = await call<Created>(
       {
         op: "create",
@@ -63,6 +68,7 @@ function app(options: Partial<SignerOptions> = {}) {
         contentType: "application/octet-stream",
         size: 6 * MiB,
         ...(requestId === undefined ? {} : { requestId }),
+        ...(retry && { retry }),
       },
       user,
     );
@@ -110,7 +116,7 @@ describe("create with a requestId, against the S3 fixture", () => {
   it("a retried create returns the same key and uploadId; S3 holds one upload", async () => {
     const { create } = app();
     const first = await create("retry-same-upload-0001");
-    const second = await create("retry-same-upload-0001");
+    const second = await create("retry-same-upload-0001", "alice", "file.bin", true);
     expect(second.key).toBe(first.key);
     expect(second.uploadId).toBe(first.uploadId);
     expect(await uploadsOf(first.key)).toEqual([first.uploadId]);
@@ -156,7 +162,7 @@ describe("create with a requestId, against the S3 fixture", () => {
     await fixture
       .s3Client()
       .send(new CreateMultipartUploadCommand({ Bucket: fixture.bucket, Key: `${first.key}.bak` }));
-    const second = await create("encoded-key-request-5", "alice", "ré sumé+1.bin");
+    const second = await create("encoded-key-request-5", "alice", "ré sumé+1.bin", true);
     expect(second.uploadId).toBe(first.uploadId);
     expect(await uploadsOf(`${first.key}.bak`)).toHaveLength(1);
   });

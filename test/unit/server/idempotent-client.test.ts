@@ -42,6 +42,10 @@ describe("the uploader's create", () => {
     expect(String(ids("a.bin")[0])).toMatch(REQUEST_ID);
     expect(ids("b.bin")[0]).toBe(ids("b.bin")[1]);
     expect(ids("b.bin")[0]).not.toBe(ids("a.bin")[0]);
+    // Only the create sent again says so (the server then looks for the upload of the first).
+    const retries = (name: string) => creates.filter((c) => c["filename"] === name).map((c) => c["retry"]);
+    expect(retries("a.bin")).toEqual([undefined, true]);
+    expect(retries("b.bin")).toEqual([undefined, true]);
   });
 });
 

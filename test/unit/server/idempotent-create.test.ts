@@ -50,7 +50,10 @@ describe("create with a requestId", () => {
     const s3 = fakeUploads();
     const { call, sent } = setup({}, s3.stubs);
     const first = await createMultipart(call, body);
-    const second = await createMultipart(call, body);
+    // A first attempt has nothing to find: no listing.
+    expect(sent.some((c) => c.name === "ListMultipartUploadsCommand")).toBe(false);
+    const second = await createMultipart(call, { ...body, retry: true });
+    expect(sent.filter((c) => c.name === "ListMultipartUploadsCommand")).toHaveLength(1);
     expect(second.key).toBe(first.key);
     expect(second.uploadId).toBe(first.uploadId);
     expect(sent.filter((c) => c.name === "CreateMultipartUploadCommand")).toHaveLength(1);
@@ -123,15 +126,10 @@ describe("create with a requestId", () => {
 
   it("a sibling cleanup that fails does not fail complete", async () => {
     const s3 = fakeUploads();
-    let listing = 0;
-    const list = s3.stubs.ListMultipartUploadsCommand as Stub;
-    // The create's listing works; the one after complete meets S3 down.
+    // The listing after complete meets S3 down (a first create lists nothing).
     const { call, sent } = setup(
       {},
-      {
-        ...s3.stubs,
-        ListMultipartUploadsCommand: (input) => (++listing === 1 ? list(input) : Promise.reject(new Error("S3 down"))),
-      },
+      { ...s3.stubs, ListMultipartUploadsCommand: () => Promise.reject(new Error("S3 down")) },
     );
     const created = await createMultipart(call, body);
     const done = await call({
@@ -144,7 +142,26 @@ describe("create with a requestId", () => {
     });
     expect(done.status).toBe(200);
     expect(done.json).toMatchObject({ key: created.key, etag: '"etag-final"' });
-    expect(sent.filter((c) => c.name === "ListMultipartUploadsCommand")).toHaveLength(2);
+    expect(sent.filter((c) => c.name === "ListMultipartUploadsCommand")).toHaveLength(1);
+  });
+
+  it("a create sent twice without retry starts two uploads, and complete aborts the other", async () => {
+    const s3 = fakeUploads();
+    const { call } = setup({}, s3.stubs);
+    const a = await createMultipart(call, body);
+    const b = await createMultipart(call, body);
+    expect(b.key).toBe(a.key);
+    expect(b.uploadId).not.toBe(a.uploadId);
+    const done = await call({ v: 1, op: "complete", key: a.key, uploadId: a.uploadId, token: a.token, parts });
+    expect(done.status).toBe(200);
+    expect(s3.uploads).toEqual([]);
+  });
+
+  it("refuses a retry that is not a boolean (BadRequest)", async () => {
+    const { call } = setup();
+    const res = await call({ v: 1, op: "create", filename: "a.bin", contentType: "image/png", size: 1, retry: "yes" });
+    expect(res.status).toBe(400);
+    expect((res.json as { error: { message: string } }).error.message).toBe("retry must be true or false when given");
   });
 
   it.each([["short"], ["a".repeat(65)], ["has space in it!!"], [42], [null]])(
@@ -182,7 +199,7 @@ describe("keys that are not request-scoped", () => {
     const s3 = fakeUploads();
     const { call, sent } = setup({ keyPolicy: (_input, ctx) => `avatars/${ctx.user.id}.png` }, s3.stubs);
     const a = await createMultipart(call, body);
-    const b = await createMultipart(call, body);
+    const b = await createMultipart(call, { ...body, retry: true });
     expect(a.key).toBe(b.key);
     expect(a.uploadId).not.toBe(b.uploadId);
     await call({ v: 1, op: "abort", key: a.key, uploadId: a.uploadId, token: a.token });
@@ -197,7 +214,7 @@ describe("keys that are not request-scoped", () => {
       s3.stubs,
     );
     const a = await createMultipart(call, body);
-    const b = await createMultipart(call, body);
+    const b = await createMultipart(call, { ...body, retry: true });
     expect(b.uploadId).toBe(a.uploadId);
   });
 
@@ -207,7 +224,7 @@ describe("keys that are not request-scoped", () => {
     // A policy that takes the file name as a path (unsanitised): the client could name another's request key.
     const { call, sent } = setup({ keyPolicy: (input) => `files/${input.filename}` }, s3.stubs);
     const a = await createMultipart(call, { ...body, filename: `${rk}/x.bin` });
-    const b = await createMultipart(call, { ...body, filename: `${rk}/x.bin` });
+    const b = await createMultipart(call, { ...body, filename: `${rk}/x.bin`, retry: true });
     expect(a.uploadId).not.toBe(b.uploadId);
     expect(sent.some((c) => c.name === "ListMultipartUploadsCommand")).toBe(false);
   });
