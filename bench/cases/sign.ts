@@ -42,7 +42,7 @@ async function signingRates(
   const signer = createSigner({ s3, bucket, tokenSecret: TEST_SECRET, authorize: () => ({ id: "alice" }) });
   const signerCtx = { user: { id: "alice" }, request: new Request("http://127.0.0.1/s3edge", { method: "POST" }) };
   const created = (await signer.create(
-    { filename: "sign.bin", contentType: "application/octet-stream", size: 100 * PART },
+    { filename: "sign.bin", contentType: "application/octet-stream", size: 100 * PART, partSize: PART },
     signerCtx,
   )) as CreateMultipartResponse;
   if (created.mode !== "multipart") throw new Error("sign: expected a multipart upload");
