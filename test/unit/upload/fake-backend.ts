@@ -84,15 +84,16 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
   const attempts = new Map<number, number>();
   let signatures = 0;
   let seq = 0;
-  /** URLs of parts 1..n, as `create` answers them (`signed`). */
-  const signedUrls = (key: string, uploadId: string, n: number) => {
+  /** Presigned URLs of `parts`, as `sign` answers them (and `create`, in `signed`). */
+  const signedUrls = (key: string, uploadId: string, parts: Array<{ partNumber: number; checksum?: string }>) => {
     const expiresAt = serverNow() + lifetime;
     const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
-    for (let p = 1; p <= n; p++)
-      urls[p] = {
-        url: `${S3}/${key}?uploadId=${uploadId}&partNumber=${p}&exp=${expiresAt}&sig=s${++signatures}`,
-        headers: {},
+    for (const part of parts) {
+      urls[part.partNumber] = {
+        url: `${S3}/${key}?uploadId=${uploadId}&partNumber=${part.partNumber}&exp=${expiresAt}&sig=s${++signatures}`,
+        headers: part.checksum ? { "x-amz-checksum-crc32": part.checksum } : {},
       };
+    }
     return { urls, expiresAt };
   };
   const backend: FakeBackend = {
@@ -129,7 +130,14 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
             const cap = options.signOnCreate === true ? Number.POSITIVE_INFINITY : Number(options.signOnCreate ?? 0);
             const wanted = size !== null ? Math.min(cap, Number(body["signParts"] ?? 0)) : 0;
             const first = Math.min(wanted, size === null ? 0 : Math.max(1, Math.ceil(size / partSize)));
-            const signed = first > 0 ? signedUrls(key, uploadId, first) : undefined;
+            const signed =
+              first > 0
+                ? signedUrls(
+                    key,
+                    uploadId,
+                    Array.from({ length: first }, (_, i) => ({ partNumber: i + 1 })),
+                  )
+                : undefined;
             return HttpResponse.json(
               {
                 mode: "multipart",
@@ -144,17 +152,15 @@ export function fakeBackend(options: FakeBackendOptions = {}): FakeBackend {
               { headers: date() },
             );
           }
-          case "sign": {
-            const urls: Record<string, { url: string; headers: Record<string, string> }> = {};
-            const expiresAt = serverNow() + lifetime;
-            for (const part of body["parts"] as Array<{ partNumber: number; checksum?: string }>) {
-              urls[part.partNumber] = {
-                url: `${S3}/${String(body["key"])}?uploadId=${String(body["uploadId"])}&partNumber=${part.partNumber}&exp=${expiresAt}&sig=s${++signatures}`,
-                headers: part.checksum ? { "x-amz-checksum-crc32": part.checksum } : {},
-              };
-            }
-            return HttpResponse.json({ urls, expiresAt }, { headers: date() });
-          }
+          case "sign":
+            return HttpResponse.json(
+              signedUrls(
+                String(body["key"]),
+                String(body["uploadId"]),
+                body["parts"] as Array<{ partNumber: number; checksum?: string }>,
+              ),
+              { headers: date() },
+            );
           case "list": {
             const upload = uploads.get(String(body["uploadId"]));
             if (!upload)
