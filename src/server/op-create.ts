@@ -5,12 +5,12 @@
  */
 import { ConfigError } from "../core/errors.js";
 import { keyProblem, sanitizeFilename } from "../core/keys.js";
+import { partCount, partRange } from "../core/parts.js";
 import { MAX_FILES_PER_CREATE, REQUEST_ID, TARGET_ID } from "../core/protocol.js";
 import type { CreateResponse } from "../core/protocol.js";
 import type { SignerRuntime } from "./context.js";
 import { SignerError, fromS3Error, internalError } from "./errors.js";
 import { checkCreate, planPartSize } from "./limits.js";
-import { partCount, partRange } from "../core/parts.js";
 import { presignPut } from "./presign.js";
 import { signBatch } from "./sign-batch.js";
 import { uploadsOfKey } from "./siblings.js";
